@@ -1,0 +1,37 @@
+import { processIo, ExitCode, type CliIo, type Command } from './io.js';
+
+/** Each command lives in its own module, loaded only when it runs. */
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length), 4);
+  const lines = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(width)}  ${summary}`);
+  return [
+    'Usage: jobscheduler <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run "jobscheduler <command> --help" for the options of a command.',
+  ].join('\n');
+}
+
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.stdout(usage());
+    return ExitCode.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    const { version } = await import('../version.js');
+    io.stdout(version);
+    return ExitCode.ok;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.stderr(`Unknown command "${name}".\n\n${usage()}`);
+    return ExitCode.usage;
+  }
+  return (await command.load())(rest, io);
+}

@@ -1,0 +1,204 @@
+/**
+ * Every setting the scheduler reads, in one table: its environment variable, its
+ * command-line flag, its default and how it is parsed. `serve --help` and
+ * docs/configuration.md are written from this table, so they cannot drift from it.
+ */
+
+export type SettingParser<T> = (raw: string) => T;
+
+export interface Setting<T> {
+  readonly env: string;
+  /** Long flag without dashes, when the setting also has one. */
+  readonly flag?: string;
+  readonly description: string;
+  readonly default: T;
+  /** Throws an Error whose message says what is allowed. */
+  readonly parse: SettingParser<T>;
+  /** Secrets are never printed. */
+  readonly secret?: boolean;
+}
+
+function integer(min: number, max: number): SettingParser<number> {
+  return (raw) => {
+    if (!/^-?\d+$/.test(raw.trim())) throw new Error(`expected a whole number from ${min} to ${max}, got "${raw}"`);
+    const value = Number(raw.trim());
+    if (value < min || value > max) throw new Error(`expected a whole number from ${min} to ${max}, got ${value}`);
+    return value;
+  };
+}
+
+function oneOf<T extends string>(...values: T[]): SettingParser<T> {
+  return (raw) => {
+    const value = raw.trim() as T;
+    if (!values.includes(value)) throw new Error(`expected one of ${values.join(', ')}, got "${raw}"`);
+    return value;
+  };
+}
+
+const text: SettingParser<string> = (raw) => raw.trim();
+
+const optionalText: SettingParser<string | null> = (raw) => (raw.trim() === '' ? null : raw.trim());
+
+const boolean: SettingParser<boolean> = (raw) => {
+  const value = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(value)) return false;
+  throw new Error(`expected true or false, got "${raw}"`);
+};
+
+const list: SettingParser<readonly string[]> = (raw) =>
+  Object.freeze(
+    raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  );
+
+const databaseUrl: SettingParser<string | null> = (raw) => {
+  const value = raw.trim();
+  if (value === '') return null;
+  if (!/^postgres(ql)?:\/\//.test(value)) throw new Error('expected a postgres:// or postgresql:// URL');
+  try {
+    new URL(value);
+  } catch {
+    throw new Error('is not a valid URL');
+  }
+  return value;
+};
+
+const signingSecret: SettingParser<string | null> = (raw) => {
+  const value = raw.trim();
+  if (value === '') return null;
+  const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(value);
+  if (!match || Buffer.from(match[1]!, 'base64').length < 16) {
+    throw new Error('expected whsec_ followed by at least 16 bytes in base64 (the Standard Webhooks form)');
+  }
+  return value;
+};
+
+export const settings = {
+  host: { env: 'HOST', flag: 'host', description: 'Address the HTTP server listens on.', default: '127.0.0.1', parse: text },
+  port: { env: 'PORT', flag: 'port', description: 'Port the HTTP server listens on.', default: 8080, parse: integer(0, 65535) },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    description: 'PostgreSQL connection URL. Unset: the embedded PGlite store in the data directory.',
+    default: null,
+    parse: databaseUrl,
+    secret: true,
+  },
+  dataDir: {
+    env: 'JOBSCHEDULER_DATA_DIR',
+    flag: 'data-dir',
+    description: 'Directory of the embedded store (used when DATABASE_URL is unset).',
+    default: './data',
+    parse: text,
+  },
+  role: {
+    env: 'JOBSCHEDULER_ROLE',
+    flag: 'role',
+    description: 'What this node does: all, api (HTTP only) or scheduler (firing only).',
+    default: 'all' as 'all' | 'api' | 'scheduler',
+    parse: oneOf('all', 'api', 'scheduler'),
+  },
+  apiKeys: {
+    env: 'JOBSCHEDULER_API_KEYS',
+    description: 'Comma-separated API keys; when set, every /api route needs "Authorization: Bearer <key>".',
+    default: Object.freeze([]) as readonly string[],
+    parse: list,
+    secret: true,
+  },
+  insecure: {
+    env: 'JOBSCHEDULER_INSECURE',
+    flag: 'insecure',
+    description: 'Allow listening on a non-loopback address without API keys.',
+    default: false,
+    parse: boolean,
+  },
+  allowedTargets: {
+    env: 'JOBSCHEDULER_ALLOWED_TARGETS',
+    description: 'Comma-separated host patterns (example.com, *.example.com) that job targets must match; unset allows any host except link-local and metadata addresses.',
+    default: Object.freeze([]) as readonly string[],
+    parse: list,
+  },
+  signingSecret: {
+    env: 'JOBSCHEDULER_SIGNING_SECRET',
+    description: 'Standard Webhooks secret (whsec_<base64>); when set, every request to a target is signed.',
+    default: null,
+    parse: signingSecret,
+    secret: true,
+  },
+  logLevel: {
+    env: 'LOG_LEVEL',
+    flag: 'log-level',
+    description: 'Log level: fatal, error, warn, info, debug or trace.',
+    default: 'info' as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace',
+    parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace'),
+  },
+  nodeId: {
+    env: 'JOBSCHEDULER_NODE_ID',
+    flag: 'node-id',
+    description: 'This node\'s name in the cluster. Unset: hostname, process id and a random suffix.',
+    default: null,
+    parse: optionalText,
+  },
+  databasePoolSize: {
+    env: 'JOBSCHEDULER_DB_POOL_SIZE',
+    description: 'PostgreSQL connections per node.',
+    default: 10,
+    parse: integer(1, 200),
+  },
+  historyRetentionDays: {
+    env: 'JOBSCHEDULER_HISTORY_RETENTION_DAYS',
+    description: 'Execution history older than this many days is deleted.',
+    default: 30,
+    parse: integer(1, 36500),
+  },
+  lookaheadMs: {
+    env: 'JOBSCHEDULER_LOOKAHEAD_MS',
+    description: 'How far ahead of their time occurrences are claimed by a node.',
+    default: 2000,
+    parse: integer(200, 60000),
+  },
+  claimIntervalMs: {
+    env: 'JOBSCHEDULER_CLAIM_INTERVAL_MS',
+    description: 'How often a scheduler node claims due work.',
+    default: 250,
+    parse: integer(10, 60000),
+  },
+  claimBatchSize: {
+    env: 'JOBSCHEDULER_CLAIM_BATCH_SIZE',
+    description: 'Most jobs claimed in one database round trip.',
+    default: 2000,
+    parse: integer(1, 100000),
+  },
+  heartbeatIntervalMs: {
+    env: 'JOBSCHEDULER_HEARTBEAT_INTERVAL_MS',
+    description: 'How often a node writes its heartbeat.',
+    default: 2000,
+    parse: integer(100, 600000),
+  },
+  nodeTimeoutMs: {
+    env: 'JOBSCHEDULER_NODE_TIMEOUT_MS',
+    description: 'A node whose heartbeat is older than this is dead and its work is taken over.',
+    default: 10000,
+    parse: integer(500, 3600000),
+  },
+  maxConcurrentPerHost: {
+    env: 'JOBSCHEDULER_MAX_CONCURRENT_PER_HOST',
+    description: 'Most requests in flight at once to one target host (origin).',
+    default: 256,
+    parse: integer(1, 100000),
+  },
+  shutdownGraceMs: {
+    env: 'JOBSCHEDULER_SHUTDOWN_GRACE_MS',
+    description: 'On SIGTERM/SIGINT, how long in-flight requests may take to finish.',
+    default: 10000,
+    parse: integer(0, 600000),
+  },
+} as const;
+
+export type Settings = typeof settings;
+export type SettingName = keyof Settings;
+
+/** The validated configuration: one value per setting. */
+export type Config = { readonly [K in SettingName]: ReturnType<Settings[K]['parse']> };

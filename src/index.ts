@@ -1,0 +1,5 @@
+/** The library entry point. */
+export { JobSchedulerError, isJobSchedulerError, ErrorCodes, type ErrorCode } from './errors.js';
+export type { Clock, TimerHandle } from './time/clock.js';
+export { systemClock } from './time/system-clock.js';
+export { loadConfig, type Config } from './config/index.js';
