@@ -136,6 +136,11 @@ export interface ExecutionCompletion {
   readonly error: string | null;
 }
 
+export interface ExecutionWriteParams {
+  readonly inserts?: readonly ExecutionInsert[];
+  readonly completions?: readonly ExecutionCompletion[];
+}
+
 export interface ExecutionListParams {
   readonly jobId: string;
   /** 1..1000 */
@@ -148,6 +153,73 @@ export interface RetentionParams {
   readonly before: Date;
   /** ...at most this many rows per call (the task calls again while rows remain). */
   readonly limit: number;
+}
+
+/** A job as the engine sees it: the stored row without the derived last-run fields. */
+export type ScheduledJob = Omit<JobRecord, 'lastRunAt' | 'lastStatus'>;
+
+/** What the engine decides for one due job, inside the claim transaction (a pure function). */
+export interface OccurrencePlan {
+  /** Occurrences to materialise as SCHEDULED first attempts owned by the claiming node. */
+  readonly fire: readonly { readonly scheduledAt: Date; readonly dueAt: Date }[];
+  /** Occurrences to record as MISSED (misfire policy), unowned and finished. */
+  readonly missed: readonly Date[];
+  /** The job's new next_run_at: its first occurrence past the window, or null for never. */
+  readonly nextRunAt: Date | null;
+  /** True for a one-time job whose occurrence is now materialised: it becomes inactive. */
+  readonly deactivate: boolean;
+}
+
+export interface JobClaimDueParams {
+  readonly nodeId: string;
+  /** "Now" for this claim (injected; the engine passes its Clock's time). */
+  readonly now: Date;
+  /** Claim jobs whose next_run_at is at or before this instant (now + look-ahead). */
+  readonly until: Date;
+  readonly limit: number;
+  readonly plan: (job: ScheduledJob) => OccurrencePlan;
+}
+
+/** An attempt owned by this node, with the job it belongs to. */
+export interface ClaimedAttempt {
+  readonly execution: ExecutionRecord;
+  readonly job: ScheduledJob;
+}
+
+export interface ExecutionClaimDueParams {
+  readonly nodeId: string;
+  /** Claim unowned SCHEDULED attempts (retries, released or orphaned work) due by this instant. */
+  readonly until: Date;
+  readonly limit: number;
+}
+
+export interface NodeRecord {
+  readonly id: string;
+  readonly hostname: string;
+  readonly pid: number;
+  readonly role: string;
+  readonly version: string;
+  readonly startedAt: Date;
+  readonly heartbeatAt: Date;
+  readonly clockSkewMs: number;
+  readonly stoppedAt: Date | null;
+}
+
+export interface NodeRegisterParams {
+  readonly id: string;
+  readonly hostname: string;
+  readonly pid: number;
+  readonly role: string;
+  readonly version: string;
+}
+
+export interface NodeReapResult {
+  /** Nodes found dead (heartbeat older than the timeout) by this call. */
+  readonly deadNodes: string[];
+  /** AT_LEAST_ONCE attempts handed back to any node (owner cleared, still SCHEDULED). */
+  readonly requeued: number;
+  /** AT_MOST_ONCE attempts marked LOST: they may have been sent, so they are never resent. */
+  readonly lost: number;
 }
 
 export interface Store {
@@ -173,10 +245,42 @@ export interface Store {
   /** isActive=false, deletedAt=now; history is kept and the job stays readable. */
   jobSoftDelete(id: string): Promise<JobRecord>;
 
-  executionInsertMany(rows: readonly ExecutionInsert[]): Promise<void>;
-  executionCompleteMany(rows: readonly ExecutionCompletion[]): Promise<void>;
+  /**
+   * Inserts new attempts and completes finished ones in one transaction (either all of it
+   * is written or none), a few statements per call whatever the row counts. An insert that
+   * collides with an existing (jobId, scheduledAt, trigger, attempt) is skipped, never an error.
+   */
+  executionWrite(params: ExecutionWriteParams): Promise<void>;
   /** Newest first (scheduledAt, then attempt, descending). */
   executionList(params: ExecutionListParams): Promise<Page<ExecutionRecord>>;
   /** Deletes at most `limit` old rows; returns how many were deleted. */
   executionDeleteOlderThan(params: RetentionParams): Promise<number>;
+
+  /**
+   * The engine's claim, in one transaction: locks up to `limit` due, active, unpaused jobs
+   * (FOR UPDATE SKIP LOCKED, so concurrent claimers take disjoint jobs), asks `plan` what to
+   * do with each, inserts the planned attempts and MISSED rows, moves next_run_at forward,
+   * and returns the attempts now owned by `nodeId` (never one that already existed).
+   */
+  jobClaimDue(params: JobClaimDueParams): Promise<ClaimedAttempt[]>;
+  /** Takes ownership of unowned due attempts (FOR UPDATE SKIP LOCKED) and returns them. */
+  executionClaimDue(params: ExecutionClaimDueParams): Promise<ClaimedAttempt[]>;
+  /** Marks attempts RUNNING with their start time (batched). */
+  executionMarkRunning(params: { readonly ids: readonly string[]; readonly startedAt: Date }): Promise<void>;
+  /** Clears the owner of attempts this node has not started, so any node can take them at once. */
+  executionRelease(params: { readonly nodeId: string; readonly ids: readonly string[] }): Promise<void>;
+
+  /** Inserts or refreshes this node's row (a restarted node with the same id is alive again). */
+  nodeRegister(params: NodeRegisterParams): Promise<void>;
+  /** Writes the heartbeat and the measured skew; returns the database's clock. */
+  nodeHeartbeat(params: { readonly id: string; readonly clockSkewMs: number }): Promise<Date>;
+  /** Marks the node stopped (graceful shutdown). */
+  nodeStop(id: string): Promise<void>;
+  nodeList(): Promise<NodeRecord[]>;
+  /**
+   * Finds nodes whose heartbeat is older than `timeoutMs` (by the database's clock) and
+   * settles their open attempts: AT_LEAST_ONCE requeued, AT_MOST_ONCE marked LOST.
+   * Safe to run on every node at once.
+   */
+  nodeReapDead(params: { readonly timeoutMs: number }): Promise<NodeReapResult>;
 }

@@ -1,0 +1,70 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The Prometheus metrics of one node. Each node (and each test) gets its own registry, so
+ * several nodes in one process never share counters.
+ */
+export interface Metrics {
+  readonly registry: Registry;
+  /** Attempts finished, by delivery type and outcome (SUCCEEDED, FAILED, MISSED, SKIPPED, LOST). */
+  readonly firings: Counter<'type' | 'outcome'>;
+  /** Seconds from an attempt's due time to the moment its request left. */
+  readonly lateness: Histogram;
+  /** Seconds from request start to answer (or failure). */
+  readonly attemptDuration: Histogram;
+  /** Attempts claimed by this node and not yet sent. */
+  readonly dueBacklog: Gauge;
+  /** Attempts per claim round trip. */
+  readonly claimBatchSize: Histogram;
+  /** Retries scheduled after a failed attempt. */
+  readonly retries: Counter;
+  /** Nodes whose heartbeat is fresh, as this node last saw them. */
+  readonly nodesAlive: Gauge;
+  /** This node's clock minus the database's, in seconds. */
+  readonly clockSkew: Gauge;
+}
+
+export function createMetrics(options: { readonly defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'jobscheduler_process_' });
+  const registers = [registry];
+  return {
+    registry,
+    firings: new Counter({
+      name: 'jobscheduler_firings_total',
+      help: 'Attempts finished, by delivery type and outcome.',
+      labelNames: ['type', 'outcome'] as const,
+      registers,
+    }),
+    lateness: new Histogram({
+      name: 'jobscheduler_firing_lateness_seconds',
+      help: 'Time from an attempt\'s due instant to the moment its request was sent.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    attemptDuration: new Histogram({
+      name: 'jobscheduler_attempt_duration_seconds',
+      help: 'Time from request start to its answer or failure.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    dueBacklog: new Gauge({
+      name: 'jobscheduler_due_backlog',
+      help: 'Attempts claimed by this node and not yet sent.',
+      registers,
+    }),
+    claimBatchSize: new Histogram({
+      name: 'jobscheduler_claim_batch_size',
+      help: 'Attempts claimed per database round trip.',
+      buckets: [1, 10, 50, 100, 500, 1000, 2000, 5000, 10000],
+      registers,
+    }),
+    retries: new Counter({ name: 'jobscheduler_retries_total', help: 'Retries scheduled after a failed attempt.', registers }),
+    nodesAlive: new Gauge({ name: 'jobscheduler_nodes_alive', help: 'Nodes with a fresh heartbeat.', registers }),
+    clockSkew: new Gauge({
+      name: 'jobscheduler_clock_skew_seconds',
+      help: 'This node\'s clock minus the database\'s clock.',
+      registers,
+    }),
+  };
+}
