@@ -26,7 +26,7 @@ export interface Metrics {
 
 export function createMetrics(options: { readonly defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'jobscheduler_process_' });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'jobscheduler_' });
   const registers = [registry];
   return {
     registry,

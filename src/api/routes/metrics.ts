@@ -1,0 +1,14 @@
+import type { FastifyInstance } from 'fastify';
+import type { Metrics } from '../../metrics.js';
+
+/**
+ * GET /metrics: this node's registry in the Prometheus text format. Open like /health (no API
+ * key): scrapers rarely carry bearer tokens, and the figures name no job or target. Each node
+ * serves only its own counters; Prometheus sums across nodes.
+ */
+export function registerMetricsRoute(app: FastifyInstance, metrics: Metrics): void {
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const body = await metrics.registry.metrics();
+    return reply.header('content-type', metrics.registry.contentType).header('cache-control', 'no-store').send(body);
+  });
+}
