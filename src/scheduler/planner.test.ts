@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { CATCH_UP_SPACING_MS, MAX_CATCH_UP, MAX_MISFIRES_LISTED, planOccurrences, type PlanWindow } from './planner.js';
+import { periodicSchedules, scheduledJob } from '../../test/scheduler/fixtures.js';
+
+const T = Date.UTC(2026, 2, 1, 12, 0, 0);
+const at = (offsetMs: number): Date => new Date(T + offsetMs);
+const window = (nowOffset: number, lookaheadMs = 2000, graceMs = 1000): PlanWindow => ({
+  now: at(nowOffset),
+  until: at(nowOffset + lookaheadMs),
+  graceMs,
+});
+const times = (dates: readonly Date[]): number[] => dates.map((d) => d.getTime() - T);
+
+describe('planning the occurrences of a due job', () => {
+  it('fires every occurrence inside the look-ahead window at its own instant and moves next_run_at past it', () => {
+    const plan = planOccurrences(scheduledJob({ nextRunAt: at(1000) }), window(0), periodicSchedules);
+    expect(plan.fire.map((f) => [f.scheduledAt.getTime() - T, f.dueAt.getTime() - T])).toEqual([
+      [1000, 1000],
+      [2000, 2000],
+    ]);
+    expect(plan.missed).toEqual([]);
+    expect(plan.nextRunAt).toEqual(at(3000));
+    expect(plan.deactivate).toBe(false);
+  });
+
+  it('still fires an occurrence that is late by less than the grace period', () => {
+    const plan = planOccurrences(scheduledJob({ nextRunAt: at(0) }), window(600), periodicSchedules);
+    expect(times(plan.fire.map((f) => f.scheduledAt))).toEqual([0, 1000, 2000]);
+    expect(plan.missed).toEqual([]);
+  });
+
+  it('records each misfired occurrence as MISSED under skip and fires the next one on time', () => {
+    const plan = planOccurrences(scheduledJob({ nextRunAt: at(0), misfirePolicy: 'skip' }), window(5500), periodicSchedules);
+    expect(times(plan.missed)).toEqual([0, 1000, 2000, 3000, 4000]);
+    expect(plan.fire.map((f) => [f.scheduledAt.getTime() - T, f.dueAt.getTime() - T])).toEqual([
+      [5000, 5000],
+      [6000, 6000],
+      [7000, 7000],
+    ]);
+    expect(plan.nextRunAt).toEqual(at(8000));
+  });
+
+  it('fires only the most recent misfired occurrence, now, under fire_once', () => {
+    const plan = planOccurrences(scheduledJob({ nextRunAt: at(0), misfirePolicy: 'fire_once' }), window(5500), periodicSchedules);
+    expect(times(plan.missed)).toEqual([0, 1000, 2000, 3000]);
+    expect(plan.fire[0]).toEqual({ scheduledAt: at(4000), dueAt: at(5500) });
+    expect(times(plan.fire.slice(1).map((f) => f.scheduledAt))).toEqual([5000, 6000, 7000]);
+  });
+
+  it('fires every misfired occurrence, spread out from now and oldest first, under fire_all', () => {
+    const plan = planOccurrences(scheduledJob({ nextRunAt: at(0), misfirePolicy: 'fire_all' }), window(3500), periodicSchedules);
+    expect(plan.missed).toEqual([]);
+    expect(plan.fire.slice(0, 3)).toEqual([
+      { scheduledAt: at(0), dueAt: at(3500) },
+      { scheduledAt: at(1000), dueAt: at(3500 + CATCH_UP_SPACING_MS) },
+      { scheduledAt: at(2000), dueAt: at(3500 + 2 * CATCH_UP_SPACING_MS) },
+    ]);
+    expect(times(plan.fire.slice(3).map((f) => f.scheduledAt))).toEqual([3000, 4000, 5000]);
+  });
+
+  it('catches up at most 100 occurrences under fire_all and records the older ones as MISSED', () => {
+    const plan = planOccurrences(scheduledJob({ nextRunAt: at(0), misfirePolicy: 'fire_all' }), window(150_500), periodicSchedules);
+    const catchUp = plan.fire.filter((f) => f.scheduledAt.getTime() < T + 149_500);
+    expect(catchUp).toHaveLength(MAX_CATCH_UP);
+    expect(catchUp[0]!.scheduledAt).toEqual(at(50_000));
+    expect(plan.missed).toHaveLength(50);
+    expect(plan.missed.at(-1)).toEqual(at(49_000));
+  });
+
+  it('jumps over a gap too long to list, recording the first misfires and planning the present', () => {
+    const plan = planOccurrences(scheduledJob({ nextRunAt: at(0) }), window(86_400_000), periodicSchedules);
+    expect(plan.missed).toHaveLength(MAX_MISFIRES_LISTED);
+    expect(plan.unlistedMisfiresFrom).toEqual(at(MAX_MISFIRES_LISTED * 1000));
+    expect(times(plan.fire.map((f) => f.scheduledAt))).toEqual([86_399_000, 86_400_000, 86_401_000, 86_402_000]);
+    expect(plan.nextRunAt).toEqual(at(86_403_000));
+  });
+
+  it('fires a one-time job once and deactivates it', () => {
+    const job = scheduledJob({ schedule: null, runAt: at(1500), nextRunAt: at(1500) });
+    const plan = planOccurrences(job, window(0), periodicSchedules);
+    expect(plan).toMatchObject({ fire: [{ scheduledAt: at(1500), dueAt: at(1500) }], missed: [], nextRunAt: null, deactivate: true });
+  });
+
+  it('records a one-time job that fell due while nothing ran as MISSED under skip, and fires it now otherwise', () => {
+    const missedJob = scheduledJob({ schedule: null, runAt: at(0), nextRunAt: at(0), misfirePolicy: 'skip' });
+    expect(planOccurrences(missedJob, window(60_000), periodicSchedules)).toMatchObject({ fire: [], missed: [at(0)], deactivate: true });
+    const catchUpJob = { ...missedJob, misfirePolicy: 'fire_once' as const };
+    expect(planOccurrences(catchUpJob, window(60_000), periodicSchedules)).toMatchObject({
+      fire: [{ scheduledAt: at(0), dueAt: at(60_000) }],
+      missed: [],
+      deactivate: true,
+    });
+  });
+
+  it('plans nothing for a schedule that never fires again', () => {
+    const never = () => ({ next: () => null });
+    const plan = planOccurrences(scheduledJob({ nextRunAt: at(500) }), window(0), never);
+    expect(plan).toMatchObject({ fire: [{ scheduledAt: at(500) }], missed: [], nextRunAt: null });
+  });
+});

@@ -1,0 +1,99 @@
+import type { OccurrencePlan, ScheduledJob } from '../store/types.js';
+
+/**
+ * What a claim does with one due job: a pure function of the job, "now" and the look-ahead
+ * window, run inside the claim transaction (so it must stay fast: its work is bounded by
+ * the constants below whatever the job's backlog).
+ *
+ * Occurrences from job.nextRunAt up to `until` are planned. Those due no more than
+ * `graceMs` ago fire (late, but fire); older ones fell due while no node ran or the job was
+ * paused, and the misfire policy decides:
+ *  - skip: each is recorded MISSED; the next occurrence fires on time;
+ *  - fire_once: the most recent fires now, the others are MISSED;
+ *  - fire_all: the most recent MAX_CATCH_UP fire, one every CATCH_UP_SPACING_MS from now,
+ *    oldest first; any older ones are MISSED.
+ */
+
+/** A parsed cron schedule: the first occurrence strictly after `after`, or null for never. */
+export interface Schedule {
+  next(after: Date): Date | null;
+}
+
+export type ScheduleOf = (expression: string, timezone: string) => Schedule;
+
+export interface PlanWindow {
+  readonly now: Date;
+  /** Occurrences at or before this instant are planned (now + look-ahead). */
+  readonly until: Date;
+  /** How late an occurrence may be and still fire instead of counting as a misfire. */
+  readonly graceMs: number;
+}
+
+/** Most catch-up firings for one job under fire_all. */
+export const MAX_CATCH_UP = 100;
+/** Catch-up firings are this far apart, so a recovering target is not hit by a burst. */
+export const CATCH_UP_SPACING_MS = 100;
+/**
+ * Most misfired occurrences examined (and recorded MISSED) in one plan. A longer gap (an
+ * every-second job paused for a day) jumps ahead: the occurrences past this many are neither
+ * fired nor listed one by one, and the claimer logs the jump.
+ */
+export const MAX_MISFIRES_LISTED = 1000;
+/** Most on-time firings in one plan; the rest are planned by the next claim. */
+export const MAX_FIRINGS_PER_PLAN = 1000;
+
+export interface Plan extends OccurrencePlan {
+  /** Set when misfired occurrences were jumped over: the first one not listed. */
+  readonly unlistedMisfiresFrom: Date | null;
+}
+
+export function planOccurrences(job: ScheduledJob, window: PlanWindow, scheduleOf: ScheduleOf): Plan {
+  const now = window.now.getTime();
+  const lateCutoff = now - window.graceMs;
+  const until = window.until.getTime();
+
+  if (job.runAt !== null) return planOneTime(job, job.nextRunAt ?? job.runAt, now, lateCutoff, until);
+  if (job.schedule === null || job.nextRunAt === null) return nothing(null);
+
+  const schedule = scheduleOf(job.schedule, job.timezone);
+  let next: Date | null = job.nextRunAt;
+
+  const late: Date[] = [];
+  while (next !== null && next.getTime() < lateCutoff && late.length < MAX_MISFIRES_LISTED) {
+    late.push(next);
+    next = schedule.next(next);
+  }
+  let unlistedMisfiresFrom: Date | null = null;
+  if (next !== null && next.getTime() < lateCutoff) {
+    unlistedMisfiresFrom = next;
+    next = schedule.next(new Date(lateCutoff - 1));
+  }
+
+  const fire: { scheduledAt: Date; dueAt: Date }[] = [];
+  const missed: Date[] = [];
+  const catchUp = job.misfirePolicy === 'fire_once' ? Math.min(1, late.length) : job.misfirePolicy === 'fire_all' ? Math.min(MAX_CATCH_UP, late.length) : 0;
+  missed.push(...late.slice(0, late.length - catchUp));
+  late.slice(late.length - catchUp).forEach((scheduledAt, i) => {
+    fire.push({ scheduledAt, dueAt: new Date(now + i * CATCH_UP_SPACING_MS) });
+  });
+
+  let onTime = 0;
+  while (next !== null && next.getTime() <= until && onTime < MAX_FIRINGS_PER_PLAN) {
+    fire.push({ scheduledAt: next, dueAt: next });
+    onTime++;
+    next = schedule.next(next);
+  }
+  return { fire, missed, nextRunAt: next, deactivate: false, unlistedMisfiresFrom };
+}
+
+function planOneTime(job: ScheduledJob, at: Date, now: number, lateCutoff: number, until: number): Plan {
+  if (at.getTime() > until) return nothing(at);
+  const onTime = at.getTime() >= lateCutoff;
+  if (onTime) return { fire: [{ scheduledAt: at, dueAt: at }], missed: [], nextRunAt: null, deactivate: true, unlistedMisfiresFrom: null };
+  if (job.misfirePolicy === 'skip') return { fire: [], missed: [at], nextRunAt: null, deactivate: true, unlistedMisfiresFrom: null };
+  return { fire: [{ scheduledAt: at, dueAt: new Date(now) }], missed: [], nextRunAt: null, deactivate: true, unlistedMisfiresFrom: null };
+}
+
+function nothing(nextRunAt: Date | null): Plan {
+  return { fire: [], missed: [], nextRunAt, deactivate: false, unlistedMisfiresFrom: null };
+}

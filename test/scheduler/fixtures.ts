@@ -1,0 +1,44 @@
+import type { ScheduledJob } from '../../src/store/types.js';
+import type { Schedule, ScheduleOf } from '../../src/scheduler/planner.js';
+
+/** A schedule firing every `periodMs`, aligned to the epoch (every second for 1000). */
+export function everyMs(periodMs: number): Schedule {
+  return { next: (after) => new Date(Math.floor(after.getTime() / periodMs) * periodMs + periodMs) };
+}
+
+/** Reads "every <n>ms" expressions; enough for tests that are not about cron syntax. */
+export const periodicSchedules: ScheduleOf = (expression) => {
+  const match = /^every (\d+)ms$/.exec(expression);
+  if (!match) throw new Error(`test schedule "${expression}" is not "every <n>ms"`);
+  return everyMs(Number(match[1]));
+};
+
+export function scheduledJob(overrides: Partial<ScheduledJob> = {}): ScheduledJob {
+  const created = new Date(Date.UTC(2026, 0, 1));
+  return {
+    id: '01900000-0000-7000-8000-000000000001',
+    name: 'test job',
+    description: null,
+    schedule: 'every 1000ms',
+    runAt: null,
+    timezone: 'UTC',
+    api: 'http://127.0.0.1:9/hook',
+    method: 'POST',
+    headers: {},
+    payload: null,
+    timeoutMs: 5000,
+    type: 'AT_LEAST_ONCE',
+    retry: { maxAttempts: 3, minBackoffMs: 1000, maxBackoffMs: 60000 },
+    misfirePolicy: 'skip',
+    overlapPolicy: 'allow',
+    onFailure: null,
+    isActive: true,
+    paused: false,
+    nextRunAt: created,
+    version: 1,
+    createdAt: created,
+    updatedAt: created,
+    deletedAt: null,
+    ...overrides,
+  };
+}
