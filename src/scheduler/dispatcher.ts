@@ -1,0 +1,190 @@
+import { Agent } from 'undici';
+import type { Clock } from '../time/clock.js';
+import type { HttpMethod } from '../store/types.js';
+import { HostLimiter } from './host-limiter.js';
+import type { WebhookSigner } from './signing.js';
+
+/** One HTTP request to a target, as the engine describes it. */
+export interface OutgoingRequest {
+  readonly url: string;
+  readonly method: HttpMethod;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | null;
+  readonly timeoutMs: number;
+  /** Standard Webhooks message id: the same for every attempt of one occurrence. */
+  readonly messageId: string;
+}
+
+export interface RequestOutcome {
+  /** A 2xx answer within the timeout. */
+  readonly ok: boolean;
+  readonly httpStatus: number | null;
+  readonly error: string | null;
+  /** Clock time the request left (after waiting for a slot to its host). */
+  readonly startedAt: number;
+  readonly finishedAt: number;
+}
+
+export interface DispatcherOptions {
+  readonly clock: Clock;
+  readonly maxConcurrentPerHost: number;
+  readonly signer: WebhookSigner | null;
+  readonly userAgent: string;
+  /** Resolves host names; lets the operator refuse addresses (see jobs/targets). */
+  readonly lookup?: LookupFunction;
+  readonly connectTimeoutMs?: number;
+}
+
+export type LookupFunction = NonNullable<import('node:net').TcpNetConnectOpts['lookup']>;
+
+/** How much of an error answer's body is kept for the history. */
+const ERROR_BODY_BYTES = 512;
+/** Bytes of a success answer read (and discarded) so the connection can be reused. */
+const DRAIN_LIMIT_BYTES = 1 << 20;
+
+/**
+ * Sends attempts over keep-alive connection pools: one undici Agent keeps a pool per
+ * origin, so a job firing every second reuses its connection instead of opening one per
+ * firing. A HostLimiter bounds the requests in flight per origin; the job's timeout runs
+ * from the moment the request leaves and covers the whole answer.
+ */
+export class Dispatcher {
+  readonly #clock: Clock;
+  readonly #agent: Agent;
+  readonly #limiter: HostLimiter;
+  readonly #signer: WebhookSigner | null;
+  readonly #userAgent: string;
+  readonly #inFlight = new Set<AbortController>();
+
+  constructor(options: DispatcherOptions) {
+    this.#clock = options.clock;
+    this.#limiter = new HostLimiter(options.maxConcurrentPerHost);
+    this.#signer = options.signer;
+    this.#userAgent = options.userAgent;
+    this.#agent = new Agent({
+      connections: options.maxConcurrentPerHost,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      // The job's own timeout (an AbortSignal) bounds every request; these only stop undici
+      // from giving up earlier than the job asked.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      connect: { timeout: options.connectTimeoutMs ?? 10_000, ...(options.lookup ? { lookup: options.lookup } : {}) },
+    });
+  }
+
+  /** Requests sent and not answered yet. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Requests waiting for a free slot to their host. */
+  get waiting(): number {
+    return this.#limiter.waiting;
+  }
+
+  /**
+   * Sends `request` once a slot to its host is free; `onSend` runs just before it leaves.
+   * Never rejects: every failure is an outcome.
+   */
+  async send(request: OutgoingRequest, onSend?: (startedAt: number) => void): Promise<RequestOutcome> {
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      const now = this.#clock.now();
+      return { ok: false, httpStatus: null, error: `invalid URL: ${request.url}`, startedAt: now, finishedAt: now };
+    }
+    const release = await this.#limiter.acquire(url.origin);
+    const controller = new AbortController();
+    this.#inFlight.add(controller);
+    const startedAt = this.#clock.now();
+    const timer = this.#clock.setTimer(request.timeoutMs, () => controller.abort(new RequestTimeout(request.timeoutMs)));
+    try {
+      onSend?.(startedAt);
+      const response = await this.#agent.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: request.method,
+        headers: this.#headers(request, startedAt),
+        body: request.body ?? undefined,
+        signal: controller.signal,
+      });
+      const status = response.statusCode;
+      if (status >= 200 && status < 300) {
+        await response.body.dump({ limit: DRAIN_LIMIT_BYTES });
+        return { ok: true, httpStatus: status, error: null, startedAt, finishedAt: this.#clock.now() };
+      }
+      const snippet = await readSnippet(response.body);
+      return { ok: false, httpStatus: status, error: `HTTP ${status}${snippet ? `: ${snippet}` : ''}`, startedAt, finishedAt: this.#clock.now() };
+    } catch (error) {
+      const reason = controller.signal.aborted ? controller.signal.reason : error;
+      return { ok: false, httpStatus: null, error: describeFailure(reason), startedAt, finishedAt: this.#clock.now() };
+    } finally {
+      timer.cancel();
+      this.#inFlight.delete(controller);
+      release();
+    }
+  }
+
+  /** Aborts every request in flight (shutdown after the grace period); each settles as failed. */
+  abortAll(reason: string): void {
+    for (const controller of this.#inFlight) controller.abort(new RequestInterrupted(reason));
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+
+  #headers(request: OutgoingRequest, startedAt: number): Record<string, string> {
+    const headers: Record<string, string> = { 'user-agent': this.#userAgent, ...request.headers };
+    if (request.body !== null && !hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
+    if (this.#signer) Object.assign(headers, this.#signer.headers(request.messageId, startedAt / 1000, request.body ?? ''));
+    return headers;
+  }
+}
+
+class RequestTimeout extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`timed out after ${timeoutMs} ms`);
+    this.name = 'RequestTimeout';
+  }
+}
+
+class RequestInterrupted extends Error {
+  constructor(reason: string) {
+    super(`interrupted: ${reason}`);
+    this.name = 'RequestInterrupted';
+  }
+}
+
+function hasHeader(headers: Record<string, string>, name: string): boolean {
+  return Object.keys(headers).some((key) => key.toLowerCase() === name);
+}
+
+async function readSnippet(body: AsyncIterable<Buffer> & { dump(opts: { limit: number }): Promise<void> }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    length += chunk.length;
+    if (length >= ERROR_BODY_BYTES) break;
+  }
+  return Buffer.concat(chunks).subarray(0, ERROR_BODY_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
+}
+
+/** A short, stable description of why a request failed ("ECONNREFUSED: connect ..."). */
+function describeFailure(error: unknown): string {
+  if (error instanceof RequestTimeout || error instanceof RequestInterrupted) return error.message;
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('E') && !code.startsWith('ERR_')) return `${code}: ${current.message}`;
+    current = current.cause;
+  }
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
+}
