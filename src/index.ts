@@ -3,3 +3,4 @@ export { JobSchedulerError, isJobSchedulerError, ErrorCodes, type ErrorCode } fr
 export type { Clock, TimerHandle } from './time/clock.js';
 export { systemClock } from './time/system-clock.js';
 export { loadConfig, type Config } from './config/index.js';
+export { parseCron, isValidTimezone, formatInZone, type CronSchedule, type ParseCronOptions, type CronErrorDetails } from './cron/index.js';
