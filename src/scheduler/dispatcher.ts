@@ -1,3 +1,4 @@
+import type { TcpNetConnectOpts } from 'node:net';
 import { Agent } from 'undici';
 import type { Clock } from '../time/clock.js';
 import type { HttpMethod } from '../store/types.js';
@@ -35,7 +36,7 @@ export interface DispatcherOptions {
   readonly connectTimeoutMs?: number;
 }
 
-export type LookupFunction = NonNullable<import('node:net').TcpNetConnectOpts['lookup']>;
+export type LookupFunction = NonNullable<TcpNetConnectOpts['lookup']>;
 
 /** How much of an error answer's body is kept for the history. */
 const ERROR_BODY_BYTES = 512;
