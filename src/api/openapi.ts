@@ -1,0 +1,60 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { JobSchedulerError } from '../errors.js';
+import type { Store } from '../store/types.js';
+import { version } from '../version.js';
+
+export const TAGS = [
+  { name: 'jobs', description: 'Create, read, change and delete jobs; run, pause and resume them; their schedule and history.' },
+  { name: 'schedules', description: 'Check a cron expression and preview its firings without creating anything.' },
+  { name: 'health', description: 'Liveness and readiness, open without an API key.' },
+] as const;
+
+/**
+ * The OpenAPI 3.1 document is generated from the route schemas (never written by hand),
+ * served at /openapi.json, with Swagger UI at /docs. Must be registered before the routes.
+ */
+export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'jobscheduler',
+        version,
+        description:
+          'A distributed cron job scheduler. Every error is an RFC 9457 application/problem+json body with a stable `code`. ' +
+          'When the server has API keys (JOBSCHEDULER_API_KEYS), every /api route needs `Authorization: Bearer <key>`.',
+      },
+      tags: [...TAGS],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'One of JOBSCHEDULER_API_KEYS.' } } },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
+
+/**
+ * The document without a database: for the docs script and the test that keeps the
+ * committed Postman collection in step. Building routes never touches the store.
+ */
+export async function openApiDocument(): Promise<Record<string, unknown>> {
+  const { buildServer } = await import('./server.js');
+  const app = await buildServer({ store: detachedStore(), config: { apiKeys: [], allowedTargets: [] } });
+  try {
+    await app.ready();
+    return app.swagger() as unknown as Record<string, unknown>;
+  } finally {
+    await app.close();
+  }
+}
+
+function detachedStore(): Store {
+  return new Proxy({} as Store, {
+    get: (_target, property) => {
+      if (property === 'kind') return 'postgres';
+      return () => Promise.reject(new JobSchedulerError('STORE_UNAVAILABLE', 'No database: this server only describes the API'));
+    },
+  });
+}

@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import { version } from '../../version.js';
+import { problems } from '../schemas/common.js';
+import type { ApiContext } from './context.js';
+
+/** Liveness and readiness: open without an API key, so orchestrators can probe them. */
+export function registerHealthRoutes(app: FastifyInstance, context: ApiContext): void {
+  const startedAt = context.clock.now();
+
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness: the process answers',
+        response: {
+          200: {
+            description: 'Alive',
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              status: { type: 'string', enum: ['ok'] },
+              version: { type: 'string' },
+              uptimeSeconds: { type: 'number' },
+              store: { type: 'string', enum: ['postgres', 'pglite'] },
+            },
+            required: ['status', 'version', 'uptimeSeconds', 'store'],
+          },
+        },
+      },
+    },
+    async () => ({
+      status: 'ok',
+      version,
+      uptimeSeconds: Math.max(0, Math.round((context.clock.now() - startedAt) / 100) / 10),
+      store: context.store.kind,
+    }),
+  );
+
+  app.get(
+    '/ready',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: the database answers',
+        response: {
+          200: {
+            description: 'Ready to serve',
+            type: 'object',
+            additionalProperties: false,
+            properties: { status: { type: 'string', enum: ['ready'] } },
+            required: ['status'],
+          },
+          ...problems(503),
+        },
+      },
+    },
+    async () => {
+      await context.store.ping();
+      return { status: 'ready' };
+    },
+  );
+}

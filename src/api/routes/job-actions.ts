@@ -1,0 +1,187 @@
+import type { FastifyInstance } from 'fastify';
+import { formatInZone } from '../../cron/index.js';
+import { JobSchedulerError } from '../../errors.js';
+import { uuidv7 } from '../../ids.js';
+import { JOB_LIMITS } from '../../jobs/defaults.js';
+import { compileSchedule, nextRunAt } from '../../jobs/schedule.js';
+import { idParams, pageQuery, problems } from '../schemas/common.js';
+import { executionResponse, jobId, sendJob, withCursor, type ApiContext, type IdParams } from './context.js';
+
+const security = [{ bearer: [] }];
+const jobAnswer = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: 'Job#' } } } });
+
+/**
+ * What a client can do to a job besides editing it. None of these fires anything itself:
+ * they write rows and fields the engine acts on, so any scheduler node carries them out.
+ */
+export function registerJobActionRoutes(api: FastifyInstance, context: ApiContext): void {
+  const { store, clock } = context;
+  // Two run-now requests for one job in the same millisecond would be the same occurrence
+  // (job, scheduledAt, 'manual', attempt 1) and the second silently dropped: keep this
+  // node's manual instants strictly increasing.
+  let lastManualMs = 0;
+
+  api.post<{ Params: IdParams }>(
+    '/jobs/:id/run',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Run a job now',
+        description:
+          'Adds an extra occurrence (trigger "manual", scheduled now) that any scheduler node picks up. It never replaces ' +
+          'or collides with a scheduled occurrence. Refused (409) for a deleted job.',
+        security,
+        params: idParams,
+        response: {
+          202: {
+            description: 'Queued; follow it in the history',
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              executionId: { type: 'string', format: 'uuid' },
+              jobId: { type: 'string', format: 'uuid' },
+              scheduledAt: { type: 'string', format: 'date-time' },
+              trigger: { type: 'string', enum: ['manual'] },
+              status: { type: 'string', enum: ['SCHEDULED'] },
+            },
+            required: ['executionId', 'jobId', 'scheduledAt', 'trigger', 'status'],
+          },
+          ...problems(401, 404, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const job = await store.jobGet(jobId(request.params));
+      if (!job.isActive) {
+        throw new JobSchedulerError('CONFLICT', 'The job is deleted (isActive false); PATCH isActive true to run it again', {
+          jobId: job.id,
+        });
+      }
+      lastManualMs = Math.max(clock.now(), lastManualMs + 1);
+      const scheduledAt = new Date(lastManualMs);
+      const executionId = uuidv7(lastManualMs);
+      await store.executionWrite({
+        inserts: [
+          { id: executionId, jobId: job.id, scheduledAt, trigger: 'manual', attempt: 1, dueAt: scheduledAt, status: 'SCHEDULED', ownerNode: null },
+        ],
+      });
+      return reply.status(202).send({ executionId, jobId: job.id, scheduledAt, trigger: 'manual', status: 'SCHEDULED' });
+    },
+  );
+
+  api.post<{ Params: IdParams }>(
+    '/jobs/:id/pause',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Pause a job',
+        description: 'Its occurrences stop firing until resumed; nextRunAt stays where it was.',
+        security,
+        params: idParams,
+        response: { 200: jobAnswer('The paused job'), ...problems(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const job = await store.jobUpdate({ id: jobId(request.params), patch: { paused: true } });
+      return sendJob(reply, job);
+    },
+  );
+
+  api.post<{ Params: IdParams }>(
+    '/jobs/:id/resume',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Resume a paused job',
+        description:
+          'Occurrences that fell due while paused are handled by the job\'s misfirePolicy (skip: recorded as MISSED; ' +
+          'fire_once: one catch-up firing; fire_all: every one).',
+        security,
+        params: idParams,
+        response: { 200: jobAnswer('The resumed job'), ...problems(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const id = jobId(request.params);
+      const current = await store.jobGet(id);
+      // nextRunAt was left at the first occurrence that fell due while paused, so the
+      // engine's misfire policy sees the gap. Only a job with none yet gets one from now.
+      const needsNext = current.nextRunAt === null && current.isActive && current.schedule !== null;
+      const patch = needsNext ? { paused: false, nextRunAt: nextRunAt(current, new Date(clock.now())) } : { paused: false };
+      return sendJob(reply, await store.jobUpdate({ id, patch }));
+    },
+  );
+
+  api.get<{ Params: IdParams; Querystring: { count: number } }>(
+    '/jobs/:id/schedule',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'The next firings of a job',
+        description: 'RFC 3339 instants with the offset of the job\'s time zone, from now. A one-time job lists its runAt while it is ahead.',
+        security,
+        params: idParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { count: { type: 'integer', minimum: 1, maximum: JOB_LIMITS.previewCount, default: 10 } },
+        },
+        response: {
+          200: {
+            description: 'Upcoming firings',
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              jobId: { type: 'string', format: 'uuid' },
+              timezone: { type: 'string' },
+              nextRuns: { type: 'array', items: { type: 'string', format: 'date-time' } },
+            },
+            required: ['jobId', 'timezone', 'nextRuns'],
+          },
+          ...problems(400, 401, 404),
+        },
+      },
+    },
+    async (request) => {
+      const job = await store.jobGet(jobId(request.params));
+      const now = new Date(clock.now());
+      const runs =
+        job.schedule !== null
+          ? compileSchedule(job.schedule, job.timezone).nextRuns(request.query.count, now)
+          : job.runAt !== null && job.runAt > now
+            ? [job.runAt]
+            : [];
+      return { jobId: job.id, timezone: job.timezone, nextRuns: runs.map((run) => formatInZone(run, job.timezone)) };
+    },
+  );
+
+  api.get<{ Params: IdParams; Querystring: { limit: number; cursor?: string } }>(
+    '/jobs/:id/history',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Execution history of a job, newest first',
+        security,
+        params: idParams,
+        querystring: pageQuery(),
+        response: {
+          200: {
+            description: 'A page of attempts; pass nextCursor as cursor for the next one (null: last page)',
+            type: 'object',
+            additionalProperties: false,
+            properties: { items: { type: 'array', items: { $ref: 'Execution#' } }, nextCursor: { type: ['string', 'null'] } },
+            required: ['items', 'nextCursor'],
+          },
+          ...problems(400, 401, 404),
+        },
+      },
+    },
+    async (request) => {
+      const id = jobId(request.params);
+      await store.jobGet(id);
+      const { limit, cursor } = request.query;
+      const page = await withCursor(() => store.executionList({ jobId: id, limit, cursor }));
+      return { items: page.items.map(executionResponse), nextCursor: page.nextCursor };
+    },
+  );
+}

@@ -1,0 +1,189 @@
+import type { FastifyInstance } from 'fastify';
+import { JobSchedulerError, isJobSchedulerError } from '../../errors.js';
+import { uuidv7 } from '../../ids.js';
+import { JOB_LIMITS } from '../../jobs/defaults.js';
+import { newJobFromBody, patchFromBody, type JobBody, type JobPatchBody } from '../../jobs/definition.js';
+import type { JobCreateParams, JobRecord } from '../../store/types.js';
+import { etagHeader, idParams, pageQuery, problems } from '../schemas/common.js';
+import { expectedVersion, jobId, jobResponse, sendJob, withCursor, type ApiContext, type IdParams } from './context.js';
+
+const jobRef = { $ref: 'Job#' } as const;
+const security = [{ bearer: [] }];
+
+function jobAnswer(description: string) {
+  return { description, headers: etagHeader, content: { 'application/json': { schema: jobRef } } };
+}
+
+function jobPage(description: string) {
+  return {
+    description,
+    type: 'object',
+    additionalProperties: false,
+    properties: { items: { type: 'array', items: jobRef }, nextCursor: { type: ['string', 'null'] } },
+    required: ['items', 'nextCursor'],
+  };
+}
+
+/** How many times PATCH re-reads a job changed under it before giving up (without If-Match). */
+const PATCH_ATTEMPTS = 3;
+
+export function registerJobRoutes(api: FastifyInstance, context: ApiContext): void {
+  const { store, clock, targets } = context;
+
+  api.post<{ Body: JobBody }>(
+    '/jobs',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Create a job',
+        description: 'Give `schedule` (cron with seconds) or `runAt` (one-time). Answers the job with its id and nextRunAt.',
+        security,
+        body: { $ref: 'JobCreate#' },
+        response: { 201: jobAnswer('The job as stored'), ...problems(400, 401, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const now = new Date(clock.now());
+      const { definition, nextRunAt } = newJobFromBody(request.body, { targets, now });
+      const job = await store.jobCreate({ ...definition, id: uuidv7(now.getTime()), nextRunAt });
+      return sendJob(reply.header('location', `/api/v1/jobs/${job.id}`), job, 201);
+    },
+  );
+
+  api.post<{ Body: { jobs: JobBody[] } }>(
+    '/jobs/batch',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Create up to 1,000 jobs at once',
+        description: 'All or nothing: one invalid job (named as jobs[i].field in the error) and none is created.',
+        security,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['jobs'],
+          properties: { jobs: { type: 'array', minItems: 1, maxItems: JOB_LIMITS.batchSize, items: { $ref: 'JobCreate#' } } },
+        },
+        response: {
+          201: {
+            description: 'Every job, in the order given',
+            type: 'object',
+            additionalProperties: false,
+            properties: { items: { type: 'array', items: jobRef } },
+            required: ['items'],
+          },
+          ...problems(400, 401, 413, 415),
+        },
+      },
+    },
+    async (request, reply) => {
+      const now = new Date(clock.now());
+      const params: JobCreateParams[] = request.body.jobs.map((body, index) => {
+        const { definition, nextRunAt } = newJobFromBody(body, { targets, now, prefix: `jobs[${index}].` });
+        return { ...definition, id: uuidv7(now.getTime()), nextRunAt };
+      });
+      const jobs = await store.jobCreateMany(params);
+      return reply.status(201).send({ items: jobs.map(jobResponse) });
+    },
+  );
+
+  api.get<{ Querystring: { limit: number; cursor?: string; active?: boolean; name?: string } }>(
+    '/jobs',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'List jobs, oldest first',
+        security,
+        querystring: pageQuery({
+          active: { type: 'boolean', description: 'true: only active jobs; false: only inactive (deleted) ones.' },
+          name: { type: 'string', maxLength: JOB_LIMITS.nameLength, description: 'Case-insensitive part of the name.' },
+        }),
+        response: { 200: jobPage('A page of jobs; pass nextCursor as cursor for the next one (null: last page)'), ...problems(400, 401) },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, active, name } = request.query;
+      const page = await withCursor(() => store.jobList({ limit, cursor, active, name }));
+      return { items: page.items.map(jobResponse), nextCursor: page.nextCursor };
+    },
+  );
+
+  api.get<{ Params: IdParams }>(
+    '/jobs/:id',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Get a job',
+        description: 'With nextRunAt, lastRunAt and lastStatus, and its version as ETag.',
+        security,
+        params: idParams,
+        response: { 200: jobAnswer('The job'), ...problems(401, 404) },
+      },
+    },
+    async (request, reply) => sendJob(reply, await store.jobGet(jobId(request.params))),
+  );
+
+  api.patch<{ Params: IdParams; Body: JobPatchBody; Headers: { 'if-match'?: string } }>(
+    '/jobs/:id',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Change a job',
+        description:
+          'Only the fields given change. Changing schedule, runAt or timezone recomputes nextRunAt; `isActive: true` ' +
+          'reactivates a deleted job. With If-Match, the change applies only to that version (412 otherwise).',
+        security,
+        params: idParams,
+        headers: { type: 'object', properties: { 'if-match': { type: 'string', description: 'An ETag from GET' } } },
+        body: { $ref: 'JobPatch#' },
+        response: { 200: jobAnswer('The job after the change'), ...problems(400, 401, 404, 412, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const id = jobId(request.params);
+      const wanted = expectedVersion(request.headers['if-match']);
+      return sendJob(reply, await patchJob(context, id, request.body, wanted));
+    },
+  );
+
+  api.delete<{ Params: IdParams }>(
+    '/jobs/:id',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Delete a job (soft)',
+        description: 'The job stops firing (isActive false) but stays readable with its history. PATCH isActive true to bring it back.',
+        security,
+        params: idParams,
+        response: { 204: { description: 'Deleted', type: 'null' }, ...problems(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      await store.jobSoftDelete(jobId(request.params));
+      return reply.status(204).send();
+    },
+  );
+}
+
+/**
+ * Read, merge, write at the version read. Without If-Match a concurrent change is not the
+ * client's concern, so the merge is redone on the fresh row a few times.
+ */
+async function patchJob(context: ApiContext, id: string, body: JobPatchBody, wanted: number | undefined): Promise<JobRecord> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await context.store.jobGet(id);
+    if (wanted !== undefined && wanted !== current.version) {
+      throw new JobSchedulerError(
+        'PRECONDITION_FAILED',
+        `If-Match asks for version ${wanted} but the job is at version ${current.version}; read it again and reapply the change`,
+        { currentVersion: current.version },
+      );
+    }
+    const patch = patchFromBody(body, current, { targets: context.targets, now: new Date(context.clock.now()) });
+    try {
+      return await context.store.jobUpdate({ id, patch, expectedVersion: wanted ?? current.version });
+    } catch (error) {
+      if (wanted !== undefined || attempt >= PATCH_ATTEMPTS || !isJobSchedulerError(error, 'PRECONDITION_FAILED')) throw error;
+    }
+  }
+}

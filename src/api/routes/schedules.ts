@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import { formatInZone, isValidTimezone } from '../../cron/index.js';
+import { JobSchedulerError } from '../../errors.js';
+import { JOB_DEFAULTS, JOB_LIMITS } from '../../jobs/defaults.js';
+import { parseInstant } from '../../jobs/definition.js';
+import { compileSchedule } from '../../jobs/schedule.js';
+import { problems } from '../schemas/common.js';
+import type { ApiContext } from './context.js';
+
+interface PreviewQuery {
+  readonly expression: string;
+  readonly timezone: string;
+  readonly count: number;
+  readonly from?: string;
+}
+
+/** Check an expression and see when it would fire, before creating anything. */
+export function registerScheduleRoutes(api: FastifyInstance, context: ApiContext): void {
+  api.get<{ Querystring: PreviewQuery }>(
+    '/schedules/preview',
+    {
+      schema: {
+        tags: ['schedules'],
+        summary: 'Validate a cron expression and preview its firings',
+        description: 'An invalid expression answers 400 naming the cron field and token at fault.',
+        security: [{ bearer: [] }],
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['expression'],
+          properties: {
+            expression: { type: 'string', minLength: 1, maxLength: JOB_LIMITS.scheduleLength, examples: ['0 */15 9-17 * * MON-FRI'] },
+            timezone: { type: 'string', minLength: 1, maxLength: JOB_LIMITS.timezoneLength, default: JOB_DEFAULTS.timezone },
+            count: { type: 'integer', minimum: 1, maximum: JOB_LIMITS.previewCount, default: 10 },
+            from: { type: 'string', description: 'RFC 3339 instant to start after (default: now).' },
+          },
+        },
+        response: {
+          200: {
+            description: 'The expression, read back in words, and its next firings',
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              expression: { type: 'string' },
+              timezone: { type: 'string' },
+              description: { type: 'string' },
+              nextRuns: { type: 'array', items: { type: 'string', format: 'date-time' } },
+            },
+            required: ['expression', 'timezone', 'description', 'nextRuns'],
+          },
+          ...problems(400, 401),
+        },
+      },
+    },
+    async (request) => {
+      const { expression, timezone, count } = request.query;
+      if (!isValidTimezone(timezone)) {
+        throw new JobSchedulerError('TIMEZONE_INVALID', `timezone: "${timezone}" is not an IANA time zone (for example Europe/Paris or UTC)`, {
+          property: 'timezone',
+          timezone,
+        });
+      }
+      const from = request.query.from === undefined ? new Date(context.clock.now()) : parseInstant(request.query.from, 'from');
+      const schedule = compileSchedule(expression, timezone, { expression: 'expression', timezone: 'timezone' });
+      const nextRuns = schedule.nextRuns(count, from).map((run) => formatInZone(run, timezone));
+      return { expression, timezone, description: schedule.describe(), nextRuns };
+    },
+  );
+}

@@ -1,0 +1,221 @@
+import { JOB_DEFAULTS, JOB_LIMITS } from '../../jobs/defaults.js';
+
+/**
+ * JSON Schemas of job bodies and job responses. They drive validation (strict: no
+ * coercion, unknown fields rejected), response serialisation and the OpenAPI document.
+ * Rules a schema cannot express (cron syntax, zones, targets) live in src/jobs.
+ */
+
+const TOKEN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
+const NO_CONTROL = '^[^\\r\\n\\u0000]*$';
+const DELIVERY_TYPES = ['AT_LEAST_ONCE', 'AT_MOST_ONCE'];
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const MISFIRE = ['skip', 'fire_once', 'fire_all'];
+const OVERLAP = ['allow', 'forbid'];
+
+const retryProperties = {
+  maxAttempts: {
+    type: 'integer',
+    minimum: JOB_LIMITS.maxAttempts.min,
+    maximum: JOB_LIMITS.maxAttempts.max,
+    description: 'Attempts in all, the first included.',
+  },
+  minBackoffMs: {
+    type: 'integer',
+    minimum: JOB_LIMITS.backoffMs.min,
+    maximum: JOB_LIMITS.backoffMs.max,
+    description: 'Delay before the first retry; doubles with each retry (with jitter).',
+  },
+  maxBackoffMs: {
+    type: 'integer',
+    minimum: JOB_LIMITS.backoffMs.min,
+    maximum: JOB_LIMITS.backoffMs.max,
+    description: 'Longest delay between two attempts.',
+  },
+} as const;
+
+/** Every field a client may send, without defaults (shared by create and patch). */
+const bodyProperties = {
+  name: { type: ['string', 'null'], maxLength: JOB_LIMITS.nameLength, description: 'A label; filter the list with ?name=.' },
+  description: { type: ['string', 'null'], maxLength: JOB_LIMITS.descriptionLength },
+  schedule: {
+    type: 'string',
+    minLength: 1,
+    maxLength: JOB_LIMITS.scheduleLength,
+    description: 'Cron expression with seconds ("31 10-15 1 * * MON-FRI"); give either schedule or runAt.',
+    examples: ['31 10-15 1 * * MON-FRI'],
+  },
+  runAt: {
+    type: 'string',
+    format: 'date-time',
+    description: 'RFC 3339 instant of a one-time job; give either schedule or runAt.',
+  },
+  timezone: {
+    type: 'string',
+    minLength: 1,
+    maxLength: JOB_LIMITS.timezoneLength,
+    description: 'IANA time zone the schedule is read in.',
+    examples: ['Europe/Paris'],
+  },
+  api: {
+    type: 'string',
+    minLength: 1,
+    maxLength: JOB_LIMITS.urlLength,
+    description: 'The http(s) URL each firing sends its request to.',
+    examples: ['http://localhost:4444/foo'],
+  },
+  method: { type: 'string', enum: METHODS },
+  headers: {
+    type: 'object',
+    maxProperties: JOB_LIMITS.headerCount,
+    propertyNames: { pattern: TOKEN, maxLength: JOB_LIMITS.headerNameLength },
+    additionalProperties: { type: 'string', maxLength: JOB_LIMITS.headerValueLength, pattern: NO_CONTROL },
+    description: 'Headers sent with each request.',
+  },
+  payload: { description: 'JSON body sent with each request (any JSON value).' },
+  timeoutMs: { type: 'integer', minimum: JOB_LIMITS.timeoutMs.min, maximum: JOB_LIMITS.timeoutMs.max },
+  type: {
+    type: 'string',
+    enum: [...DELIVERY_TYPES, 'ATLEAST_ONCE', 'ATMOST_ONCE'],
+    description: 'Delivery guarantee; ATLEAST_ONCE and ATMOST_ONCE are accepted and stored as AT_LEAST_ONCE and AT_MOST_ONCE.',
+  },
+  retry: {
+    type: 'object',
+    additionalProperties: false,
+    properties: retryProperties,
+    description: 'Retries of a failed attempt (AT_LEAST_ONCE jobs).',
+  },
+  misfirePolicy: {
+    type: 'string',
+    enum: MISFIRE,
+    description: 'What happens to occurrences that fell due while no node could fire them.',
+  },
+  overlapPolicy: {
+    type: 'string',
+    enum: OVERLAP,
+    description: 'forbid: skip an occurrence while the previous one is still running.',
+  },
+  onFailure: {
+    type: ['string', 'null'],
+    maxLength: JOB_LIMITS.urlLength,
+    description: 'http(s) URL told when an occurrence finally fails.',
+  },
+  isActive: { type: 'boolean', description: 'false: never fires (a soft-deleted job); PATCH true to reactivate.' },
+} as const;
+
+function withDefault<T extends object>(schema: T, value: unknown): T & { default: unknown } {
+  return { ...schema, default: value };
+}
+
+export const jobCreateSchema = {
+  $id: 'JobCreate',
+  type: 'object',
+  additionalProperties: false,
+  required: ['api', 'type'],
+  properties: {
+    ...bodyProperties,
+    timezone: withDefault(bodyProperties.timezone, JOB_DEFAULTS.timezone),
+    method: withDefault(bodyProperties.method, JOB_DEFAULTS.method),
+    timeoutMs: withDefault(bodyProperties.timeoutMs, JOB_DEFAULTS.timeoutMs),
+    retry: {
+      ...bodyProperties.retry,
+      properties: {
+        maxAttempts: withDefault(retryProperties.maxAttempts, JOB_DEFAULTS.retry.maxAttempts),
+        minBackoffMs: withDefault(retryProperties.minBackoffMs, JOB_DEFAULTS.retry.minBackoffMs),
+        maxBackoffMs: withDefault(retryProperties.maxBackoffMs, JOB_DEFAULTS.retry.maxBackoffMs),
+      },
+    },
+    misfirePolicy: withDefault(bodyProperties.misfirePolicy, JOB_DEFAULTS.misfirePolicy),
+    overlapPolicy: withDefault(bodyProperties.overlapPolicy, JOB_DEFAULTS.overlapPolicy),
+    isActive: withDefault(bodyProperties.isActive, JOB_DEFAULTS.isActive),
+  },
+} as const;
+
+export const jobPatchSchema = {
+  $id: 'JobPatch',
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: bodyProperties,
+  description: 'Only the fields given change. Changing schedule, runAt or timezone recomputes nextRunAt.',
+} as const;
+
+const dateTime = { type: 'string', format: 'date-time' } as const;
+const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
+
+export const jobSchema = {
+  $id: 'Job',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    jobId: { type: 'string', format: 'uuid', description: 'The same as id.' },
+    name: { type: ['string', 'null'] },
+    description: { type: ['string', 'null'] },
+    schedule: { type: ['string', 'null'] },
+    runAt: nullableDateTime,
+    timezone: { type: 'string' },
+    api: { type: 'string' },
+    method: { type: 'string', enum: METHODS },
+    headers: { type: 'object', additionalProperties: { type: 'string' } },
+    payload: {},
+    timeoutMs: { type: 'integer' },
+    type: { type: 'string', enum: DELIVERY_TYPES },
+    retry: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxAttempts: { type: 'integer' },
+        minBackoffMs: { type: 'integer' },
+        maxBackoffMs: { type: 'integer' },
+      },
+      required: ['maxAttempts', 'minBackoffMs', 'maxBackoffMs'],
+    },
+    misfirePolicy: { type: 'string', enum: MISFIRE },
+    overlapPolicy: { type: 'string', enum: OVERLAP },
+    onFailure: { type: ['string', 'null'] },
+    isActive: { type: 'boolean' },
+    paused: { type: 'boolean' },
+    nextRunAt: { ...nullableDateTime, description: 'The next occurrence not yet handed to a node.' },
+    lastRunAt: { ...nullableDateTime, description: 'Scheduled time of the latest finished attempt.' },
+    lastStatus: {
+      type: ['string', 'null'],
+      enum: ['SCHEDULED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'MISSED', 'SKIPPED', 'LOST', null],
+    },
+    version: { type: 'integer', description: 'Bumped by every change; the ETag is W/"<version>".' },
+    createdAt: dateTime,
+    updatedAt: dateTime,
+    deletedAt: nullableDateTime,
+  },
+  required: [
+    'id', 'jobId', 'name', 'description', 'schedule', 'runAt', 'timezone', 'api', 'method', 'headers', 'payload',
+    'timeoutMs', 'type', 'retry', 'misfirePolicy', 'overlapPolicy', 'onFailure', 'isActive', 'paused',
+    'nextRunAt', 'lastRunAt', 'lastStatus', 'version', 'createdAt', 'updatedAt', 'deletedAt',
+  ],
+} as const;
+
+export const executionSchema = {
+  $id: 'Execution',
+  type: 'object',
+  additionalProperties: false,
+  description: 'One attempt of one occurrence.',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    jobId: { type: 'string', format: 'uuid' },
+    scheduledAt: { ...dateTime, description: 'The occurrence this attempt belongs to.' },
+    trigger: { type: 'string', enum: ['schedule', 'manual'] },
+    attempt: { type: 'integer' },
+    dueAt: dateTime,
+    status: { type: 'string', enum: ['SCHEDULED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'MISSED', 'SKIPPED', 'LOST'] },
+    startedAt: nullableDateTime,
+    finishedAt: nullableDateTime,
+    durationMs: { type: ['integer', 'null'] },
+    httpStatus: { type: ['integer', 'null'] },
+    error: { type: ['string', 'null'] },
+    node: { type: ['string', 'null'], description: 'The node that owns or ran the attempt.' },
+  },
+  required: [
+    'id', 'jobId', 'scheduledAt', 'trigger', 'attempt', 'dueAt', 'status', 'startedAt', 'finishedAt',
+    'durationMs', 'httpStatus', 'error', 'node',
+  ],
+} as const;

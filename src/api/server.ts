@@ -1,0 +1,121 @@
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Config } from '../config/index.js';
+import { JobSchedulerError } from '../errors.js';
+import { silentLogger, type Logger } from '../logging.js';
+import type { Metrics } from '../metrics.js';
+import type { Store } from '../store/types.js';
+import { systemClock } from '../time/system-clock.js';
+import type { Clock } from '../time/clock.js';
+import { createKeyCheck } from './auth.js';
+import { registerOpenApi } from './openapi.js';
+import { sendProblem } from './problem.js';
+import type { ApiContext } from './routes/context.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerJobActionRoutes } from './routes/job-actions.js';
+import { registerJobRoutes } from './routes/jobs.js';
+import { registerMetricsRoute } from './routes/metrics.js';
+import { registerScheduleRoutes } from './routes/schedules.js';
+import { executionSchema, jobCreateSchema, jobPatchSchema, jobSchema } from './schemas/job.js';
+import { problemSchema } from './schemas/common.js';
+
+export interface ServerOptions {
+  readonly store: Store;
+  readonly config: Pick<Config, 'apiKeys' | 'allowedTargets'>;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  /** When given, served at GET /metrics. */
+  readonly metrics?: Metrics;
+}
+
+export const BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The HTTP server: Fastify with strict validation (Ajv never coerces types or strips
+ * unknown fields, so a wrong type or an unknown field is a 400 naming it), problem+json
+ * errors for everything, API keys on /api, and an OpenAPI 3.1 document built from the
+ * route schemas. Not listening yet: the caller decides (listen, or inject in tests).
+ */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const logger = (options.logger ?? silentLogger()).child({ component: 'api' });
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: BODY_LIMIT,
+    // Request logging costs two log lines per request on the hot path; completions are
+    // logged at debug level below instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
+    frameworkErrors: (error, request, reply) => {
+      sendProblem(request, reply, error);
+    },
+  }) as unknown as FastifyInstance;
+
+  acceptJsonOnly(app);
+  app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, notFound(request)));
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+  });
+
+  for (const schema of [problemSchema, jobCreateSchema, jobPatchSchema, jobSchema, executionSchema]) app.addSchema(schema);
+  await registerOpenApi(app);
+
+  const context: ApiContext = {
+    store: options.store,
+    clock: options.clock ?? systemClock,
+    targets: { allowedTargets: options.config.allowedTargets },
+  };
+  registerHealthRoutes(app, context);
+  if (options.metrics) registerMetricsRoute(app, options.metrics);
+  const keyCheck = createKeyCheck(options.config.apiKeys);
+  await app.register(
+    async (api) => {
+      if (keyCheck) api.addHook('onRequest', async (request) => keyCheck(request.headers.authorization));
+      api.addHook('preValidation', async (request) => coerceQuery(request));
+      registerJobRoutes(api, context);
+      registerJobActionRoutes(api, context);
+      registerScheduleRoutes(api, context);
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}
+
+/**
+ * JSON is the only body type: every other content type answers 415. An empty body is
+ * accepted as "no body" so POST actions without one work whatever headers a client sends.
+ */
+function acceptJsonOnly(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text === '') {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
+}
+
+/**
+ * Query strings are text, yet `limit=20` should be an integer and `active=true` a boolean.
+ * Only whole-number and true/false text is converted, and only for parameters the route's
+ * schema declares with that type; anything else reaches strict validation as text and is
+ * refused there. Bodies are never converted.
+ */
+function coerceQuery(request: FastifyRequest): void {
+  const schema = request.routeOptions.schema?.querystring as { properties?: Record<string, { type?: unknown }> } | undefined;
+  const query = request.query as Record<string, unknown> | undefined;
+  if (!schema?.properties || !query) return;
+  for (const [name, property] of Object.entries(schema.properties)) {
+    const value = query[name];
+    if (typeof value !== 'string') continue;
+    if (property.type === 'integer' && /^-?\d{1,15}$/.test(value)) query[name] = Number(value);
+    else if (property.type === 'boolean' && (value === 'true' || value === 'false')) query[name] = value === 'true';
+  }
+}
+
+function notFound(request: FastifyRequest): JobSchedulerError {
+  const path = request.url.split('?')[0];
+  return new JobSchedulerError('NOT_FOUND', `No route ${request.method} ${path}; the API is described at /docs`);
+}

@@ -1,0 +1,187 @@
+import { isValidTimezone } from '../cron/index.js';
+import { JobSchedulerError } from '../errors.js';
+import type {
+  DeliveryGuarantee,
+  HttpMethod,
+  JobDefinition,
+  JobPatch,
+  JobRecord,
+  JsonValue,
+  MisfirePolicy,
+  OverlapPolicy,
+  RetryPolicy,
+} from '../store/types.js';
+import { FORBIDDEN_HEADERS, JOB_DEFAULTS } from './defaults.js';
+import { nextRunAt } from './schedule.js';
+import { checkTarget, type TargetPolicy } from './targets.js';
+
+/**
+ * Turns request bodies (already checked for shape by the API's schemas) into what the store
+ * keeps, enforcing the rules a schema cannot express: exactly one of schedule and runAt, a
+ * cron expression that parses, a real time zone, allowed targets, consistent retry bounds.
+ * Nothing here knows about HTTP; errors are JobSchedulerErrors naming the request field.
+ */
+
+/** `ATLEAST_ONCE` and `ATMOST_ONCE` are accepted spellings; the store keeps the canonical form. */
+export type DeliveryTypeName = DeliveryGuarantee | 'ATLEAST_ONCE' | 'ATMOST_ONCE';
+
+export interface JobBody {
+  readonly name?: string | null;
+  readonly description?: string | null;
+  readonly schedule?: string;
+  readonly runAt?: string;
+  readonly timezone?: string;
+  readonly api: string;
+  readonly method?: HttpMethod;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly payload?: JsonValue;
+  readonly timeoutMs?: number;
+  readonly type: DeliveryTypeName;
+  readonly retry?: Partial<RetryPolicy>;
+  readonly misfirePolicy?: MisfirePolicy;
+  readonly overlapPolicy?: OverlapPolicy;
+  readonly onFailure?: string | null;
+  readonly isActive?: boolean;
+}
+
+export type JobPatchBody = Partial<JobBody>;
+
+export interface DefinitionContext {
+  readonly targets: TargetPolicy;
+  readonly now: Date;
+  /** Prefix of field names in errors: "" for a single job, "jobs[3]." inside a batch. */
+  readonly prefix?: string;
+}
+
+export interface NewJob {
+  readonly definition: JobDefinition;
+  readonly nextRunAt: Date | null;
+}
+
+export function canonicalType(type: DeliveryTypeName): DeliveryGuarantee {
+  if (type === 'ATLEAST_ONCE') return 'AT_LEAST_ONCE';
+  if (type === 'ATMOST_ONCE') return 'AT_MOST_ONCE';
+  return type;
+}
+
+export function newJobFromBody(body: JobBody, context: DefinitionContext): NewJob {
+  const at = fieldNamer(context.prefix);
+  if (body.schedule === undefined && body.runAt === undefined) {
+    throw invalid(at('schedule'), `${at('schedule')} (a cron expression) or ${at('runAt')} (an RFC 3339 instant) is required`);
+  }
+  const definition: JobDefinition = {
+    name: body.name ?? null,
+    description: body.description ?? null,
+    ...timing(body, undefined, at),
+    api: checkTarget(body.api, at('api'), context.targets),
+    method: body.method ?? JOB_DEFAULTS.method,
+    headers: checkHeaders(body.headers ?? {}, at('headers')),
+    payload: body.payload ?? null,
+    timeoutMs: body.timeoutMs ?? JOB_DEFAULTS.timeoutMs,
+    type: canonicalType(body.type),
+    retry: checkRetry({ ...JOB_DEFAULTS.retry, ...body.retry }, at('retry')),
+    misfirePolicy: body.misfirePolicy ?? JOB_DEFAULTS.misfirePolicy,
+    overlapPolicy: body.overlapPolicy ?? JOB_DEFAULTS.overlapPolicy,
+    onFailure: body.onFailure == null ? null : checkTarget(body.onFailure, at('onFailure'), context.targets),
+    isActive: body.isActive ?? JOB_DEFAULTS.isActive,
+    paused: false,
+  };
+  return { definition, nextRunAt: nextRunAt(definition, context.now, scheduleFields(at)) };
+}
+
+/**
+ * The store patch for a PATCH body applied to `current`. nextRunAt is recomputed from now
+ * when the timing changes (schedule, runAt, timezone) and when a soft-deleted or inactive
+ * job is reactivated; otherwise it is left to the engine.
+ */
+export function patchFromBody(body: JobPatchBody, current: JobRecord, context: DefinitionContext): JobPatch {
+  const at = fieldNamer(context.prefix);
+  const patch: { -readonly [K in keyof JobPatch]: JobPatch[K] } = {};
+  if (body.name !== undefined) patch.name = body.name;
+  if (body.description !== undefined) patch.description = body.description;
+  if (body.api !== undefined) patch.api = checkTarget(body.api, at('api'), context.targets);
+  if (body.method !== undefined) patch.method = body.method;
+  if (body.headers !== undefined) patch.headers = checkHeaders(body.headers, at('headers'));
+  if (body.payload !== undefined) patch.payload = body.payload;
+  if (body.timeoutMs !== undefined) patch.timeoutMs = body.timeoutMs;
+  if (body.type !== undefined) patch.type = canonicalType(body.type);
+  if (body.retry !== undefined) patch.retry = checkRetry({ ...current.retry, ...body.retry }, at('retry'));
+  if (body.misfirePolicy !== undefined) patch.misfirePolicy = body.misfirePolicy;
+  if (body.overlapPolicy !== undefined) patch.overlapPolicy = body.overlapPolicy;
+  if (body.onFailure !== undefined) {
+    patch.onFailure = body.onFailure === null ? null : checkTarget(body.onFailure, at('onFailure'), context.targets);
+  }
+  if (body.isActive !== undefined) patch.isActive = body.isActive;
+
+  const timingChanged = body.schedule !== undefined || body.runAt !== undefined || body.timezone !== undefined;
+  const newTiming = timingChanged ? timing(body, current, at) : null;
+  if (newTiming) Object.assign(patch, newTiming);
+  const reactivated = body.isActive === true && !current.isActive;
+  if (newTiming || reactivated) patch.nextRunAt = nextRunAt(newTiming ?? current, context.now, scheduleFields(at));
+  return patch;
+}
+
+type Timing = Pick<JobDefinition, 'schedule' | 'runAt' | 'timezone'>;
+
+/** schedule, runAt and timezone of the body over `current` (exactly one of schedule and runAt set). */
+function timing(body: JobPatchBody, current: Timing | undefined, at: (field: string) => string): Timing {
+  if (body.schedule !== undefined && body.runAt !== undefined) {
+    throw invalid(at('runAt'), `give either ${at('schedule')} or ${at('runAt')}, not both`);
+  }
+  const timezone = body.timezone ?? current?.timezone ?? JOB_DEFAULTS.timezone;
+  if (body.timezone !== undefined && !isValidTimezone(body.timezone)) {
+    throw new JobSchedulerError(
+      'TIMEZONE_INVALID',
+      `${at('timezone')}: "${body.timezone}" is not an IANA time zone (for example Europe/Paris or UTC)`,
+      { property: at('timezone'), timezone: body.timezone },
+    );
+  }
+  if (body.schedule !== undefined) return { schedule: body.schedule.trim(), runAt: null, timezone };
+  if (body.runAt !== undefined) return { schedule: null, runAt: parseInstant(body.runAt, at('runAt')), timezone };
+  return { schedule: current?.schedule ?? null, runAt: current?.runAt ?? null, timezone };
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** An RFC 3339 date-time with an offset; rejects impossible dates that Date.parse would roll over. */
+export function parseInstant(text: string, property: string): Date {
+  const match = RFC3339.exec(text);
+  const date = match ? new Date(text.replace(/(\.\d{3})\d+/, '$1')) : null;
+  if (match && date && !Number.isNaN(date.getTime())) {
+    const [, year, month, day, hour, minute, second] = match.map(Number);
+    const check = new Date(Date.UTC(year!, month! - 1, day!, hour!, minute!, second!));
+    if (check.getUTCDate() === day && check.getUTCHours() === hour && check.getUTCMinutes() === minute) return date;
+  }
+  throw invalid(property, `${property} must be an RFC 3339 date-time with an offset (2026-03-01T09:30:00Z), got "${text}"`);
+}
+
+function checkHeaders(headers: Readonly<Record<string, string>>, property: string): Readonly<Record<string, string>> {
+  for (const name of Object.keys(headers)) {
+    if (FORBIDDEN_HEADERS.has(name.toLowerCase())) {
+      throw invalid(`${property}.${name}`, `${property}: the ${name} header is set by the scheduler and cannot be given`);
+    }
+  }
+  return { ...headers };
+}
+
+function checkRetry(retry: RetryPolicy, property: string): RetryPolicy {
+  if (retry.minBackoffMs > retry.maxBackoffMs) {
+    throw invalid(
+      `${property}.minBackoffMs`,
+      `${property}.minBackoffMs (${retry.minBackoffMs}) must not exceed ${property}.maxBackoffMs (${retry.maxBackoffMs})`,
+    );
+  }
+  return { maxAttempts: retry.maxAttempts, minBackoffMs: retry.minBackoffMs, maxBackoffMs: retry.maxBackoffMs };
+}
+
+function fieldNamer(prefix = ''): (field: string) => string {
+  return (field) => `${prefix}${field}`;
+}
+
+function scheduleFields(at: (field: string) => string): { expression: string; timezone: string } {
+  return { expression: at('schedule'), timezone: at('timezone') };
+}
+
+function invalid(property: string, message: string): JobSchedulerError {
+  return new JobSchedulerError('VALIDATION_FAILED', message, { property });
+}
