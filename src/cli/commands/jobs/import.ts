@@ -6,6 +6,8 @@ import { asPage, asRow, integerOption, printJson, stringOption, UsageError, type
 
 /** The batch endpoint takes at most this many jobs per request, all or nothing. */
 export const MAX_BATCH = 1000;
+/** Kept under the server's 1 MiB body limit, with room for the envelope. */
+const MAX_BATCH_BYTES = 1_000_000;
 
 export const importJobs: Subcommand = {
   usage: 'import <file> [options]',
@@ -31,22 +33,42 @@ Crontab example:
     if (entries === null) return ExitCode.usage;
 
     const created: Row[] = [];
-    for (let start = 0; start < entries.length; start += batchSize) {
-      const batch = entries.slice(start, start + batchSize);
+    let start = 0;
+    for (const batch of batches(entries, batchSize)) {
       try {
         const { body } = await context.client.send('POST', '/api/v1/jobs/batch', { body: { jobs: batch.map((entry) => entry.body) } });
         created.push(...createdJobs(body));
       } catch (error) {
-        if (error instanceof ApiProblem) reportFailedBatch(context, error, batch, start);
-        throw error;
+        if (!(error instanceof ApiProblem)) throw error;
+        context.io.stderr(error.message);
+        reportFailedBatch(context, error, batch, start);
+        return error.status < 500 ? ExitCode.usage : ExitCode.failure;
       }
-      context.io.stderr(`Imported ${start + batch.length}/${entries.length} jobs`);
+      start += batch.length;
+      context.io.stderr(`Imported ${start}/${entries.length} jobs`);
     }
     if (context.json) printJson(context.io, { items: created });
     else context.io.stdout(`Imported ${entries.length} job${entries.length === 1 ? '' : 's'} from ${file}.`);
     return ExitCode.ok;
   },
 };
+
+/** Consecutive slices of at most `size` jobs and MAX_BATCH_BYTES of JSON each (a larger job goes alone). */
+export function* batches(entries: readonly ImportEntry[], size: number): Generator<ImportEntry[]> {
+  let batch: ImportEntry[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    const entryBytes = Buffer.byteLength(JSON.stringify(entry.body)) + 1;
+    if (batch.length > 0 && (batch.length === size || bytes + entryBytes > MAX_BATCH_BYTES)) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(entry);
+    bytes += entryBytes;
+  }
+  if (batch.length > 0) yield batch;
+}
 
 function readEntries(context: Context, file: string): ImportEntry[] | null {
   let text: string;
