@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CATCH_UP_SPACING_MS, MAX_CATCH_UP, MAX_MISFIRES_LISTED, planOccurrences, type PlanWindow } from './planner.js';
+import { cachedCronSchedules } from './schedules.js';
 import { periodicSchedules, scheduledJob } from '../../test/scheduler/fixtures.js';
 
 const T = Date.UTC(2026, 2, 1, 12, 0, 0);
@@ -96,5 +97,18 @@ describe('planning the occurrences of a due job', () => {
     const never = () => ({ next: () => null });
     const plan = planOccurrences(scheduledJob({ nextRunAt: at(500) }), window(0), never);
     expect(plan).toMatchObject({ fire: [{ scheduledAt: at(500) }], missed: [], nextRunAt: null });
+  });
+});
+
+describe('planning with real cron schedules', () => {
+  it('follows the cron expression in the job time zone', () => {
+    const job = scheduledJob({ schedule: '*/15 * * * * *', timezone: 'Europe/Paris', nextRunAt: new Date('2026-03-01T12:00:15Z') });
+    const plan = planOccurrences(
+      job,
+      { now: new Date('2026-03-01T12:00:10Z'), until: new Date('2026-03-01T12:00:40Z'), graceMs: 1000 },
+      cachedCronSchedules(),
+    );
+    expect(plan.fire.map((f) => f.scheduledAt.toISOString())).toEqual(['2026-03-01T12:00:15.000Z', '2026-03-01T12:00:30.000Z']);
+    expect(plan.nextRunAt).toEqual(new Date('2026-03-01T12:00:45Z'));
   });
 });

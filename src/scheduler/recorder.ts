@@ -1,0 +1,228 @@
+import type { Logger } from 'pino';
+import type { Clock, TimerHandle } from '../time/clock.js';
+import type { ExecutionCompletion, ExecutionInsert, Store } from '../store/types.js';
+import { Signals } from './signals.js';
+
+/**
+ * Rows that must reach the database together: a failed attempt's completion and the retry
+ * that replaces it are one unit, so a crash can never leave the failure without its retry.
+ */
+export interface RecordUnit {
+  readonly inserts?: readonly ExecutionInsert[];
+  readonly completions?: readonly ExecutionCompletion[];
+}
+
+export interface RecorderEvents {
+  /** A batch reached the database. */
+  flushed: { readonly inserts: number; readonly completions: number; readonly running: number; readonly completedIds: readonly string[] };
+  /** A write failed; the rows stay buffered and are tried again. */
+  failed: { readonly error: unknown; readonly rows: number };
+}
+
+export interface RecorderOptions {
+  readonly store: Pick<Store, 'executionWrite' | 'executionMarkRunning'>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** A buffered row waits at most this long (unless the database is unreachable). */
+  readonly flushIntervalMs?: number;
+  /** A batch this large is written at once, and no write carries more (whole units aside). */
+  readonly maxBatchRows?: number;
+}
+
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 5000;
+
+/**
+ * Writes attempt outcomes, retries and RUNNING marks in batches: a few statements per 50 ms
+ * or per 1,000 rows instead of a transaction per firing. Writes are serialised and in order;
+ * a failed write keeps its rows at the head of the buffer and is retried with backoff, so an
+ * outage of the database delays history but loses none of it while the process lives.
+ */
+export class Recorder {
+  readonly signals = new Signals<RecorderEvents>();
+  readonly #store: RecorderOptions['store'];
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #intervalMs: number;
+  readonly #maxRows: number;
+  #units: RecordUnit[] = [];
+  #unitRows = 0;
+  /** Attempts sent whose RUNNING mark is not written yet: id -> start time. */
+  #running = new Map<string, number>();
+  #timer: TimerHandle | null = null;
+  #writing: Promise<void> | null = null;
+  #failures = 0;
+
+  constructor(options: RecorderOptions) {
+    this.#store = options.store;
+    this.#clock = options.clock;
+    this.#logger = options.logger;
+    this.#intervalMs = options.flushIntervalMs ?? 50;
+    this.#maxRows = options.maxBatchRows ?? 1000;
+  }
+
+  /** Rows waiting to be written. */
+  get pending(): number {
+    return this.#unitRows + this.#running.size;
+  }
+
+  write(unit: RecordUnit): void {
+    const rows = (unit.inserts?.length ?? 0) + (unit.completions?.length ?? 0);
+    if (rows === 0) return;
+    for (const completion of unit.completions ?? []) this.#running.delete(completion.id);
+    this.#units.push(unit);
+    this.#unitRows += rows;
+    this.#schedule();
+  }
+
+  markRunning(id: string, startedAt: number): void {
+    this.#running.set(id, startedAt);
+    this.#schedule();
+  }
+
+  /** Writes everything buffered now; resolves when it is in the database (or rejects when a write fails). */
+  async flush(): Promise<void> {
+    this.#cancelTimer();
+    while (this.pending > 0 || this.#writing) {
+      if (this.#writing) {
+        await this.#writing;
+        continue;
+      }
+      await this.#writeOnce(true);
+    }
+  }
+
+  /**
+   * Writes what is buffered, trying until `deadline` (clock time) while the database fails;
+   * returns how many rows could not be written.
+   */
+  async drain(deadline: number): Promise<number> {
+    for (;;) {
+      try {
+        await this.flush();
+        return 0;
+      } catch {
+        const wait = Math.min(this.#retryDelay(), deadline - this.#clock.now());
+        if (wait <= 0) break;
+        await this.#clock.sleep(wait);
+      }
+    }
+    const lost = this.pending;
+    if (lost > 0) this.#logger.error({ rows: lost }, 'history rows could not be written before shutdown');
+    return lost;
+  }
+
+  /** Stops the flush timer; buffered rows stay (see drain). */
+  stop(): void {
+    this.#cancelTimer();
+  }
+
+  #schedule(): void {
+    if (this.#writing) return;
+    if (this.#unitRows >= this.#maxRows || this.#running.size >= this.#maxRows) {
+      this.#cancelTimer();
+      void this.#writeOnce(false);
+      return;
+    }
+    if (!this.#timer) this.#timer = this.#clock.setTimer(this.#intervalMs, () => void this.#writeOnce(false));
+  }
+
+  #cancelTimer(): void {
+    this.#timer?.cancel();
+    this.#timer = null;
+  }
+
+  /** One batch. In the background a failure is logged and retried later; `rethrow` is for flush(). */
+  async #writeOnce(rethrow: boolean): Promise<void> {
+    this.#timer = null;
+    if (this.#writing || this.pending === 0) return;
+    const batch = this.#take();
+    const done = this.#write(batch);
+    this.#writing = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      await done;
+      if (this.#failures > 0) this.#logger.info({ failures: this.#failures }, 'history writes recovered');
+      this.#failures = 0;
+    } catch (error) {
+      this.#restore(batch);
+      this.#failures++;
+      const log = { err: error, rows: batch.rows, attempt: this.#failures };
+      if (this.#failures === 1) this.#logger.warn(log, 'history write failed; rows kept and retried');
+      else this.#logger.debug(log, 'history write failed again');
+      this.signals.emit('failed', { error, rows: batch.rows });
+      if (rethrow) throw error;
+    } finally {
+      this.#writing = null;
+      if (this.pending > 0) {
+        if (this.#failures > 0) {
+          if (!this.#timer) this.#timer = this.#clock.setTimer(this.#retryDelay(), () => void this.#writeOnce(false));
+        } else {
+          this.#schedule();
+        }
+      }
+    }
+  }
+
+  #take(): Batch {
+    const units: RecordUnit[] = [];
+    let rows = 0;
+    while (this.#units.length > 0 && (rows === 0 || rows < this.#maxRows)) {
+      const unit = this.#units.shift()!;
+      units.push(unit);
+      rows += (unit.inserts?.length ?? 0) + (unit.completions?.length ?? 0);
+    }
+    this.#unitRows -= rows;
+    const running = this.#running;
+    this.#running = new Map();
+    return { units, running, rows: rows + running.size };
+  }
+
+  #restore(batch: Batch): void {
+    this.#units.unshift(...batch.units);
+    this.#unitRows += batch.units.reduce((sum, unit) => sum + (unit.inserts?.length ?? 0) + (unit.completions?.length ?? 0), 0);
+    const completed = new Set(this.#units.flatMap((unit) => (unit.completions ?? []).map((c) => c.id)));
+    for (const [id, startedAt] of batch.running) {
+      if (!completed.has(id) && !this.#running.has(id)) this.#running.set(id, startedAt);
+    }
+  }
+
+  async #write(batch: Batch): Promise<void> {
+    const inserts = batch.units.flatMap((unit) => unit.inserts ?? []);
+    const completions = batch.units.flatMap((unit) => unit.completions ?? []);
+    // Inserts and completions first: a retry may already be running and its row must exist
+    // before its RUNNING mark. Completed attempts are no longer in `running` (see write()).
+    if (inserts.length > 0 || completions.length > 0) await this.#store.executionWrite({ inserts, completions });
+    const byStart = new Map<number, string[]>();
+    for (const [id, startedAt] of batch.running) {
+      const ids = byStart.get(startedAt) ?? [];
+      ids.push(id);
+      byStart.set(startedAt, ids);
+    }
+    try {
+      for (const [startedAt, ids] of byStart) await this.#store.executionMarkRunning({ ids, startedAt: new Date(startedAt) });
+    } catch (error) {
+      // The inserts and completions are in; only the marks are retried.
+      batch.units.length = 0;
+      throw error;
+    }
+    this.signals.emit('flushed', {
+      inserts: inserts.length,
+      completions: completions.length,
+      running: batch.running.size,
+      completedIds: completions.map((c) => c.id),
+    });
+  }
+
+  #retryDelay(): number {
+    return Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(this.#failures, 10));
+  }
+}
+
+interface Batch {
+  readonly units: RecordUnit[];
+  readonly running: Map<string, number>;
+  readonly rows: number;
+}
