@@ -11,7 +11,8 @@ const MAX_BATCH_BYTES = 1_000_000;
 
 export const importJobs: Subcommand = {
   usage: 'import <file> [options]',
-  summary: `Create many jobs from a crontab-style file (one "<expression> <url>" per line) or a JSON array of
+  summary: 'Create many jobs from a crontab-style file or a JSON array.',
+  details: `Create many jobs from a crontab-style file (one "<expression> <url>" per line) or a JSON array of
 job bodies ("-" reads standard input). Jobs go to the server in batches of up to ${MAX_BATCH}; each batch
 is all or nothing, and progress is shown on stderr.`,
   options: { type: { type: 'string' }, timezone: { type: 'string' }, 'batch-size': { type: 'string' } },

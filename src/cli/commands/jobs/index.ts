@@ -20,7 +20,7 @@ const subcommands: Readonly<Record<string, Subcommand>> = {
 
 export function jobsUsage(): string {
   const width = Math.max(...Object.values(subcommands).map((command) => command.usage.length));
-  const lines = Object.values(subcommands).map((command) => `  ${command.usage.padEnd(width)}  ${command.summary.split('\n')[0]!}`);
+  const lines = Object.values(subcommands).map((command) => `  ${command.usage.padEnd(width)}  ${command.summary}`);
   return [
     'Usage: jobscheduler jobs <subcommand> [options]',
     '',

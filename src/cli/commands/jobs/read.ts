@@ -48,7 +48,7 @@ function hintNextPage(context: Context, nextCursor: string | null, command: stri
 
 export const list: Subcommand = {
   usage: 'list [options]',
-  summary: 'List jobs, newest first.',
+  summary: 'List jobs, oldest first.',
   options: { ...pageOptions, active: { type: 'string' }, name: { type: 'string' } },
   optionsHelp: `Options:
   --active <bool>    Only active (true) or only inactive (false) jobs
@@ -100,7 +100,8 @@ function lateness(run: Row): string {
 
 export const history: Subcommand = {
   usage: 'history <id> [options]',
-  summary: "Show a job's executions, newest first: status, HTTP status, duration, lateness, attempt and node.",
+  summary: "Show a job's executions, newest first.",
+  details: "Show a job's executions, newest first: status, HTTP status, duration, lateness, attempt and node.",
   options: pageOptions,
   optionsHelp: `Options:\n${pageHelp}`,
   positionals: ['<id>'],

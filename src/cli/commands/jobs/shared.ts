@@ -34,7 +34,10 @@ export interface Context {
 export interface Subcommand {
   /** "get <id>": the usage line after "jobscheduler jobs". */
   readonly usage: string;
+  /** One line for the list of subcommands. */
   readonly summary: string;
+  /** More about it, for its --help. */
+  readonly details?: string;
   /** Options beyond the connection options, with their help lines. */
   readonly options?: OptionSpec;
   readonly optionsHelp?: string;
@@ -43,7 +46,7 @@ export interface Subcommand {
 }
 
 export function subcommandHelp(command: Subcommand): string {
-  const sections = [`Usage: jobscheduler jobs ${command.usage}`, '', command.summary];
+  const sections = [`Usage: jobscheduler jobs ${command.usage}`, '', command.details ?? command.summary];
   if (command.optionsHelp) sections.push('', command.optionsHelp);
   sections.push('', connectionHelp);
   return sections.join('\n');

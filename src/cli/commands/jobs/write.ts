@@ -159,7 +159,7 @@ export const update: Subcommand = {
   usage: 'update <id> [options]',
   summary: 'Change some fields of a job; the others keep their values.',
   options: { ...definitionOptions, 'if-match': { type: 'string' } },
-  optionsHelp: `${definitionHelp}\n  --if-match <etag>        Only if the job is unchanged since "jobs get" showed this etag`,
+  optionsHelp: `${definitionHelp}\n  --if-match <etag>        Only if the job is unchanged since "jobs get" showed this etag (W/"3")`,
   positionals: ['<id>'],
   async run(context) {
     const patch = definitionBody(context.values, readStdin);
