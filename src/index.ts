@@ -4,3 +4,5 @@ export type { Clock, TimerHandle } from './time/clock.js';
 export { systemClock } from './time/system-clock.js';
 export { loadConfig, type Config } from './config/index.js';
 export { parseCron, isValidTimezone, formatInZone, type CronSchedule, type ParseCronOptions, type CronErrorDetails } from './cron/index.js';
+export { createStore, type CreateStoreOptions } from './store/index.js';
+export type * from './store/types.js';

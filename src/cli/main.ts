@@ -2,6 +2,7 @@ import { processIo, ExitCode, type CliIo, type Command } from './io.js';
 
 /** Each command lives in its own module, loaded only when it runs. */
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  migrate: { summary: 'Create or upgrade the database schema, then exit', load: async () => (await import('./commands/migrate.js')).migrate },
   jobs: { summary: 'List, create, change, run and import jobs on a running server', load: async () => (await import('./commands/jobs/index.js')).jobs },
 };
 

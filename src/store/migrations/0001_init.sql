@@ -35,9 +35,9 @@ CREATE TABLE jobs (
 
 -- Claimers scan only jobs that can fire, in due order.
 CREATE INDEX jobs_due_idx ON jobs (next_run_at) WHERE is_active AND NOT paused AND next_run_at IS NOT NULL;
--- Keyset pagination of the job list.
+-- Keyset pagination of the job list. The name filter is a substring match (ILIKE '%...%'),
+-- which no btree can serve: it filters rows along this index instead.
 CREATE INDEX jobs_created_idx ON jobs (created_at, id);
-CREATE INDEX jobs_name_idx ON jobs (name);
 
 CREATE TABLE scheduler_nodes (
   id              text PRIMARY KEY,
@@ -74,7 +74,8 @@ CREATE TABLE executions (
   UNIQUE (job_id, scheduled_at, trigger, attempt)
 );
 
--- The unique constraint's index also serves "latest N executions of job X" (scanned backwards).
+-- The unique constraint's index also serves "latest N executions of job X" (scanned backwards,
+-- so history is listed in (scheduled_at, trigger, attempt) order, newest first).
 -- Attempts waiting for an owner (retries, released and orphaned work), in due order.
 CREATE INDEX executions_unowned_due_idx ON executions (due_at) WHERE status = 'SCHEDULED' AND owner_node IS NULL;
 -- Unfinished attempts per owner, for take-over when a node dies.

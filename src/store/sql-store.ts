@@ -1,0 +1,253 @@
+import type { Logger } from 'pino';
+import { JobSchedulerError } from '../errors.js';
+import { isUuid } from '../ids.js';
+import type { Clock } from '../time/clock.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import type { Db } from './db.js';
+import { toStoreError } from './errors.js';
+import { migrate } from './migrate.js';
+import { withRetry, type RetryOptions } from './retry.js';
+import { claimDueJobs, claimUnownedExecutions } from './sql/claims.js';
+import {
+  executionCompleteMany,
+  executionDeleteFinishedBefore,
+  executionInsertMany,
+  executionMarkRunning,
+  executionReleaseOwned,
+  executionSelectPage,
+} from './sql/executions.js';
+import { jobInsertMany, jobMarkDeleted, jobSelectById, jobSelectPage, jobSelectVersion, jobUpdateById } from './sql/jobs.js';
+import { nodeHeartbeat, nodeReapDead, nodeSelectAll, nodeMarkStopped, nodeUpsert } from './sql/nodes.js';
+import { toExecutionRecord, toJobRecord, toNodeRecord } from './sql/rows.js';
+import type {
+  ClaimedAttempt,
+  ExecutionClaimDueParams,
+  ExecutionListParams,
+  ExecutionRecord,
+  ExecutionWriteParams,
+  JobClaimDueParams,
+  JobCreateParams,
+  JobListParams,
+  JobRecord,
+  JobUpdateParams,
+  NodeReapResult,
+  NodeRecord,
+  NodeRegisterParams,
+  Page,
+  RetentionParams,
+  Store,
+} from './types.js';
+
+export interface SqlStoreOptions {
+  readonly db: Db;
+  /** The schema the tables live in; null for the connection's default. */
+  readonly schema: string | null;
+  readonly logger: Logger;
+  readonly clock: Pick<Clock, 'sleep'>;
+  readonly retry?: Partial<Pick<RetryOptions, 'retries' | 'baseDelayMs' | 'maxDelayMs'>>;
+}
+
+/**
+ * The Store over any Db. Every method goes through #op, which retries transient failures
+ * (only when that cannot write twice) and maps whatever escapes to the error catalogue.
+ */
+export class SqlStore implements Store {
+  readonly kind: 'postgres' | 'pglite';
+  readonly #db: Db;
+  readonly #options: SqlStoreOptions;
+  readonly #retry: RetryOptions;
+
+  constructor(options: SqlStoreOptions) {
+    this.#db = options.db;
+    this.kind = options.db.kind;
+    this.#options = options;
+    this.#retry = {
+      retries: options.retry?.retries ?? 4,
+      baseDelayMs: options.retry?.baseDelayMs ?? 50,
+      maxDelayMs: options.retry?.maxDelayMs ?? 2000,
+      clock: options.clock,
+      onRetry: (error, attempt, delayMs) =>
+        options.logger.warn({ err: error, attempt, delayMs }, 'transient database error; retrying'),
+    };
+  }
+
+  async migrate(): Promise<void> {
+    await this.#op('migrate', true, () => migrate(this.#db, { schema: this.#options.schema, logger: this.#options.logger }));
+  }
+
+  async ping(): Promise<void> {
+    await this.#op('ping', true, () => this.#db.query('SELECT 1'));
+  }
+
+  databaseNow(): Promise<Date> {
+    return this.#op('databaseNow', true, async () => {
+      const result = await this.#db.query<{ now: Date }>('SELECT clock_timestamp() AS now');
+      return result.rows[0]!.now;
+    });
+  }
+
+  close(): Promise<void> {
+    return this.#db.close();
+  }
+
+  async jobCreate(params: JobCreateParams): Promise<JobRecord> {
+    const [job] = await this.jobCreateMany([params]);
+    return job!;
+  }
+
+  jobCreateMany(params: readonly JobCreateParams[]): Promise<JobRecord[]> {
+    if (params.length === 0) return Promise.resolve([]);
+    return this.#op('jobCreateMany', false, async () => {
+      // One statement: all rows are stored or, on any error, none is.
+      const rows = await jobInsertMany(this.#db, params);
+      const byId = new Map(rows.map((row) => [row.id, toJobRecord(row)]));
+      return params.map((job) => byId.get(job.id)!);
+    });
+  }
+
+  jobGet(id: string): Promise<JobRecord> {
+    return this.#op('jobGet', true, async () => {
+      const row = isUuid(id) ? await jobSelectById(this.#db, id) : null;
+      if (!row) throw jobNotFound(id);
+      return toJobRecord(row);
+    });
+  }
+
+  jobList(params: JobListParams): Promise<Page<JobRecord>> {
+    return this.#op('jobList', true, async () => {
+      const after = params.cursor === undefined ? null : decodeJobCursor(params.cursor);
+      const rows = await jobSelectPage(this.#db, { ...params, after });
+      const page = rows.slice(0, params.limit);
+      const last = page.at(-1);
+      return {
+        items: page.map(toJobRecord),
+        nextCursor: rows.length > params.limit && last ? encodeCursor([last.created_us, last.id]) : null,
+      };
+    });
+  }
+
+  jobUpdate(params: JobUpdateParams): Promise<JobRecord> {
+    return this.#op('jobUpdate', false, async () => {
+      if (!isUuid(params.id)) throw jobNotFound(params.id);
+      const row = await jobUpdateById(this.#db, { id: params.id, patch: params.patch, expectedVersion: params.expectedVersion ?? null });
+      if (row) return toJobRecord(row);
+      const version = await jobSelectVersion(this.#db, params.id);
+      if (version === null) throw jobNotFound(params.id);
+      throw new JobSchedulerError(
+        'PRECONDITION_FAILED',
+        `Job ${params.id} is at version ${version}, not ${params.expectedVersion}: it changed since it was read`,
+        { id: params.id, version, expectedVersion: params.expectedVersion },
+      );
+    });
+  }
+
+  jobSoftDelete(id: string): Promise<JobRecord> {
+    return this.#op('jobSoftDelete', true, async () => {
+      const row = isUuid(id) ? await jobMarkDeleted(this.#db, id) : null;
+      if (!row) throw jobNotFound(id);
+      return toJobRecord(row);
+    });
+  }
+
+  async executionWrite(params: ExecutionWriteParams): Promise<void> {
+    const inserts = params.inserts ?? [];
+    const completions = params.completions ?? [];
+    if (inserts.length === 0 && completions.length === 0) return;
+    // Idempotent: duplicate inserts are skipped and finished rows are never rewritten.
+    await this.#op('executionWrite', true, () =>
+      this.#db.transaction(async (tx) => {
+        await executionInsertMany(tx, inserts);
+        await executionCompleteMany(tx, completions);
+      }),
+    );
+  }
+
+  executionList(params: ExecutionListParams): Promise<Page<ExecutionRecord>> {
+    return this.#op('executionList', true, async () => {
+      const after = params.cursor === undefined ? null : decodeExecutionCursor(params.cursor);
+      if (!isUuid(params.jobId)) throw jobNotFound(params.jobId);
+      const rows = await executionSelectPage(this.#db, { jobId: params.jobId, limit: params.limit, after });
+      if (rows.length === 0 && after === null && (await jobSelectVersion(this.#db, params.jobId)) === null) {
+        throw jobNotFound(params.jobId);
+      }
+      const page = rows.slice(0, params.limit);
+      const last = page.at(-1);
+      return {
+        items: page.map(toExecutionRecord),
+        nextCursor: rows.length > params.limit && last ? encodeCursor([last.scheduled_us, last.trigger, last.attempt]) : null,
+      };
+    });
+  }
+
+  executionDeleteOlderThan(params: RetentionParams): Promise<number> {
+    return this.#op('executionDeleteOlderThan', true, () => executionDeleteFinishedBefore(this.#db, params));
+  }
+
+  jobClaimDue(params: JobClaimDueParams): Promise<ClaimedAttempt[]> {
+    return this.#op('jobClaimDue', false, () => claimDueJobs(this.#db, params));
+  }
+
+  executionClaimDue(params: ExecutionClaimDueParams): Promise<ClaimedAttempt[]> {
+    return this.#op('executionClaimDue', false, () => claimUnownedExecutions(this.#db, params));
+  }
+
+  async executionMarkRunning(params: { readonly ids: readonly string[]; readonly startedAt: Date }): Promise<void> {
+    if (params.ids.length === 0) return;
+    await this.#op('executionMarkRunning', true, () => executionMarkRunning(this.#db, params));
+  }
+
+  async executionRelease(params: { readonly nodeId: string; readonly ids: readonly string[] }): Promise<void> {
+    if (params.ids.length === 0) return;
+    await this.#op('executionRelease', true, () => executionReleaseOwned(this.#db, params));
+  }
+
+  async nodeRegister(params: NodeRegisterParams): Promise<void> {
+    await this.#op('nodeRegister', true, () => nodeUpsert(this.#db, params));
+  }
+
+  nodeHeartbeat(params: { readonly id: string; readonly clockSkewMs: number }): Promise<Date> {
+    return this.#op('nodeHeartbeat', true, async () => {
+      const now = await nodeHeartbeat(this.#db, params);
+      if (now === null) throw new JobSchedulerError('NOT_FOUND', `Node ${params.id} is not registered`, { id: params.id });
+      return now;
+    });
+  }
+
+  async nodeStop(id: string): Promise<void> {
+    await this.#op('nodeStop', true, () => nodeMarkStopped(this.#db, id));
+  }
+
+  nodeList(): Promise<NodeRecord[]> {
+    return this.#op('nodeList', true, async () => (await nodeSelectAll(this.#db)).map(toNodeRecord));
+  }
+
+  nodeReapDead(params: { readonly timeoutMs: number }): Promise<NodeReapResult> {
+    return this.#op('nodeReapDead', true, () => nodeReapDead(this.#db, params));
+  }
+
+  async #op<T>(operation: string, idempotent: boolean, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await withRetry(fn, idempotent, this.#retry);
+    } catch (error) {
+      throw toStoreError(error, operation);
+    }
+  }
+}
+
+function jobNotFound(id: string): JobSchedulerError {
+  return new JobSchedulerError('NOT_FOUND', `No job with id ${id}`, { id });
+}
+
+function decodeJobCursor(cursor: string): { createdUs: string; id: string } {
+  const [createdUs, id] = decodeCursor(cursor, ['string', 'string'] as const);
+  if (!/^-?\d{1,20}$/.test(createdUs) || !isUuid(id)) throw new JobSchedulerError('VALIDATION_FAILED', 'The cursor is not one this server handed out', { cursor });
+  return { createdUs, id };
+}
+
+function decodeExecutionCursor(cursor: string): { scheduledUs: string; trigger: string; attempt: number } {
+  const [scheduledUs, trigger, attempt] = decodeCursor(cursor, ['string', 'string', 'number'] as const);
+  if (!/^-?\d{1,20}$/.test(scheduledUs) || !Number.isSafeInteger(attempt)) {
+    throw new JobSchedulerError('VALIDATION_FAILED', 'The cursor is not one this server handed out', { cursor });
+  }
+  return { scheduledUs, trigger, attempt };
+}

@@ -1,0 +1,119 @@
+import { uuidv7 } from '../../ids.js';
+import type { Db, Queryable } from '../db.js';
+import type { ClaimedAttempt, ExecutionClaimDueParams, ExecutionInsert, JobClaimDueParams, ScheduledJob } from '../types.js';
+import { executionInsertManyReturning } from './executions.js';
+import {
+  executionColumns,
+  jobColumns,
+  prefixedJobColumns,
+  toExecutionRecord,
+  toScheduledJob,
+  unprefixJob,
+  type ExecutionRow,
+  type JobRow,
+} from './rows.js';
+
+/** Due jobs, locked for this transaction; jobs another claimer holds are skipped, not waited for. */
+export async function jobSelectDueForUpdate(db: Queryable, params: { until: Date; limit: number }): Promise<JobRow[]> {
+  const result = await db.query<JobRow>(
+    `SELECT ${jobColumns('j')}
+     FROM jobs j
+     WHERE j.is_active AND NOT j.paused AND j.next_run_at IS NOT NULL AND j.next_run_at <= $1
+     ORDER BY j.next_run_at
+     LIMIT $2
+     FOR UPDATE SKIP LOCKED`,
+    [params.until.toISOString(), params.limit],
+  );
+  return result.rows;
+}
+
+interface JobAdvance {
+  readonly id: string;
+  readonly nextRunAt: Date | null;
+  readonly deactivate: boolean;
+}
+
+/** Moves every claimed job's next_run_at past the window in one statement. */
+export async function jobAdvanceMany(db: Queryable, rows: readonly JobAdvance[]): Promise<void> {
+  await db.query(
+    `UPDATE jobs j
+     SET next_run_at = u.next_run_at,
+         is_active = j.is_active AND NOT u.deactivate,
+         updated_at = CASE WHEN u.deactivate THEN now() ELSE j.updated_at END
+     FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[]) AS u(id, next_run_at, deactivate)
+     WHERE j.id = u.id`,
+    [rows.map((row) => row.id), rows.map((row) => row.nextRunAt?.toISOString() ?? null), rows.map((row) => row.deactivate)],
+  );
+}
+
+/**
+ * The engine's claim: lock due jobs, plan each (pure), insert every planned attempt and
+ * MISSED row with one statement, advance the jobs with another. Attempts that already
+ * existed are skipped by the unique constraint, so only new ones come back: an occurrence
+ * is handed to exactly one node even if two claimers planned it.
+ */
+export async function claimDueJobs(db: Db, params: JobClaimDueParams): Promise<ClaimedAttempt[]> {
+  return db.transaction(async (tx) => {
+    const rows = await jobSelectDueForUpdate(tx, params);
+    if (rows.length === 0) return [];
+    const inserts: ExecutionInsert[] = [];
+    const advances: JobAdvance[] = [];
+    const jobs = new Map<string, ScheduledJob>();
+    const idTime = params.now.getTime();
+    for (const row of rows) {
+      const job = toScheduledJob(row);
+      const plan = params.plan(job);
+      for (const { scheduledAt, dueAt } of plan.fire) {
+        inserts.push({ id: uuidv7(idTime), jobId: job.id, scheduledAt, trigger: 'schedule', attempt: 1, dueAt, status: 'SCHEDULED', ownerNode: params.nodeId });
+      }
+      for (const scheduledAt of plan.missed) {
+        inserts.push({
+          id: uuidv7(idTime),
+          jobId: job.id,
+          scheduledAt,
+          trigger: 'schedule',
+          attempt: 1,
+          dueAt: scheduledAt,
+          status: 'MISSED',
+          ownerNode: null,
+          finishedAt: params.now,
+        });
+      }
+      advances.push({ id: job.id, nextRunAt: plan.nextRunAt, deactivate: plan.deactivate });
+      jobs.set(job.id, { ...job, nextRunAt: plan.nextRunAt, isActive: job.isActive && !plan.deactivate });
+    }
+    const inserted = await executionInsertManyReturning(tx, inserts);
+    await jobAdvanceMany(tx, advances);
+    return inserted
+      .filter((row) => row.status === 'SCHEDULED' && row.owner_node === params.nodeId)
+      .sort((a, b) => a.due_at.getTime() - b.due_at.getTime())
+      .map((row) => ({ execution: toExecutionRecord(row), job: jobs.get(row.job_id)! }));
+  });
+}
+
+const JOB_PREFIX = 'job__';
+
+/**
+ * Takes unowned due attempts. The MATERIALIZED CTE locks each candidate once (SKIP LOCKED
+ * leaves rows another claimer holds to it); the planner cannot re-run it and pick twice.
+ */
+export async function claimUnownedExecutions(db: Queryable, params: ExecutionClaimDueParams): Promise<ClaimedAttempt[]> {
+  const result = await db.query<ExecutionRow & Record<string, unknown>>(
+    `WITH picked AS MATERIALIZED (
+       SELECT id FROM executions
+       WHERE status = 'SCHEDULED' AND owner_node IS NULL AND due_at <= $2
+       ORDER BY due_at
+       LIMIT $3
+       FOR UPDATE SKIP LOCKED
+     ), claimed AS (
+       UPDATE executions e SET owner_node = $1
+       FROM picked WHERE e.id = picked.id
+       RETURNING ${executionColumns('e')}
+     )
+     SELECT ${executionColumns('c')}, ${prefixedJobColumns('j', JOB_PREFIX)}
+     FROM claimed c JOIN jobs j ON j.id = c.job_id
+     ORDER BY c.due_at`,
+    [params.nodeId, params.until.toISOString(), params.limit],
+  );
+  return result.rows.map((row) => ({ execution: toExecutionRecord(row), job: toScheduledJob(unprefixJob(row, JOB_PREFIX)) }));
+}

@@ -1,0 +1,136 @@
+import type { Queryable } from '../db.js';
+import type { ExecutionCompletion, ExecutionInsert } from '../types.js';
+import { FROM_MICROS, MICROS, isoOrNull } from './jobs.js';
+import { executionColumns, type ExecutionRow } from './rows.js';
+
+/** Longest error text kept per attempt; target responses can be arbitrarily long. */
+export const ERROR_MAX_CHARS = 2000;
+
+const INSERT_ARRAYS = `unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::int[], $6::timestamptz[], $7::text[],
+    $8::text[], $9::timestamptz[], $10::timestamptz[], $11::int[], $12::int[], $13::text[])
+  AS u(id, job_id, scheduled_at, trigger, attempt, due_at, status, owner_node, started_at, finished_at, duration_ms, http_status, error)`;
+
+function insertValues(rows: readonly ExecutionInsert[]): unknown[] {
+  const column = <T>(pick: (row: ExecutionInsert) => T): T[] => rows.map(pick);
+  return [
+    column((row) => row.id),
+    column((row) => row.jobId),
+    column((row) => row.scheduledAt.toISOString()),
+    column((row) => row.trigger),
+    column((row) => row.attempt),
+    column((row) => row.dueAt.toISOString()),
+    column((row) => row.status),
+    column((row) => row.ownerNode),
+    column((row) => isoOrNull(row.startedAt ?? null)),
+    column((row) => isoOrNull(row.finishedAt ?? null)),
+    column((row) => row.durationMs ?? null),
+    column((row) => row.httpStatus ?? null),
+    column((row) => row.error ?? null),
+    ERROR_MAX_CHARS,
+  ];
+}
+
+const INSERT_SELECT = `INSERT INTO executions AS e (id, job_id, scheduled_at, trigger, attempt, due_at, status, owner_node,
+    started_at, finished_at, duration_ms, http_status, error)
+  SELECT u.id, u.job_id, u.scheduled_at, u.trigger, u.attempt, u.due_at, u.status, u.owner_node,
+    u.started_at, u.finished_at, u.duration_ms, u.http_status, left(u.error, $14)
+  FROM ${INSERT_ARRAYS}
+  ON CONFLICT (job_id, scheduled_at, trigger, attempt) DO NOTHING`;
+
+/** One statement for any number of rows; a row that duplicates an existing attempt is skipped. */
+export async function executionInsertMany(db: Queryable, rows: readonly ExecutionInsert[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  return (await db.query(INSERT_SELECT, insertValues(rows))).rowCount;
+}
+
+/** As executionInsertMany, returning the rows actually inserted (not the skipped duplicates). */
+export async function executionInsertManyReturning(db: Queryable, rows: readonly ExecutionInsert[]): Promise<ExecutionRow[]> {
+  if (rows.length === 0) return [];
+  return (await db.query<ExecutionRow>(`${INSERT_SELECT} RETURNING ${executionColumns('e')}`, insertValues(rows))).rows;
+}
+
+/**
+ * Writes outcomes in one statement. Only open attempts (and LOST ones, whose real outcome
+ * arrives late) change: a finished attempt is never rewritten, so a re-sent batch is harmless.
+ */
+export async function executionCompleteMany(db: Queryable, rows: readonly ExecutionCompletion[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const column = <T>(pick: (row: ExecutionCompletion) => T): T[] => rows.map(pick);
+  const result = await db.query(
+    `UPDATE executions e
+     SET status = u.status, started_at = coalesce(u.started_at, e.started_at), finished_at = u.finished_at,
+         duration_ms = u.duration_ms, http_status = u.http_status, error = left(u.error, $8)
+     FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::int[], $7::text[])
+       AS u(id, status, started_at, finished_at, duration_ms, http_status, error)
+     WHERE e.id = u.id AND e.status IN ('SCHEDULED', 'RUNNING', 'LOST')`,
+    [
+      column((row) => row.id),
+      column((row) => row.status),
+      column((row) => isoOrNull(row.startedAt)),
+      column((row) => isoOrNull(row.finishedAt)),
+      column((row) => row.durationMs),
+      column((row) => row.httpStatus),
+      column((row) => row.error),
+      ERROR_MAX_CHARS,
+    ],
+  );
+  return result.rowCount;
+}
+
+export interface ExecutionPageRow extends ExecutionRow {
+  scheduled_us: string;
+}
+
+/** Newest first along the (job_id, scheduled_at, trigger, attempt) unique index, read backwards. */
+export async function executionSelectPage(
+  db: Queryable,
+  params: { jobId: string; limit: number; after: { scheduledUs: string; trigger: string; attempt: number } | null },
+): Promise<ExecutionPageRow[]> {
+  const result = await db.query<ExecutionPageRow>(
+    `SELECT ${executionColumns('e')}, ${MICROS('e.scheduled_at')} AS scheduled_us
+     FROM executions e
+     WHERE e.job_id = $1
+       AND ($2::text IS NULL OR (e.scheduled_at, e.trigger, e.attempt) < (${FROM_MICROS('$2')}, $3::text, $4::int))
+     ORDER BY e.scheduled_at DESC, e.trigger DESC, e.attempt DESC
+     LIMIT $5`,
+    [params.jobId, params.after?.scheduledUs ?? null, params.after?.trigger ?? null, params.after?.attempt ?? null, params.limit + 1],
+  );
+  return result.rows;
+}
+
+/**
+ * Deletes up to `limit` finished attempts created before `before`. SKIP LOCKED lets every
+ * node run retention at once without queueing behind each other.
+ */
+export async function executionDeleteFinishedBefore(db: Queryable, params: { before: Date; limit: number }): Promise<number> {
+  const result = await db.query(
+    `DELETE FROM executions
+     WHERE id IN (
+       SELECT id FROM executions
+       WHERE created_at < $1 AND status NOT IN ('SCHEDULED', 'RUNNING')
+       LIMIT $2
+       FOR UPDATE SKIP LOCKED
+     )`,
+    [params.before.toISOString(), params.limit],
+  );
+  return result.rowCount;
+}
+
+export async function executionMarkRunning(db: Queryable, params: { ids: readonly string[]; startedAt: Date }): Promise<number> {
+  const result = await db.query(
+    `UPDATE executions SET status = 'RUNNING', started_at = $2
+     WHERE id = ANY($1::uuid[]) AND status = 'SCHEDULED'`,
+    [params.ids, params.startedAt.toISOString()],
+  );
+  return result.rowCount;
+}
+
+/** Only this node's attempts that have not started go back to the pool. */
+export async function executionReleaseOwned(db: Queryable, params: { nodeId: string; ids: readonly string[] }): Promise<number> {
+  const result = await db.query(
+    `UPDATE executions SET owner_node = NULL
+     WHERE id = ANY($2::uuid[]) AND owner_node = $1 AND status = 'SCHEDULED'`,
+    [params.nodeId, params.ids],
+  );
+  return result.rowCount;
+}

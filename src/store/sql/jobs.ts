@@ -1,0 +1,184 @@
+import type { Queryable } from '../db.js';
+import type { JobCreateParams, JobListParams, JobPatch } from '../types.js';
+import { jobColumns, type JobRowWithLastRun } from './rows.js';
+
+/** Statuses of attempts that are over; the latest of them gives a job's lastRunAt/lastStatus. */
+const LAST_RUN_JOIN = `
+  LEFT JOIN LATERAL (
+    SELECT e.scheduled_at, e.status
+    FROM executions e
+    WHERE e.job_id = j.id AND e.status NOT IN ('SCHEDULED', 'RUNNING')
+    ORDER BY e.scheduled_at DESC, e.trigger DESC, e.attempt DESC
+    LIMIT 1
+  ) last_run ON true`;
+
+const SELECT_WITH_LAST_RUN = `${jobColumns('j')}, last_run.scheduled_at AS last_run_at, last_run.status AS last_status`;
+
+/** created_at as whole microseconds since the epoch, exact, for keyset cursors. */
+export const MICROS = (column: string): string => `(extract(epoch FROM ${column}) * 1000000)::bigint::text`;
+export const FROM_MICROS = (param: string): string => `('epoch'::timestamptz + ${param}::bigint * interval '1 microsecond')`;
+
+/** Inserts all jobs in one statement; returns them with empty last-run fields. */
+export async function jobInsertMany(db: Queryable, jobs: readonly JobCreateParams[]): Promise<JobRowWithLastRun[]> {
+  const column = <T>(pick: (job: JobCreateParams) => T): T[] => jobs.map(pick);
+  const result = await db.query<JobRowWithLastRun>(
+    `INSERT INTO jobs AS j (id, name, description, schedule, run_at, timezone, api, method, headers, payload,
+       timeout_ms, type, max_attempts, min_backoff_ms, max_backoff_ms, misfire_policy, overlap_policy,
+       on_failure, is_active, paused, next_run_at)
+     SELECT u.id, u.name, u.description, u.schedule, u.run_at, u.timezone, u.api, u.method, u.headers::jsonb, u.payload::jsonb,
+       u.timeout_ms, u.type, u.max_attempts, u.min_backoff_ms, u.max_backoff_ms, u.misfire_policy, u.overlap_policy,
+       u.on_failure, u.is_active, u.paused, u.next_run_at
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[],
+       $9::text[], $10::text[], $11::int[], $12::text[], $13::int[], $14::int[], $15::int[], $16::text[], $17::text[],
+       $18::text[], $19::boolean[], $20::boolean[], $21::timestamptz[])
+       AS u(id, name, description, schedule, run_at, timezone, api, method, headers, payload, timeout_ms, type,
+         max_attempts, min_backoff_ms, max_backoff_ms, misfire_policy, overlap_policy, on_failure, is_active, paused, next_run_at)
+     RETURNING ${jobColumns('j')}, NULL::timestamptz AS last_run_at, NULL::text AS last_status`,
+    [
+      column((job) => job.id),
+      column((job) => job.name),
+      column((job) => job.description),
+      column((job) => job.schedule),
+      column((job) => isoOrNull(job.runAt)),
+      column((job) => job.timezone),
+      column((job) => job.api),
+      column((job) => job.method),
+      column((job) => JSON.stringify(job.headers)),
+      column((job) => (job.payload === null ? null : JSON.stringify(job.payload))),
+      column((job) => job.timeoutMs),
+      column((job) => job.type),
+      column((job) => job.retry.maxAttempts),
+      column((job) => job.retry.minBackoffMs),
+      column((job) => job.retry.maxBackoffMs),
+      column((job) => job.misfirePolicy),
+      column((job) => job.overlapPolicy),
+      column((job) => job.onFailure),
+      column((job) => job.isActive),
+      column((job) => job.paused),
+      column((job) => isoOrNull(job.nextRunAt)),
+    ],
+  );
+  return result.rows;
+}
+
+export async function jobSelectById(db: Queryable, id: string): Promise<JobRowWithLastRun | null> {
+  const result = await db.query<JobRowWithLastRun>(`SELECT ${SELECT_WITH_LAST_RUN} FROM jobs j ${LAST_RUN_JOIN} WHERE j.id = $1`, [id]);
+  return result.rows[0] ?? null;
+}
+
+export interface JobListRow extends JobRowWithLastRun {
+  created_us: string;
+}
+
+/** One page in (created_at, id) order, plus one row to tell whether another page follows. */
+export async function jobSelectPage(
+  db: Queryable,
+  params: Omit<JobListParams, 'cursor'> & { after: { createdUs: string; id: string } | null },
+): Promise<JobListRow[]> {
+  const result = await db.query<JobListRow>(
+    `SELECT ${SELECT_WITH_LAST_RUN}, ${MICROS('j.created_at')} AS created_us
+     FROM jobs j ${LAST_RUN_JOIN}
+     WHERE ($1::boolean IS NULL OR j.is_active = $1)
+       AND ($2::text IS NULL OR j.name ILIKE $2 ESCAPE '\\')
+       AND ($3::text IS NULL OR (j.created_at, j.id) > (${FROM_MICROS('$3')}, $4::uuid))
+     ORDER BY j.created_at, j.id
+     LIMIT $5`,
+    [
+      params.active ?? null,
+      params.name === undefined ? null : `%${escapeLike(params.name)}%`,
+      params.after?.createdUs ?? null,
+      params.after?.id ?? null,
+      params.limit + 1,
+    ],
+  );
+  return result.rows;
+}
+
+/** Patch field -> column and how its value is written. */
+const PATCH_COLUMNS: Record<string, { column: string; cast: string; value: (patch: JobPatch) => unknown }> = {
+  name: { column: 'name', cast: 'text', value: (p) => p.name },
+  description: { column: 'description', cast: 'text', value: (p) => p.description },
+  schedule: { column: 'schedule', cast: 'text', value: (p) => p.schedule },
+  runAt: { column: 'run_at', cast: 'timestamptz', value: (p) => isoOrNull(p.runAt ?? null) },
+  timezone: { column: 'timezone', cast: 'text', value: (p) => p.timezone },
+  api: { column: 'api', cast: 'text', value: (p) => p.api },
+  method: { column: 'method', cast: 'text', value: (p) => p.method },
+  headers: { column: 'headers', cast: 'text::jsonb', value: (p) => JSON.stringify(p.headers) },
+  payload: { column: 'payload', cast: 'text::jsonb', value: (p) => (p.payload === null ? null : JSON.stringify(p.payload)) },
+  timeoutMs: { column: 'timeout_ms', cast: 'int', value: (p) => p.timeoutMs },
+  type: { column: 'type', cast: 'text', value: (p) => p.type },
+  misfirePolicy: { column: 'misfire_policy', cast: 'text', value: (p) => p.misfirePolicy },
+  overlapPolicy: { column: 'overlap_policy', cast: 'text', value: (p) => p.overlapPolicy },
+  onFailure: { column: 'on_failure', cast: 'text', value: (p) => p.onFailure },
+  isActive: { column: 'is_active', cast: 'boolean', value: (p) => p.isActive },
+  paused: { column: 'paused', cast: 'boolean', value: (p) => p.paused },
+  nextRunAt: { column: 'next_run_at', cast: 'timestamptz', value: (p) => isoOrNull(p.nextRunAt ?? null) },
+};
+
+/**
+ * Applies the fields present in `patch`, bumps version and updated_at. Returns null when no
+ * row matched (unknown id, or a version other than `expectedVersion`).
+ */
+export async function jobUpdateById(
+  db: Queryable,
+  params: { id: string; patch: JobPatch; expectedVersion: number | null },
+): Promise<JobRowWithLastRun | null> {
+  const values: unknown[] = [params.id, params.expectedVersion];
+  const sets: string[] = [];
+  const set = (column: string, cast: string, value: unknown): void => {
+    values.push(value);
+    sets.push(`${column} = $${values.length}::${cast}`);
+  };
+  for (const [field, spec] of Object.entries(PATCH_COLUMNS)) {
+    if (params.patch[field as keyof JobPatch] !== undefined) set(spec.column, spec.cast, spec.value(params.patch));
+  }
+  const { retry, isActive } = params.patch;
+  if (retry !== undefined) {
+    set('max_attempts', 'int', retry.maxAttempts);
+    set('min_backoff_ms', 'int', retry.minBackoffMs);
+    set('max_backoff_ms', 'int', retry.maxBackoffMs);
+  }
+  // Reactivating a soft-deleted job brings it back: it is no longer deleted.
+  if (isActive === true) sets.push('deleted_at = NULL');
+  const result = await db.query<JobRowWithLastRun>(
+    `WITH updated AS (
+       UPDATE jobs SET ${[...sets, 'version = version + 1', 'updated_at = now()'].join(', ')}
+       WHERE id = $1 AND ($2::int IS NULL OR version = $2)
+       RETURNING *
+     )
+     SELECT ${SELECT_WITH_LAST_RUN} FROM updated j ${LAST_RUN_JOIN}`,
+    values,
+  );
+  return result.rows[0] ?? null;
+}
+
+export async function jobSelectVersion(db: Queryable, id: string): Promise<number | null> {
+  const result = await db.query<{ version: number }>('SELECT version FROM jobs WHERE id = $1', [id]);
+  return result.rows[0]?.version ?? null;
+}
+
+/** Deactivates and marks deleted; a second delete changes nothing (same version, same deletedAt). */
+export async function jobMarkDeleted(db: Queryable, id: string): Promise<JobRowWithLastRun | null> {
+  const result = await db.query<JobRowWithLastRun>(
+    `WITH updated AS (
+       UPDATE jobs
+       SET is_active = false,
+           deleted_at = coalesce(deleted_at, now()),
+           version = version + CASE WHEN deleted_at IS NULL THEN 1 ELSE 0 END,
+           updated_at = CASE WHEN deleted_at IS NULL THEN now() ELSE updated_at END
+       WHERE id = $1
+       RETURNING *
+     )
+     SELECT ${SELECT_WITH_LAST_RUN} FROM updated j ${LAST_RUN_JOIN}`,
+    [id],
+  );
+  return result.rows[0] ?? null;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
+export function isoOrNull(date: Date | null): string | null {
+  return date === null ? null : date.toISOString();
+}

@@ -1,0 +1,74 @@
+import type { Db, Queryable } from '../db.js';
+import type { NodeReapResult, NodeRegisterParams } from '../types.js';
+import type { NodeRow } from './rows.js';
+
+/** A node registering again under its id (a restart) starts a fresh life: alive, not stopped. */
+export async function nodeUpsert(db: Queryable, params: NodeRegisterParams): Promise<void> {
+  await db.query(
+    `INSERT INTO scheduler_nodes (id, hostname, pid, role, version) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (id) DO UPDATE SET
+       hostname = excluded.hostname, pid = excluded.pid, role = excluded.role, version = excluded.version,
+       started_at = now(), heartbeat_at = now(), clock_skew_ms = 0, stopped_at = NULL`,
+    [params.id, params.hostname, params.pid, params.role, params.version],
+  );
+}
+
+/**
+ * Records a heartbeat; returns the database's clock, or null for an unknown node. A node
+ * that was reaped while it still runs (a long pause) is alive again from this heartbeat on,
+ * so its new work is not taken over at every reap.
+ */
+export async function nodeHeartbeat(db: Queryable, params: { id: string; clockSkewMs: number }): Promise<Date | null> {
+  const result = await db.query<{ now: Date }>(
+    `UPDATE scheduler_nodes SET heartbeat_at = now(), clock_skew_ms = $2, stopped_at = NULL
+     WHERE id = $1
+     RETURNING clock_timestamp() AS now`,
+    [params.id, Math.round(params.clockSkewMs)],
+  );
+  return result.rows[0]?.now ?? null;
+}
+
+export async function nodeMarkStopped(db: Queryable, id: string): Promise<void> {
+  await db.query('UPDATE scheduler_nodes SET stopped_at = coalesce(stopped_at, now()) WHERE id = $1', [id]);
+}
+
+export async function nodeSelectAll(db: Queryable): Promise<NodeRow[]> {
+  const result = await db.query<NodeRow>(
+    'SELECT id, hostname, pid, role, version, started_at, heartbeat_at, clock_skew_ms, stopped_at FROM scheduler_nodes ORDER BY started_at, id',
+  );
+  return result.rows;
+}
+
+/** Open attempts whose owner is not a live node: stopped, reaped, or never registered. */
+const OWNER_GONE = `e.owner_node IS NOT NULL AND e.status IN ('SCHEDULED', 'RUNNING')
+  AND NOT EXISTS (SELECT 1 FROM scheduler_nodes n WHERE n.id = e.owner_node AND n.stopped_at IS NULL)`;
+
+/**
+ * One transaction, by the database's clock. Row locks make concurrent reapers agree: a
+ * node is declared dead by one of them, and each orphaned attempt is settled once.
+ */
+export async function nodeReapDead(db: Db, params: { timeoutMs: number }): Promise<NodeReapResult> {
+  return db.transaction(async (tx) => {
+    const dead = await tx.query<{ id: string }>(
+      `UPDATE scheduler_nodes SET stopped_at = now()
+       WHERE stopped_at IS NULL AND heartbeat_at < now() - $1::int * interval '1 millisecond'
+       RETURNING id`,
+      [params.timeoutMs],
+    );
+    // AT_MOST_ONCE: the request may have left before the node died; never send it again.
+    const lost = await tx.query(
+      `UPDATE executions e
+       SET status = 'LOST', finished_at = now(),
+           error = 'Node ' || e.owner_node || ' stopped before reporting the outcome; not retried (AT_MOST_ONCE)'
+       FROM jobs j
+       WHERE j.id = e.job_id AND j.type = 'AT_MOST_ONCE' AND ${OWNER_GONE}`,
+    );
+    // AT_LEAST_ONCE: hand the attempt back to any node; it starts over as not yet sent.
+    const requeued = await tx.query(
+      `UPDATE executions e SET owner_node = NULL, status = 'SCHEDULED', started_at = NULL
+       FROM jobs j
+       WHERE j.id = e.job_id AND j.type = 'AT_LEAST_ONCE' AND ${OWNER_GONE}`,
+    );
+    return { deadNodes: dead.rows.map((row) => row.id).sort(), requeued: requeued.rowCount, lost: lost.rowCount };
+  });
+}

@@ -1,0 +1,49 @@
+import { uuidv7 } from '../../src/ids.js';
+import type { ExecutionInsert, JobCreateParams } from '../../src/store/types.js';
+
+let clock = Date.UTC(2026, 0, 1);
+
+/** A valid cron job; ids made in sequence sort in creation order. */
+export function jobParams(overrides: Partial<JobCreateParams> = {}): JobCreateParams {
+  clock += 1;
+  return {
+    id: uuidv7(clock),
+    name: 'nightly report',
+    description: null,
+    schedule: '0 0 * * * *',
+    runAt: null,
+    timezone: 'UTC',
+    api: 'https://example.com/hook',
+    method: 'POST',
+    headers: { 'x-team': 'ops' },
+    payload: { report: 'daily', sizes: [1, 2, 3] },
+    timeoutMs: 5000,
+    type: 'AT_LEAST_ONCE',
+    retry: { maxAttempts: 3, minBackoffMs: 1000, maxBackoffMs: 60000 },
+    misfirePolicy: 'skip',
+    overlapPolicy: 'allow',
+    onFailure: null,
+    isActive: true,
+    paused: false,
+    nextRunAt: new Date('2026-01-01T00:00:00Z'),
+    ...overrides,
+  };
+}
+
+export function attempt(jobId: string, scheduledAt: Date, overrides: Partial<ExecutionInsert> = {}): ExecutionInsert {
+  return {
+    id: uuidv7(),
+    jobId,
+    scheduledAt,
+    trigger: 'schedule',
+    attempt: 1,
+    dueAt: scheduledAt,
+    status: 'SCHEDULED',
+    ownerNode: null,
+    ...overrides,
+  };
+}
+
+export function at(iso: string): Date {
+  return new Date(iso);
+}

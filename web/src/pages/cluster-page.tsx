@@ -1,0 +1,96 @@
+import type { JSX } from 'preact';
+import { api } from '../api.js';
+import { ErrorBanner } from '../components/badges.js';
+import { formatDuration, formatLocal, formatRate, formatRelative } from '../format.js';
+import { useNow, useResource } from '../hooks.js';
+import type { ClusterNode } from '../types.js';
+
+/** Skew past this is worth a look: firing stays correct (the database decides), lateness may not. */
+const skewWarnMs = 500;
+
+function nodeState(node: ClusterNode): { label: string; tone: string } {
+  if (node.stoppedAt !== null) return { label: 'Stopped', tone: 'neutral' };
+  return node.alive ? { label: 'Alive', tone: 'ok' } : { label: 'Not responding', tone: 'bad' };
+}
+
+function Stat({ label, value, note }: { label: string; value: string; note?: string }): JSX.Element {
+  return (
+    <div class="card stat">
+      <div class="stat-label">{label}</div>
+      <div class="stat-value">{value}</div>
+      {note && <div class="muted small">{note}</div>}
+    </div>
+  );
+}
+
+export function ClusterPage(): JSX.Element {
+  const now = useNow();
+  const nodes = useResource((signal) => api.nodes(signal), [], 2000);
+  const stats = useResource((signal) => api.stats(signal), [], 2000);
+  const list = nodes.data ?? [];
+  const alive = list.filter((node) => node.alive && node.stoppedAt === null);
+  const worstSkew = alive.reduce((worst, node) => (Math.abs(node.clockSkewMs) > Math.abs(worst) ? node.clockSkewMs : worst), 0);
+  const sorted = [...list].sort((a, b) => Number(b.alive) - Number(a.alive) || a.id.localeCompare(b.id));
+
+  return (
+    <section>
+      <div class="page-head">
+        <h1>Cluster</h1>
+      </div>
+      <div class="grid three">
+        <Stat label="Nodes alive" value={nodes.data ? `${alive.length} / ${list.length}` : '—'} note="Nodes with a fresh heartbeat." />
+        <Stat
+          label="Firings per second"
+          value={stats.data ? formatRate(stats.data.firingsPerSecond) : '—'}
+          note={stats.data ? `Attempts finished cluster-wide, averaged over the last ${stats.data.windowSeconds} s.` : undefined}
+        />
+        <Stat
+          label="Largest clock skew"
+          value={nodes.data ? formatDuration(worstSkew) : '—'}
+          note="Node clock minus database clock, among live nodes."
+        />
+      </div>
+      <ErrorBanner error={nodes.error ?? stats.error} />
+      <div class="card table-wrap">
+        <table class="table" aria-label="Nodes">
+          <thead>
+            <tr>
+              <th>Node</th>
+              <th>State</th>
+              <th>Role</th>
+              <th>Host / pid</th>
+              <th>Version</th>
+              <th>Started</th>
+              <th>Last heartbeat</th>
+              <th class="num">Clock skew</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sorted.map((node) => {
+              const state = nodeState(node);
+              return (
+                <tr key={node.id} data-node-id={node.id}>
+                  <td class="mono strong">{node.id}</td>
+                  <td>
+                    <span class={`badge ${state.tone}`}>{state.label}</span>
+                  </td>
+                  <td>{node.role}</td>
+                  <td class="small">
+                    {node.hostname} / {node.pid}
+                  </td>
+                  <td class="small">{node.version}</td>
+                  <td class="small" title={formatLocal(node.startedAt)}>
+                    {formatRelative(node.startedAt, now)}
+                  </td>
+                  <td title={formatLocal(node.heartbeatAt)}>{formatRelative(node.heartbeatAt, now)}</td>
+                  <td class={`num${Math.abs(node.clockSkewMs) > skewWarnMs ? ' warn-text' : ''}`}>{formatDuration(node.clockSkewMs)}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        {nodes.data && list.length === 0 && <p class="empty muted">No node has registered yet.</p>}
+      </div>
+    </section>
+  );
+}

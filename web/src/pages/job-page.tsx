@@ -1,0 +1,250 @@
+import type { JSX } from 'preact';
+import { useState } from 'preact/hooks';
+import { api, ApiError } from '../api.js';
+import { ErrorBanner, StateBadge, StatusBadge } from '../components/badges.js';
+import { TimingChart } from '../components/timing-chart.js';
+import { formatDuration, formatInOwnOffset, formatLocal, formatPercent, formatRelative } from '../format.js';
+import { chartPoints, latenessMs } from '../history.js';
+import { useNow, useResource } from '../hooks.js';
+import { Link, navigate } from '../router.js';
+import { paths } from '../routes.js';
+import type { Execution, Job } from '../types.js';
+
+const historyPage = 50;
+
+function Detail({ label, children }: { label: string; children: JSX.Element | string | null }): JSX.Element {
+  return (
+    <div class="detail">
+      <dt>{label}</dt>
+      <dd>{children ?? <span class="muted">—</span>}</dd>
+    </div>
+  );
+}
+
+function Actions({ job, onChanged }: { job: Job; onChanged: (message: string) => void }): JSX.Element {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | undefined>();
+  const act = async (action: () => Promise<unknown>, message: string): Promise<void> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await action();
+      onChanged(message);
+    } catch (caught) {
+      setError(caught instanceof Error ? caught : new Error(String(caught)));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const remove = (): void => {
+    if (!confirm(`Delete ${job.name ?? 'this job'}? It stops firing; its history is kept.`)) return;
+    void act(() => api.deleteJob(job.id), 'Job deleted: it will not fire again.');
+  };
+  return (
+    <div class="actions-block">
+      <div class="actions">
+        <button class="button" disabled={busy || !job.isActive} onClick={() => void act(() => api.runJob(job.id), 'Run requested.')}>
+          Run now
+        </button>
+        {job.paused ? (
+          <button class="button" disabled={busy || !job.isActive} onClick={() => void act(() => api.resumeJob(job.id), 'Job resumed.')}>
+            Resume
+          </button>
+        ) : (
+          <button class="button" disabled={busy || !job.isActive} onClick={() => void act(() => api.pauseJob(job.id), 'Job paused.')}>
+            Pause
+          </button>
+        )}
+        <Link href={paths.editJob(job.id)} class="button">
+          Edit
+        </Link>
+        <button class="button danger" disabled={busy || !job.isActive} onClick={remove}>
+          Delete
+        </button>
+      </div>
+      <ErrorBanner error={error} />
+    </div>
+  );
+}
+
+function HistoryRow({ execution }: { execution: Execution }): JSX.Element {
+  return (
+    <tr data-status={execution.status}>
+      <td title={execution.scheduledAt}>
+        {formatLocal(execution.scheduledAt)}
+        {execution.trigger === 'manual' && <span class="tag">manual</span>}
+      </td>
+      <td>
+        <StatusBadge status={execution.status} />
+      </td>
+      <td class="num">{execution.httpStatus ?? '—'}</td>
+      <td class="num">{formatDuration(execution.durationMs)}</td>
+      <td class="num">{formatDuration(latenessMs(execution))}</td>
+      <td class="num">{execution.attempt}</td>
+      <td class="mono small">{execution.node ?? '—'}</td>
+      <td class="error-cell" title={execution.error ?? undefined}>
+        {execution.error ?? ''}
+      </td>
+    </tr>
+  );
+}
+
+export function JobPage({ id }: { id: string }): JSX.Element {
+  const now = useNow();
+  const [flash, setFlash] = useState<string | null>(null);
+  const [limit, setLimit] = useState(historyPage);
+  const job = useResource((signal) => api.getJob(id, signal), [id], 5000);
+  const data = job.data?.data;
+  const nextRunKey = `${data?.nextRunAt ?? ''} ${data?.schedule ?? ''} ${data?.timezone ?? ''} ${data?.paused ?? ''}`;
+  const schedule = useResource((signal) => api.jobSchedule(id, 10, signal), [id, nextRunKey]);
+  const history = useResource((signal) => api.jobHistory(id, { limit }, signal), [id, limit], 2000);
+  const stats = useResource(async (signal) => (await api.jobStats([id], signal))[0], [id], 15_000);
+  const preview = useResource(
+    (signal) =>
+      data?.schedule
+        ? api.previewSchedule({ expression: data.schedule, timezone: data.timezone, count: 1 }, signal)
+        : Promise.resolve(null),
+    [data?.schedule, data?.timezone],
+  );
+
+  if (job.error instanceof ApiError && job.error.status === 404) {
+    return (
+      <section class="card empty">
+        <h1>Job not found</h1>
+        <p>
+          No job has the id <code>{id}</code>. <Link href={paths.jobs()}>Back to the jobs</Link>
+        </p>
+      </section>
+    );
+  }
+  if (!data) {
+    return <section>{job.error ? <ErrorBanner error={job.error} /> : <p class="muted">Loading…</p>}</section>;
+  }
+  const onChanged = (message: string): void => {
+    setFlash(message);
+    job.reload();
+    history.reload();
+    if (message.startsWith('Job deleted')) navigate(paths.jobs());
+  };
+  const executions = history.data?.items ?? [];
+
+  return (
+    <section>
+      <div class="page-head">
+        <div>
+          <p class="crumbs">
+            <Link href={paths.jobs()}>Jobs</Link> /
+          </p>
+          <h1>
+            {data.name ?? 'Unnamed job'} <StateBadge job={data} />
+          </h1>
+          {data.description && <p class="muted">{data.description}</p>}
+          <p class="muted mono small">{data.id}</p>
+        </div>
+        <Actions job={data} onChanged={onChanged} />
+      </div>
+      {flash && (
+        <div class="banner ok" role="status">
+          {flash}
+        </div>
+      )}
+      <ErrorBanner error={job.error} />
+
+      <div class="grid two">
+        <div class="card">
+          <h2>Definition</h2>
+          <dl class="details">
+            <Detail label="Schedule">
+              {data.schedule !== null ? (
+                <span>
+                  <code>{data.schedule}</code>
+                  <span class="muted"> {preview.data?.description ?? ''}</span>
+                </span>
+              ) : (
+                `Once at ${formatLocal(data.runAt)}`
+              )}
+            </Detail>
+            <Detail label="Time zone">{data.timezone}</Detail>
+            <Detail label="Target">
+              <span class="mono break">
+                {data.method} {data.api}
+              </span>
+            </Detail>
+            <Detail label="Delivery">{data.type === 'AT_LEAST_ONCE' ? 'At least once' : 'At most once'}</Detail>
+            <Detail label="Retries">
+              {`${data.retry.maxAttempts} attempt${data.retry.maxAttempts === 1 ? '' : 's'}, backoff ${formatDuration(data.retry.minBackoffMs)} to ${formatDuration(data.retry.maxBackoffMs)}`}
+            </Detail>
+            <Detail label="Timeout">{formatDuration(data.timeoutMs)}</Detail>
+            <Detail label="Missed runs">{data.misfirePolicy}</Detail>
+            <Detail label="Overlap">{data.overlapPolicy}</Detail>
+            <Detail label="Last run">
+              {data.lastRunAt ? (
+                <span>
+                  {formatRelative(data.lastRunAt, now)} <StatusBadge status={data.lastStatus} />
+                </span>
+              ) : null}
+            </Detail>
+            <Detail label="Success (24 h)">
+              {stats.data && stats.data.successRate !== null
+                ? `${formatPercent(stats.data.successRate)} of ${stats.data.succeeded + stats.data.failed} finished attempts`
+                : null}
+            </Detail>
+          </dl>
+        </div>
+        <div class="card">
+          <h2>Next runs</h2>
+          {!data.isActive || data.paused ? (
+            <p class="muted">{data.paused ? 'Paused: resume the job to fire these.' : 'Inactive: nothing will fire.'}</p>
+          ) : null}
+          <ol class="runs" aria-label="Next runs">
+            {(schedule.data?.nextRuns ?? []).map((run) => (
+              <li key={run}>
+                <span class="mono">{formatInOwnOffset(run)}</span>
+                <span class="muted small">{formatRelative(run, now)}</span>
+              </li>
+            ))}
+          </ol>
+          {schedule.data && schedule.data.nextRuns.length === 0 && <p class="muted">No future run.</p>}
+          <ErrorBanner error={schedule.error} />
+        </div>
+      </div>
+
+      <div class="card">
+        <h2>Duration and lateness</h2>
+        <TimingChart points={chartPoints(executions)} />
+      </div>
+
+      <div class="card table-wrap">
+        <h2>History</h2>
+        <ErrorBanner error={history.error} />
+        <table class="table" aria-label="History">
+          <thead>
+            <tr>
+              <th>Scheduled</th>
+              <th>Status</th>
+              <th class="num">HTTP</th>
+              <th class="num">Duration</th>
+              <th class="num">Lateness</th>
+              <th class="num">Attempt</th>
+              <th>Node</th>
+              <th>Error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {executions.map((execution) => (
+              <HistoryRow key={execution.id} execution={execution} />
+            ))}
+          </tbody>
+        </table>
+        {history.data && executions.length === 0 && <p class="empty muted">No run yet.</p>}
+        {history.data?.nextCursor && limit < 1000 && (
+          <div class="more">
+            <button class="button" onClick={() => setLimit(Math.min(1000, limit + historyPage * 2))}>
+              Show older runs
+            </button>
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,139 @@
+/**
+ * The shapes of the public API's JSON, as the dashboard reads them. Times arrive as
+ * RFC 3339 strings and stay strings until they are formatted.
+ */
+
+export type DeliveryGuarantee = 'AT_LEAST_ONCE' | 'AT_MOST_ONCE';
+export type MisfirePolicy = 'skip' | 'fire_once' | 'fire_all';
+export type OverlapPolicy = 'allow' | 'forbid';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type ExecutionStatus = 'SCHEDULED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'MISSED' | 'SKIPPED' | 'LOST';
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  minBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+/** What a create request may carry; an edit sends the changed subset. */
+export interface JobInput {
+  name?: string | null;
+  description?: string | null;
+  schedule?: string | null;
+  runAt?: string | null;
+  timezone?: string;
+  api?: string;
+  method?: HttpMethod;
+  headers?: Record<string, string>;
+  payload?: JsonValue | null;
+  timeoutMs?: number;
+  type?: DeliveryGuarantee;
+  retry?: RetryPolicy;
+  misfirePolicy?: MisfirePolicy;
+  overlapPolicy?: OverlapPolicy;
+  onFailure?: string | null;
+  isActive?: boolean;
+}
+
+export interface Job {
+  id: string;
+  name: string | null;
+  description: string | null;
+  schedule: string | null;
+  runAt: string | null;
+  timezone: string;
+  api: string;
+  method: HttpMethod;
+  headers: Record<string, string>;
+  payload: JsonValue | null;
+  timeoutMs: number;
+  type: DeliveryGuarantee;
+  retry: RetryPolicy;
+  misfirePolicy: MisfirePolicy;
+  overlapPolicy: OverlapPolicy;
+  onFailure: string | null;
+  isActive: boolean;
+  paused: boolean;
+  nextRunAt: string | null;
+  lastRunAt: string | null;
+  lastStatus: ExecutionStatus | null;
+  createdAt?: string;
+  updatedAt?: string;
+  deletedAt?: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Execution {
+  id: string;
+  scheduledAt: string;
+  /** When this attempt was due to be sent (later than scheduledAt for retries), if the API says. */
+  dueAt?: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  attempt: number;
+  status: ExecutionStatus;
+  httpStatus: number | null;
+  error: string | null;
+  node: string | null;
+  trigger?: 'schedule' | 'manual';
+}
+
+export interface JobSchedule {
+  jobId: string;
+  timezone: string;
+  nextRuns: string[];
+}
+
+export interface SchedulePreview {
+  expression: string;
+  timezone: string;
+  description: string;
+  nextRuns: string[];
+}
+
+export interface ClusterNode {
+  id: string;
+  hostname: string;
+  pid: number;
+  role: string;
+  version: string;
+  startedAt: string;
+  heartbeatAt: string;
+  clockSkewMs: number;
+  stoppedAt: string | null;
+  alive: boolean;
+}
+
+export interface ClusterStats {
+  firingsPerSecond: number;
+  windowSeconds: number;
+}
+
+export interface JobStats {
+  jobId: string;
+  succeeded: number;
+  failed: number;
+  /** Share of finished attempts that succeeded, 0..1; null when nothing finished. */
+  successRate: number | null;
+}
+
+export interface JobStatsPage {
+  since: string;
+  items: JobStats[];
+}
+
+/** An RFC 9457 problem document, with the API's stable code. */
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  code?: string;
+  [extension: string]: unknown;
+}
