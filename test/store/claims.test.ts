@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import type { OccurrencePlan, ScheduledJob } from '../../src/store/types.js';
+import { attempt, at, jobParams } from './fixtures.js';
+import { describeStore } from './harness.js';
+
+const NOW = at('2026-01-01T00:00:00Z');
+const UNTIL = at('2026-01-01T00:00:02Z');
+
+/** Fires the job's next_run_at and moves it one minute on. */
+function fireNext(job: ScheduledJob): OccurrencePlan {
+  const next = job.nextRunAt!;
+  return { fire: [{ scheduledAt: next, dueAt: next }], missed: [], nextRunAt: new Date(next.getTime() + 60_000), deactivate: false };
+}
+
+describeStore('claims', (context) => {
+  describe('claiming due jobs', () => {
+    it('hands the due occurrences to the claiming node and moves each job past them', async () => {
+      const { store } = context();
+      const due = await store.jobCreate(jobParams({ nextRunAt: at('2026-01-01T00:00:01Z') }));
+      const later = await store.jobCreate(jobParams({ nextRunAt: at('2026-01-01T00:00:03Z') }));
+      const seen: string[] = [];
+      const claimed = await store.jobClaimDue({ nodeId: 'node-a', now: NOW, until: UNTIL, limit: 10, plan: (job) => (seen.push(job.id), fireNext(job)) });
+
+      expect(seen).toEqual([due.id]);
+      expect(claimed).toHaveLength(1);
+      expect(claimed[0]!.execution).toMatchObject({ jobId: due.id, scheduledAt: at('2026-01-01T00:00:01Z'), status: 'SCHEDULED', ownerNode: 'node-a', attempt: 1, trigger: 'schedule' });
+      expect(claimed[0]!.job).toMatchObject({ id: due.id, api: due.api, nextRunAt: at('2026-01-01T00:01:01Z') });
+      expect((await store.jobGet(due.id)).nextRunAt).toEqual(at('2026-01-01T00:01:01Z'));
+      expect((await store.jobGet(later.id)).nextRunAt).toEqual(at('2026-01-01T00:00:03Z'));
+    });
+
+    it('records missed occurrences as finished and unowned, and returns only the ones to fire', async () => {
+      const { store } = context();
+      const job = await store.jobCreate(jobParams({ nextRunAt: at('2025-12-31T23:58:00Z') }));
+      const claimed = await store.jobClaimDue({
+        nodeId: 'node-a',
+        now: NOW,
+        until: UNTIL,
+        limit: 10,
+        plan: () => ({
+          fire: [{ scheduledAt: at('2025-12-31T23:59:00Z'), dueAt: NOW }],
+          missed: [at('2025-12-31T23:58:00Z')],
+          nextRunAt: at('2026-01-01T00:00:00Z'),
+          deactivate: false,
+        }),
+      });
+      expect(claimed.map((c) => c.execution.scheduledAt)).toEqual([at('2025-12-31T23:59:00Z')]);
+      const history = (await store.executionList({ jobId: job.id, limit: 10 })).items;
+      expect(history.map((row) => [row.scheduledAt.toISOString(), row.status, row.ownerNode])).toEqual([
+        ['2025-12-31T23:59:00.000Z', 'SCHEDULED', 'node-a'],
+        ['2025-12-31T23:58:00.000Z', 'MISSED', null],
+      ]);
+      expect(history[1]!.finishedAt).toEqual(NOW);
+    });
+
+    it('deactivates a one-time job once its occurrence is handed out', async () => {
+      const { store } = context();
+      const job = await store.jobCreate(jobParams({ schedule: null, runAt: at('2026-01-01T00:00:01Z'), nextRunAt: at('2026-01-01T00:00:01Z') }));
+      const claimed = await store.jobClaimDue({
+        nodeId: 'node-a', now: NOW, until: UNTIL, limit: 10,
+        plan: (j) => ({ fire: [{ scheduledAt: j.runAt!, dueAt: j.runAt! }], missed: [], nextRunAt: null, deactivate: true }),
+      });
+      expect(claimed[0]!.job).toMatchObject({ isActive: false, nextRunAt: null });
+      expect(await store.jobGet(job.id)).toMatchObject({ isActive: false, nextRunAt: null, version: 1 });
+      expect(await store.jobClaimDue({ nodeId: 'node-a', now: NOW, until: UNTIL, limit: 10, plan: fireNext })).toEqual([]);
+    });
+
+    it('leaves paused, inactive and never-again jobs alone', async () => {
+      const { store } = context();
+      await store.jobCreateMany([
+        jobParams({ paused: true, nextRunAt: NOW }),
+        jobParams({ isActive: false, nextRunAt: NOW }),
+        jobParams({ nextRunAt: null }),
+      ]);
+      expect(await store.jobClaimDue({ nodeId: 'node-a', now: NOW, until: UNTIL, limit: 10, plan: fireNext })).toEqual([]);
+    });
+
+    it('claims at most the limit, earliest first, and the rest on the next call', async () => {
+      const { store } = context();
+      const jobs = await store.jobCreateMany([3, 1, 2].map((s) => jobParams({ nextRunAt: new Date(NOW.getTime() - s * 1000) })));
+      const first = await store.jobClaimDue({ nodeId: 'node-a', now: NOW, until: UNTIL, limit: 2, plan: fireNext });
+      expect(first.map((c) => c.job.id)).toEqual([jobs[0]!.id, jobs[2]!.id]);
+      const second = await store.jobClaimDue({ nodeId: 'node-a', now: NOW, until: UNTIL, limit: 2, plan: fireNext });
+      expect(second.map((c) => c.job.id)).toEqual([jobs[1]!.id]);
+    });
+
+    it('never hands out an occurrence that already exists, even when the plan asks for it again', async () => {
+      const { store } = context();
+      const job = await store.jobCreate(jobParams({ nextRunAt: NOW }));
+      await store.executionWrite({ inserts: [attempt(job.id, NOW, { ownerNode: 'node-b' })] });
+      const claimed = await store.jobClaimDue({ nodeId: 'node-a', now: NOW, until: UNTIL, limit: 10, plan: fireNext });
+      expect(claimed).toEqual([]);
+      expect((await store.jobGet(job.id)).nextRunAt).toEqual(at('2026-01-01T00:01:00Z'));
+      expect((await store.executionList({ jobId: job.id, limit: 10 })).items.map((row) => row.ownerNode)).toEqual(['node-b']);
+    });
+
+    it('writes nothing when the plan throws', async () => {
+      const { store } = context();
+      const job = await store.jobCreate(jobParams({ nextRunAt: NOW }));
+      const failing = store.jobClaimDue({ nodeId: 'node-a', now: NOW, until: UNTIL, limit: 10, plan: () => { throw new Error('bad plan'); } });
+      await expect(failing).rejects.toThrow();
+      expect((await store.jobGet(job.id)).nextRunAt).toEqual(NOW);
+      expect(await store.jobClaimDue({ nodeId: 'node-a', now: NOW, until: UNTIL, limit: 10, plan: fireNext })).toHaveLength(1);
+    });
+  });
+
+  describe('claiming unowned attempts', () => {
+    it('takes due attempts nobody owns, with their job, and leaves owned and future ones', async () => {
+      const { store } = context();
+      const job = await store.jobCreate(jobParams());
+      const retry = attempt(job.id, at('2025-12-31T23:59:00Z'), { attempt: 2, dueAt: at('2025-12-31T23:59:30Z') });
+      const owned = attempt(job.id, at('2025-12-31T23:58:00Z'), { ownerNode: 'node-b' });
+      const future = attempt(job.id, at('2026-01-01T00:10:00Z'));
+      const finished = attempt(job.id, at('2025-12-31T23:57:00Z'), { status: 'SUCCEEDED' });
+      await store.executionWrite({ inserts: [retry, owned, future, finished] });
+
+      const claimed = await store.executionClaimDue({ nodeId: 'node-a', until: UNTIL, limit: 10 });
+      expect(claimed.map((c) => c.execution.id)).toEqual([retry.id]);
+      expect(claimed[0]!.execution).toMatchObject({ ownerNode: 'node-a', attempt: 2 });
+      expect(claimed[0]!.job).toMatchObject({ id: job.id, api: job.api, headers: job.headers, retry: job.retry });
+      expect(await store.executionClaimDue({ nodeId: 'node-c', until: UNTIL, limit: 10 })).toEqual([]);
+    });
+  });
+});
