@@ -17,6 +17,7 @@ import {
   executionSelectPage,
 } from './sql/executions.js';
 import { jobInsertMany, jobMarkDeleted, jobSelectById, jobSelectPage, jobSelectVersion, jobUpdateById } from './sql/jobs.js';
+import { executionCountRecent, executionOutcomesByJob } from './sql/stats.js';
 import { nodeHeartbeat, nodeReapDead, nodeSelectAll, nodeMarkStopped, nodeUpsert } from './sql/nodes.js';
 import { toExecutionRecord, toJobRecord, toNodeRecord } from './sql/rows.js';
 import type {
@@ -28,6 +29,7 @@ import type {
   JobClaimDueParams,
   JobCreateParams,
   JobListParams,
+  JobOutcomeCounts,
   JobRecord,
   JobUpdateParams,
   NodeReapResult,
@@ -181,6 +183,15 @@ export class SqlStore implements Store {
 
   executionDeleteOlderThan(params: RetentionParams): Promise<number> {
     return this.#op('executionDeleteOlderThan', true, () => executionDeleteFinishedBefore(this.#db, params));
+  }
+
+  executionOutcomesByJob(params: { readonly jobIds: readonly string[]; readonly since: Date }): Promise<JobOutcomeCounts[]> {
+    const jobIds = [...new Set(params.jobIds.filter(isUuid).map((id) => id.toLowerCase()))];
+    return this.#op('executionOutcomesByJob', true, () => executionOutcomesByJob(this.#db, { jobIds, since: params.since }));
+  }
+
+  executionCountRecent(params: { readonly windowMs: number }): Promise<number> {
+    return this.#op('executionCountRecent', true, () => executionCountRecent(this.#db, params));
   }
 
   jobClaimDue(params: JobClaimDueParams): Promise<ClaimedAttempt[]> {

@@ -222,6 +222,14 @@ export interface NodeReapResult {
   readonly lost: number;
 }
 
+/** One job's occurrences by final outcome (see Store.executionOutcomesByJob). */
+export interface JobOutcomeCounts {
+  readonly jobId: string;
+  readonly succeeded: number;
+  /** Final attempt FAILED or LOST. */
+  readonly failed: number;
+}
+
 export interface Store {
   /** 'postgres' or 'pglite', for logs and /health. */
   readonly kind: 'postgres' | 'pglite';
@@ -255,6 +263,14 @@ export interface Store {
   executionList(params: ExecutionListParams): Promise<Page<ExecutionRecord>>;
   /** Deletes at most `limit` old rows; returns how many were deleted. */
   executionDeleteOlderThan(params: RetentionParams): Promise<number>;
+  /**
+   * For each job with finished occurrences scheduled at or after `since`: how many ended in
+   * success and how many in failure (by each occurrence's latest attempt; occurrences still
+   * retrying, MISSED and SKIPPED are left out). Jobs with none are absent.
+   */
+  executionOutcomesByJob(params: { readonly jobIds: readonly string[]; readonly since: Date }): Promise<JobOutcomeCounts[]>;
+  /** Attempts taken on for sending (all but MISSED and SKIPPED) in the last `windowMs`, cluster-wide. */
+  executionCountRecent(params: { readonly windowMs: number }): Promise<number>;
 
   /**
    * The engine's claim, in one transaction: locks up to `limit` due, active, unpaused jobs

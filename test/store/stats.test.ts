@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { ExecutionStatus } from '../../src/store/types.js';
+import { attempt, at, jobParams } from './fixtures.js';
+import { describeStore } from './harness.js';
+
+describeStore('dashboard figures', (context) => {
+  async function newJob(): Promise<string> {
+    return (await context().store.jobCreate(jobParams())).id;
+  }
+
+  /** One attempt with its status, as the engine would leave it. */
+  function run(jobId: string, scheduledAt: string, status: ExecutionStatus, extra: { attempt?: number; trigger?: 'schedule' | 'manual' } = {}) {
+    return attempt(jobId, at(scheduledAt), { status, attempt: extra.attempt ?? 1, trigger: extra.trigger ?? 'schedule' });
+  }
+
+  describe('outcomes by job', () => {
+    it('counts each occurrence once, by its latest attempt, from the given instant on', async () => {
+      const { store } = context();
+      const jobId = await newJob();
+      await store.executionWrite({
+        inserts: [
+          run(jobId, '2026-01-01T09:00:00Z', 'SUCCEEDED'), // before the window
+          run(jobId, '2026-01-01T10:00:00Z', 'SUCCEEDED'),
+          run(jobId, '2026-01-01T10:00:00Z', 'FAILED', { trigger: 'manual' }), // a run-now at the same instant is its own occurrence
+          run(jobId, '2026-01-01T10:01:00Z', 'FAILED'),
+          run(jobId, '2026-01-01T10:01:00Z', 'SUCCEEDED', { attempt: 2 }), // a retry that worked: a success
+          run(jobId, '2026-01-01T10:02:00Z', 'FAILED'),
+          run(jobId, '2026-01-01T10:02:00Z', 'FAILED', { attempt: 2 }), // out of attempts: a failure
+          run(jobId, '2026-01-01T10:03:00Z', 'FAILED'),
+          run(jobId, '2026-01-01T10:03:00Z', 'SCHEDULED', { attempt: 2 }), // still retrying: not counted yet
+          run(jobId, '2026-01-01T10:04:00Z', 'MISSED'),
+          run(jobId, '2026-01-01T10:05:00Z', 'LOST'),
+          run(jobId, '2026-01-01T10:06:00Z', 'RUNNING'),
+        ],
+      });
+      expect(await store.executionOutcomesByJob({ jobIds: [jobId], since: at('2026-01-01T10:00:00Z') })).toEqual([
+        { jobId, succeeded: 2, failed: 3 },
+      ]);
+    });
+
+    it('answers only for the jobs asked about, leaving out those with nothing finished', async () => {
+      const { store } = context();
+      const [asked, quiet, other] = [await newJob(), await newJob(), await newJob()];
+      await store.executionWrite({
+        inserts: [run(asked, '2026-01-01T10:00:00Z', 'SUCCEEDED'), run(quiet, '2026-01-01T10:00:00Z', 'SCHEDULED'), run(other, '2026-01-01T10:00:00Z', 'FAILED')],
+      });
+      const counts = await store.executionOutcomesByJob({ jobIds: [asked, quiet, 'not-a-uuid'], since: at('2026-01-01T00:00:00Z') });
+      expect(counts).toEqual([{ jobId: asked, succeeded: 1, failed: 0 }]);
+      expect(await store.executionOutcomesByJob({ jobIds: [], since: at('2026-01-01T00:00:00Z') })).toEqual([]);
+    });
+  });
+
+  describe('recent firings', () => {
+    it('counts attempts taken on in the window across all jobs, but not missed or skipped occurrences', async () => {
+      const { store, db } = context();
+      const [first, second] = [await newJob(), await newJob()];
+      const old = run(first, '2026-01-01T09:00:00Z', 'SUCCEEDED');
+      await store.executionWrite({
+        inserts: [
+          old,
+          run(first, '2026-01-01T10:00:00Z', 'SUCCEEDED'),
+          run(first, '2026-01-01T10:00:01Z', 'FAILED'),
+          run(second, '2026-01-01T10:00:00Z', 'RUNNING'),
+          run(second, '2026-01-01T10:00:01Z', 'SCHEDULED'),
+          run(second, '2026-01-01T10:00:02Z', 'MISSED'),
+          run(second, '2026-01-01T10:00:03Z', 'SKIPPED'),
+        ],
+      });
+      await db.query(`UPDATE executions SET created_at = now() - interval '5 minutes' WHERE id = $1`, [old.id]);
+      expect(await store.executionCountRecent({ windowMs: 60_000 })).toBe(4);
+      expect(await store.executionCountRecent({ windowMs: 3_600_000 })).toBe(5);
+    });
+  });
+});
