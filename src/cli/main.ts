@@ -2,6 +2,8 @@ import { processIo, ExitCode, type CliIo, type Command } from './io.js';
 
 /** Each command lives in its own module, loaded only when it runs. */
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  cron: { summary: 'Preview when a cron expression fires, or explain it in words', load: async () => (await import('./commands/cron.js')).cron },
+  serve: { summary: 'Run a node: the HTTP API and the scheduling engine', load: async () => (await import('./commands/serve.js')).serve },
   migrate: { summary: 'Create or upgrade the database schema, then exit', load: async () => (await import('./commands/migrate.js')).migrate },
   jobs: { summary: 'List, create, change, run and import jobs on a running server', load: async () => (await import('./commands/jobs/index.js')).jobs },
 };
