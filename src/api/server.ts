@@ -10,6 +10,7 @@ import { createKeyCheck } from './auth.js';
 import { registerOpenApi } from './openapi.js';
 import { sendProblem } from './problem.js';
 import type { ApiContext } from './routes/context.js';
+import { registerDashboard, type DashboardOptions } from './routes/dashboard.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerJobActionRoutes } from './routes/job-actions.js';
 import { registerJobRoutes } from './routes/jobs.js';
@@ -25,6 +26,8 @@ export interface ServerOptions {
   readonly clock?: Clock;
   /** When given, served at GET /metrics. */
   readonly metrics?: Metrics;
+  /** Serve the web dashboard at / (a node does; tests and the OpenAPI export do not). */
+  readonly dashboard?: boolean | DashboardOptions;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -36,7 +39,11 @@ export const BODY_LIMIT = 1024 * 1024;
  * route schemas. Not listening yet: the caller decides (listen, or inject in tests).
  */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
-  const logger = (options.logger ?? silentLogger()).child({ component: 'api' });
+  const base = options.logger ?? silentLogger();
+  // Fastify's own info lines (one "listening" line per interface) would crowd the node's
+  // single startup line: the API logs warnings and errors, and requests at debug level.
+  const quiet = base.isLevelEnabled('debug') || !base.isLevelEnabled('warn') ? base.level : 'warn';
+  const logger = base.child({ component: 'api' }, { level: quiet });
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT,
@@ -66,6 +73,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   };
   registerHealthRoutes(app, context);
   if (options.metrics) registerMetricsRoute(app, options.metrics);
+  if (options.dashboard) await registerDashboard(app, options.dashboard === true ? {} : options.dashboard);
   const keyCheck = createKeyCheck(options.config.apiKeys);
   await app.register(
     async (api) => {

@@ -1,0 +1,111 @@
+import { resolve } from 'node:path';
+import { loadConfig, settings, type Config, type SettingName } from '../../config/index.js';
+import { settingsHelp } from '../../config/help.js';
+import { describeDatabaseUrl } from '../../config/redact.js';
+import { isJobSchedulerError } from '../../errors.js';
+import { createLogger } from '../../logging.js';
+import { ExitCode, type CliIo, type Command } from '../io.js';
+
+const USAGE = [
+  'Usage: jobscheduler serve [options]',
+  '',
+  'Runs a node: the HTTP API (http://127.0.0.1:8080 by default) and the scheduling engine, on',
+  'PostgreSQL when DATABASE_URL is set and on the embedded store in --data-dir otherwise.',
+  'Stops cleanly on SIGTERM or Ctrl-C.',
+].join('\n');
+
+/** `jobscheduler serve`: start a node and run until SIGTERM/SIGINT. */
+export const serve: Command = async (args, io) => {
+  const parsed = parseFlags(args);
+  if ('error' in parsed) {
+    io.stderr(`${parsed.error}\n\n${USAGE}\n\nRun "jobscheduler serve --help" for every setting.`);
+    return ExitCode.usage;
+  }
+  if (parsed.help) {
+    io.stdout(`${USAGE}\n\n${settingsHelp()}`);
+    return ExitCode.ok;
+  }
+
+  let config: Config;
+  try {
+    config = loadConfig({ env: io.env, flags: parsed.flags });
+  } catch (error) {
+    io.stderr((error as Error).message);
+    return ExitCode.usage;
+  }
+  const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY === true });
+  const { startNode } = await import('../../node.js');
+
+  let node: Awaited<ReturnType<typeof startNode>>;
+  try {
+    node = await startNode({ config, logger });
+  } catch (error) {
+    io.stderr(isJobSchedulerError(error) ? error.message : `Cannot start: ${(error as Error).message}`);
+    return isJobSchedulerError(error, 'CONFIG_INVALID') ? ExitCode.usage : ExitCode.failure;
+  }
+
+  const where = node.address === null ? 'no HTTP API (role scheduler)' : `listening on ${node.address}`;
+  logger.info(
+    { address: node.address, store: node.store.kind, role: config.role, nodeId: node.nodeId },
+    `jobscheduler ${where}, store: ${describeStore(config)}, role ${config.role}, node ${node.nodeId}`,
+  );
+  return waitForSignal(node, logger, io);
+};
+
+function waitForSignal(node: { close(): Promise<void> }, logger: ReturnType<typeof createLogger>, io: CliIo): Promise<number> {
+  return new Promise((done) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      logger.info({ signal }, `${signal}: stopping`);
+      node.close().then(
+        () => {
+          logger.info('stopped');
+          done(ExitCode.ok);
+        },
+        (error: unknown) => {
+          io.stderr(`Error while stopping: ${(error as Error).message}`);
+          done(ExitCode.failure);
+        },
+      );
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
+
+function describeStore(config: Config): string {
+  return config.databaseUrl === null
+    ? `embedded PGlite in ${resolve(config.dataDir)}`
+    : `PostgreSQL at ${describeDatabaseUrl(config.databaseUrl)}`;
+}
+
+type ParsedFlags = { help: boolean; flags: Partial<Record<SettingName, string>> } | { error: string };
+
+/** --name value, --name=value; switches (boolean settings) take no value or =true/=false. */
+export function parseFlags(args: readonly string[]): ParsedFlags {
+  const byFlag = new Map<string, SettingName>();
+  for (const [name, setting] of Object.entries(settings) as [SettingName, (typeof settings)[SettingName]][]) {
+    if ('flag' in setting) byFlag.set(setting.flag, name);
+  }
+  const flags: Partial<Record<SettingName, string>> = {};
+  let help = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+      continue;
+    }
+    const match = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
+    const name = match ? byFlag.get(match[1]!) : undefined;
+    if (!match || name === undefined) return { error: `Unknown option "${arg}".` };
+    if (typeof settings[name].default === 'boolean') {
+      flags[name] = match[2] ?? 'true';
+      continue;
+    }
+    const value = match[2] ?? args[++i];
+    if (value === undefined) return { error: `Option --${match[1]} needs a value.` };
+    flags[name] = value;
+  }
+  return { help, flags };
+}
