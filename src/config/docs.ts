@@ -59,7 +59,7 @@ ${rows.join('\n')}
 ## Validation
 
 A node checks every value before it opens a port or a database connection. When some are wrong
-it stops with exit code 1 and lists all of them at once, each naming the variable (or the flag,
+it stops with exit code 2 and lists all of them at once, each naming the variable (or the flag,
 when the value came from one) and what is allowed:
 
 \`\`\`text

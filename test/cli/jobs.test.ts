@@ -1,0 +1,218 @@
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, startTestNode, tableRows, type TestNode } from './harness.js';
+
+const target = 'http://127.0.0.1:4444/hook';
+
+describe('jobscheduler jobs against a running node', () => {
+  let node: TestNode;
+  let jobs: (...args: string[]) => ReturnType<typeof cli>;
+
+  beforeAll(async () => {
+    node = await startTestNode();
+    jobs = (...args) => cli(['jobs', ...args, '--server', node.server]);
+  });
+  afterAll(async () => {
+    await node?.stop();
+  });
+
+  async function createJob(...extra: string[]): Promise<string> {
+    const { code, stdout } = await jobs('create', '--schedule', '0 30 9 * * MON-FRI', '--api', target, '--type', 'AT_LEAST_ONCE', '--json', ...extra);
+    expect(code).toBe(0);
+    return (JSON.parse(stdout) as { id: string }).id;
+  }
+
+  it('creates a job from flags and shows it field by field, with its next run', async () => {
+    const created = await jobs(
+      'create',
+      '--name', 'report',
+      '--schedule', '0 30 9 * * MON-FRI',
+      '--timezone', 'Europe/Paris',
+      '--api', target,
+      '--type', 'ATLEAST_ONCE',
+      '--header', 'X-Team: billing',
+      '--payload', '{"kind":"daily"}',
+      '--max-attempts', '5',
+    );
+    expect(created.code).toBe(0);
+    expect(created.stderr).toBe('');
+    expect(created.stdout).toMatch(/^name: +report$/m);
+    expect(created.stdout).toMatch(/^type: +AT_LEAST_ONCE$/m);
+    expect(created.stdout).toMatch(/^headers: +\{"X-Team":"billing"\}$/m);
+    expect(created.stdout).toMatch(/^retry: +\{"maxAttempts":5,/m);
+    expect(created.stdout).toMatch(/^nextRunAt: +\d{4}-\d\d-\d\dT0[78]:30:00/m);
+
+    const id = /^id: +(\S+)$/m.exec(created.stdout)![1]!;
+    const shown = await jobs('get', id);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^etag: +W\/"1"$/m);
+    expect(shown.stdout).toMatch(/^state: +active$/m);
+  });
+
+  it('lists jobs as a table, follows every page with --all, and prints the server answer with --json', async () => {
+    const ids = [await createJob('--name', 'page-a'), await createJob('--name', 'page-b'), await createJob('--name', 'page-c')];
+
+    const firstPage = await jobs('list', '--name', 'page-', '--limit', '2');
+    expect(firstPage.code).toBe(0);
+    expect(firstPage.stdout.split('\n')[0]).toMatch(/^ID +NAME +SCHEDULE +ZONE +TYPE +NEXT RUN +LAST STATUS +STATE$/);
+    expect(tableRows(firstPage.stdout).map((row) => row[0])).toEqual(ids.slice(0, 2));
+    expect(firstPage.stderr).toMatch(/^More on the next page: jobscheduler jobs list --cursor \S+ \(or --all\)$/m);
+
+    const all = await jobs('list', '--name', 'page-', '--limit', '2', '--all');
+    expect(tableRows(all.stdout).map((row) => [row[0], row[1], row[7]])).toEqual(ids.map((id, i) => [id, `page-${'abc'[i]}`, 'active']));
+    expect(all.stderr).toBe('');
+
+    const json = await jobs('list', '--name', 'page-', '--json', '--all');
+    const page = JSON.parse(json.stdout) as { items: { id: string }[]; nextCursor: null };
+    expect(page.items.map((job) => job.id)).toEqual(ids);
+    expect(page.nextCursor).toBeNull();
+  });
+
+  it('updates only the fields given, and refuses a stale ETag with exit code 2', async () => {
+    const id = await createJob('--name', 'before');
+    const updated = await jobs('update', id, '--timezone', 'Asia/Tokyo', '--if-match', 'W/"1"');
+    expect(updated.code).toBe(0);
+    expect(updated.stdout).toMatch(/^timezone: +Asia\/Tokyo$/m);
+    expect(updated.stdout).toMatch(/^name: +before$/m);
+
+    const stale = await jobs('update', id, '--name', 'after', '--if-match', 'W/"1"');
+    expect(stale.code).toBe(2);
+    expect(stale.stdout).toBe('');
+    expect(stale.stderr).toMatch(/^PRECONDITION_FAILED: .+/);
+    expect((await jobs('get', id)).stdout).toMatch(/^name: +before$/m);
+  });
+
+  it('pauses, resumes and deletes a job, which stays readable after deletion', async () => {
+    const id = await createJob();
+    const state = async () => /^state: +(\S+)$/m.exec((await jobs('get', id)).stdout)![1];
+
+    expect((await jobs('pause', id)).code).toBe(0);
+    expect(await state()).toBe('paused');
+    expect((await jobs('resume', id)).code).toBe(0);
+    expect(await state()).toBe('active');
+
+    const deleted = await jobs('delete', id);
+    expect(deleted).toMatchObject({ code: 0, stdout: `Deleted job ${id} (inactive; its history is kept).\n` });
+    expect(await state()).toBe('inactive');
+    const inactive = await jobs('list', '--active', 'false', '--all');
+    expect(tableRows(inactive.stdout).map((row) => row[0])).toContain(id);
+  });
+
+  it('runs a job now and shows the extra occurrence in its history', async () => {
+    const id = await createJob();
+    expect((await jobs('history', id)).stdout).toBe('No executions yet.\n');
+
+    const run = await jobs('run', id);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^trigger: +manual$/m);
+    const executionId = /^executionId: +(\S+)$/m.exec(run.stdout)![1];
+
+    const history = await jobs('history', id);
+    expect(history.stdout.split('\n')[0]).toMatch(/^SCHEDULED AT +ATTEMPT +STATUS +HTTP +DURATION +LATENESS +NODE +ERROR$/);
+    expect(tableRows(history.stdout)).toEqual([[expect.stringMatching(/^\d{4}-/), '1', 'SCHEDULED', '-', '-', '-', '-', '-']]);
+    const json = JSON.parse((await jobs('history', id, '--json')).stdout) as { items: { id: string }[] };
+    expect(json.items.map((item) => item.id)).toEqual([executionId]);
+  });
+
+  it('prints a refused request as "<code>: <detail>" on stderr with exit code 2', async () => {
+    const badCron = await jobs('create', '--schedule', '61 * * * * *', '--api', target, '--type', 'AT_LEAST_ONCE');
+    expect(badCron.code).toBe(2);
+    expect(badCron.stdout).toBe('');
+    expect(badCron.stderr).toMatch(/^CRON_INVALID: .*61/);
+
+    const unknown = await jobs('get', '01890000-0000-7000-8000-000000000000');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^NOT_FOUND: /);
+
+    const wrongType = await jobs('create', '--schedule', '* * * * *', '--api', target, '--type', 'SOMETIMES');
+    expect(wrongType.code).toBe(2);
+    expect(wrongType.stderr).toMatch(/^VALIDATION_FAILED: .*type/);
+  });
+
+  it('reports bad usage before sending anything, with exit code 2', async () => {
+    const before = tableRows((await jobs('list', '--all')).stdout).length;
+    const results = await Promise.all([
+      jobs('get'),
+      jobs('list', '--frobnicate'),
+      jobs('create', '--payload', '{not json', '--schedule', '* * * * *', '--api', target, '--type', 'AT_LEAST_ONCE'),
+      jobs('create', '--header', 'no colon here', '--schedule', '* * * * *', '--api', target, '--type', 'AT_LEAST_ONCE'),
+      jobs('list', '--limit', 'lots'),
+      cli(['jobs', 'list', '--server', 'ftp://example.com']),
+      cli(['jobs', 'explode']),
+    ]);
+    for (const result of results) {
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+    }
+    expect(results.map((result) => result.stderr.split('\n')[0])).toEqual([
+      'expected <id>, got none',
+      expect.stringContaining("Unknown option '--frobnicate'"),
+      expect.stringMatching(/^--payload is not valid JSON/),
+      '--header must look like "Name: value", got "no colon here"',
+      '--limit must be a whole number from 1 to 1000, got "lots"',
+      '--server must be an http(s) URL, got "ftp://example.com"',
+      'Unknown subcommand "jobs explode".',
+    ]);
+    expect(tableRows((await jobs('list', '--all')).stdout)).toHaveLength(before);
+  });
+
+  it('uses JOBSCHEDULER_SERVER when --server is not given', async () => {
+    const result = await cli(['jobs', 'list', '--limit', '1'], { JOBSCHEDULER_SERVER: node.server });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^ID +NAME/);
+  });
+});
+
+describe('jobscheduler jobs when the server fails', () => {
+  it('exits with 1 when nothing listens at --server', async () => {
+    const port = await freePort();
+    const result = await cli(['jobs', 'list', '--server', `http://127.0.0.1:${port}`]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^cannot reach http://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+  });
+
+  it('exits with 1 when the server answers with a 5xx problem', async () => {
+    const node = await startTestNode();
+    try {
+      await node.node.store.close();
+      const result = await cli(['jobs', 'list', '--server', node.server]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^[A-Z_]+: \S/);
+    } finally {
+      await node.stop();
+    }
+  });
+});
+
+describe('jobscheduler jobs against a node with API keys', () => {
+  let node: TestNode;
+  beforeAll(async () => {
+    node = await startTestNode({ JOBSCHEDULER_API_KEYS: 'key-one,key-two' });
+  });
+  afterAll(async () => {
+    await node?.stop();
+  });
+
+  it('is refused without a key, and accepted with --api-key or JOBSCHEDULER_API_KEY', async () => {
+    const refused = await cli(['jobs', 'list', '--server', node.server]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^UNAUTHORIZED: /);
+
+    const wrong = await cli(['jobs', 'list', '--server', node.server, '--api-key', 'key-three']);
+    expect(wrong.code).toBe(2);
+
+    expect((await cli(['jobs', 'list', '--server', node.server, '--api-key', 'key-two'])).code).toBe(0);
+    expect((await cli(['jobs', 'list'], { JOBSCHEDULER_SERVER: node.server, JOBSCHEDULER_API_KEY: 'key-one' })).code).toBe(0);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
