@@ -9,6 +9,7 @@ import type { Clock } from '../time/clock.js';
 import { createKeyCheck } from './auth.js';
 import { registerOpenApi } from './openapi.js';
 import { sendProblem } from './problem.js';
+import { registerClusterRoutes } from './routes/cluster.js';
 import type { ApiContext } from './routes/context.js';
 import { registerDashboard, type DashboardOptions } from './routes/dashboard.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -21,7 +22,7 @@ import { problemSchema } from './schemas/common.js';
 
 export interface ServerOptions {
   readonly store: Store;
-  readonly config: Pick<Config, 'apiKeys' | 'allowedTargets'>;
+  readonly config: Pick<Config, 'apiKeys' | 'allowedTargets'> & Partial<Pick<Config, 'nodeTimeoutMs'>>;
   readonly logger?: Logger;
   readonly clock?: Clock;
   /** When given, served at GET /metrics. */
@@ -82,6 +83,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       registerJobRoutes(api, context);
       registerJobActionRoutes(api, context);
       registerScheduleRoutes(api, context);
+      registerClusterRoutes(api, context, options.config);
     },
     { prefix: '/api/v1' },
   );
