@@ -68,21 +68,22 @@ function parseItem(spec: FieldSpec, text: string, position: number): CronItem {
     if (spec.name === 'day-of-month' || spec.name === 'day-of-week') return { kind: 'any' };
     fail('? is allowed only in day-of-month and day-of-week');
   }
-  const upper = text.toUpperCase();
+  // Names and letters are case-insensitive; only ASCII letters change, so offsets stay valid.
+  const upper = text.replace(/[a-z]/g, (letter) => letter.toUpperCase());
   if (spec.name === 'day-of-month') {
     const special = parseDayOfMonthSpecial(upper, fail);
     if (special) return special;
   }
   if (spec.name === 'day-of-week') {
-    const special = parseDayOfWeekSpecial(spec, upper, position, fail);
+    const special = parseDayOfWeekSpecial(spec, text, position, fail);
     if (special) return special;
   }
 
-  const slash = upper.indexOf('/');
-  const base = slash < 0 ? upper : upper.slice(0, slash);
+  const slash = text.indexOf('/');
+  const base = slash < 0 ? text : text.slice(0, slash);
   let step = 1;
   if (slash >= 0) {
-    const stepText = upper.slice(slash + 1);
+    const stepText = text.slice(slash + 1);
     const stepAt = position + slash + 1;
     if (!DIGITS.test(stepText)) fail(`step ${stepText || '(missing)'} is not a number`, stepText, stepAt);
     step = Number(stepText);
@@ -101,8 +102,8 @@ function parseItem(spec: FieldSpec, text: string, position: number): CronItem {
   const from = parseValue(spec, base.slice(0, dash), position, fail);
   const toText = base.slice(dash + 1);
   // SUN at the end of a range means 7, so MON-SUN reads as written.
-  const to = spec.name === 'day-of-week' && toText === 'SUN' ? 7 : parseValue(spec, toText, position + dash + 1, fail);
-  if (from > to) fail(`range ${base} is reversed; write the smaller value first`, text.slice(0, base.length));
+  const to = spec.name === 'day-of-week' && toText.toUpperCase() === 'SUN' ? 7 : parseValue(spec, toText, position + dash + 1, fail);
+  if (from > to) fail(`range ${base} is reversed; write the smaller value first`, base);
   return { kind: 'range', from, to, step, form: 'range' };
 }
 
@@ -112,7 +113,7 @@ function parseValue(spec: FieldSpec, text: string, position: number, fail: (prob
     if (value < spec.min || value > spec.max) fail(`${text} is out of range ${spec.min}-${spec.max}`, text, position);
     return value;
   }
-  const named = spec.names[text];
+  const named = spec.names[text.toUpperCase()];
   if (named !== undefined) return named;
   if (text === '') return fail('a value is missing', text, position);
   const kind = spec.name === 'month' ? `; use 1-12 or JAN-DEC` : spec.name === 'day-of-week' ? '; use 0-7 or SUN-SAT' : `; use ${spec.allowed}`;
@@ -139,22 +140,22 @@ function parseDayOfMonthSpecial(upper: string, fail: (problem: string) => never)
 
 function parseDayOfWeekSpecial(
   spec: FieldSpec,
-  upper: string,
+  text: string,
   position: number,
   fail: (problem: string, token?: string, at?: number) => never,
 ): CronItem | undefined {
-  const last = /^(\w+)L$/.exec(upper);
-  if (last && !(last[1] as string).includes('-')) {
+  const last = /^(\w+)[Ll]$/.exec(text);
+  if (last) {
     const weekday = parseValue(spec, last[1] as string, position, fail) % 7;
     return { kind: 'last-of-month', weekday };
   }
-  if (upper === 'L') fail('L alone is not allowed in day-of-week; write nL for the last such weekday (5L: last Friday)');
-  const hash = upper.indexOf('#');
+  if (text === 'L' || text === 'l') fail('L alone is not allowed in day-of-week; write nL for the last such weekday (5L: last Friday)');
+  const hash = text.indexOf('#');
   if (hash < 0) return undefined;
-  const weekday = parseValue(spec, upper.slice(0, hash), position, fail) % 7;
-  const nthText = upper.slice(hash + 1);
+  const weekday = parseValue(spec, text.slice(0, hash), position, fail) % 7;
+  const nthText = text.slice(hash + 1);
   if (!DIGITS.test(nthText) || Number(nthText) < 1 || Number(nthText) > 5) {
-    fail(`${upper} asks for occurrence ${nthText || '(missing)'}; n#k takes k from 1 to 5`);
+    fail(`${text} asks for occurrence ${nthText || '(missing)'}; n#k takes k from 1 to 5`);
   }
   return { kind: 'nth', weekday, nth: Number(nthText) };
 }
