@@ -7,13 +7,14 @@ import type { Db } from './db.js';
 import { toStoreError } from './errors.js';
 import { migrate } from './migrate.js';
 import { withRetry, type RetryOptions } from './retry.js';
-import { claimDueJobs, claimUnownedExecutions } from './sql/claims.js';
+import { claimDueJobs, claimUnownedExecutions, executionSelectOwnedOpen } from './sql/claims.js';
 import {
   executionCompleteMany,
   executionDeleteFinishedBefore,
   executionInsertMany,
   executionMarkRunning,
   executionReleaseOwned,
+  executionSelectOverlapping,
   executionSelectPage,
 } from './sql/executions.js';
 import { jobInsertMany, jobMarkDeleted, jobSelectById, jobSelectPage, jobSelectVersion, jobUpdateById } from './sql/jobs.js';
@@ -23,6 +24,7 @@ import { toExecutionRecord, toJobRecord, toNodeRecord } from './sql/rows.js';
 import type {
   ClaimedAttempt,
   ExecutionClaimDueParams,
+  ExecutionListOwnedParams,
   ExecutionListParams,
   ExecutionRecord,
   ExecutionWriteParams,
@@ -35,6 +37,7 @@ import type {
   NodeReapResult,
   NodeRecord,
   NodeRegisterParams,
+  OverlapCandidate,
   Page,
   RetentionParams,
   Store,
@@ -200,6 +203,15 @@ export class SqlStore implements Store {
 
   executionClaimDue(params: ExecutionClaimDueParams): Promise<ClaimedAttempt[]> {
     return this.#op('executionClaimDue', false, () => claimUnownedExecutions(this.#db, params));
+  }
+
+  executionListOwned(params: ExecutionListOwnedParams): Promise<ClaimedAttempt[]> {
+    return this.#op('executionListOwned', true, () => executionSelectOwnedOpen(this.#db, params));
+  }
+
+  executionFindOverlaps(params: { readonly candidates: readonly OverlapCandidate[]; readonly now: Date }): Promise<string[]> {
+    if (params.candidates.length === 0) return Promise.resolve([]);
+    return this.#op('executionFindOverlaps', true, () => executionSelectOverlapping(this.#db, params));
   }
 
   async executionMarkRunning(params: { readonly ids: readonly string[]; readonly startedAt: Date }): Promise<void> {

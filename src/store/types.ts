@@ -193,6 +193,21 @@ export interface ExecutionClaimDueParams {
   readonly limit: number;
 }
 
+export interface ExecutionListOwnedParams {
+  readonly nodeId: string;
+  /** Only attempts due before this instant. */
+  readonly dueBefore: Date;
+  readonly limit: number;
+}
+
+/** An attempt about to be sent, for the overlap check of its job. */
+export interface OverlapCandidate {
+  readonly id: string;
+  readonly jobId: string;
+  readonly scheduledAt: Date;
+  readonly trigger: ExecutionTrigger;
+}
+
 export interface NodeRecord {
   readonly id: string;
   readonly hostname: string;
@@ -281,6 +296,17 @@ export interface Store {
   jobClaimDue(params: JobClaimDueParams): Promise<ClaimedAttempt[]>;
   /** Takes ownership of unowned due attempts (FOR UPDATE SKIP LOCKED) and returns them. */
   executionClaimDue(params: ExecutionClaimDueParams): Promise<ClaimedAttempt[]>;
+  /**
+   * Open (SCHEDULED or RUNNING) attempts owned by `nodeId`, due before `dueBefore`, oldest
+   * first: a node adopts what it owns but does not hold (a previous life under the same id,
+   * or a claim whose commit it never heard back from).
+   */
+  executionListOwned(params: ExecutionListOwnedParams): Promise<ClaimedAttempt[]>;
+  /**
+   * Of `candidates`, the ids whose job has another occurrence in progress as of `now`: an
+   * attempt RUNNING, a retry waiting, or a first attempt due and not finished.
+   */
+  executionFindOverlaps(params: { readonly candidates: readonly OverlapCandidate[]; readonly now: Date }): Promise<string[]>;
   /** Marks attempts RUNNING with their start time (batched). */
   executionMarkRunning(params: { readonly ids: readonly string[]; readonly startedAt: Date }): Promise<void>;
   /** Clears the owner of attempts this node has not started, so any node can take them at once. */

@@ -1,6 +1,6 @@
 import { uuidv7 } from '../../ids.js';
 import type { Db, Queryable } from '../db.js';
-import type { ClaimedAttempt, ExecutionClaimDueParams, ExecutionInsert, JobClaimDueParams, ScheduledJob } from '../types.js';
+import type { ClaimedAttempt, ExecutionClaimDueParams, ExecutionInsert, ExecutionListOwnedParams, JobClaimDueParams, ScheduledJob } from '../types.js';
 import { executionInsertManyReturning } from './executions.js';
 import {
   executionColumns,
@@ -114,6 +114,19 @@ export async function claimUnownedExecutions(db: Queryable, params: ExecutionCla
      FROM claimed c JOIN jobs j ON j.id = c.job_id
      ORDER BY c.due_at`,
     [params.nodeId, params.until.toISOString(), params.limit],
+  );
+  return result.rows.map((row) => ({ execution: toExecutionRecord(row), job: toScheduledJob(unprefixJob(row, JOB_PREFIX)) }));
+}
+
+/** Open attempts a node owns, along executions_owner_open_idx. */
+export async function executionSelectOwnedOpen(db: Queryable, params: ExecutionListOwnedParams): Promise<ClaimedAttempt[]> {
+  const result = await db.query<ExecutionRow & Record<string, unknown>>(
+    `SELECT ${executionColumns('e')}, ${prefixedJobColumns('j', JOB_PREFIX)}
+     FROM executions e JOIN jobs j ON j.id = e.job_id
+     WHERE e.owner_node = $1 AND e.status IN ('SCHEDULED', 'RUNNING') AND e.due_at < $2
+     ORDER BY e.due_at
+     LIMIT $3`,
+    [params.nodeId, params.dueBefore.toISOString(), params.limit],
   );
   return result.rows.map((row) => ({ execution: toExecutionRecord(row), job: toScheduledJob(unprefixJob(row, JOB_PREFIX)) }));
 }

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db.js';
-import type { ExecutionCompletion, ExecutionInsert } from '../types.js';
+import type { ExecutionCompletion, ExecutionInsert, OverlapCandidate } from '../types.js';
 import { FROM_MICROS, MICROS, isoOrNull } from './jobs.js';
 import { executionColumns, type ExecutionRow } from './rows.js';
 
@@ -133,4 +133,31 @@ export async function executionReleaseOwned(db: Queryable, params: { nodeId: str
     [params.nodeId, params.ids],
   );
   return result.rowCount;
+}
+
+/**
+ * The overlap check of jobs that forbid it, one statement for a batch, along
+ * executions_job_open_idx: only unfinished rows are in that index, so the check costs the
+ * same however long a job's history is.
+ */
+export async function executionSelectOverlapping(db: Queryable, params: { candidates: readonly OverlapCandidate[]; now: Date }): Promise<string[]> {
+  if (params.candidates.length === 0) return [];
+  const result = await db.query<{ id: string }>(
+    `SELECT c.id
+     FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[]) AS c(id, job_id, scheduled_at, trigger)
+     WHERE EXISTS (
+       SELECT 1 FROM executions e
+       WHERE e.job_id = c.job_id AND e.status IN ('SCHEDULED', 'RUNNING')
+         AND (e.scheduled_at, e.trigger) <> (c.scheduled_at, c.trigger)
+         AND (e.status = 'RUNNING' OR e.attempt > 1 OR e.due_at <= $5)
+     )`,
+    [
+      params.candidates.map((c) => c.id),
+      params.candidates.map((c) => c.jobId),
+      params.candidates.map((c) => c.scheduledAt.toISOString()),
+      params.candidates.map((c) => c.trigger),
+      params.now.toISOString(),
+    ],
+  );
+  return result.rows.map((row) => row.id);
 }
