@@ -16,10 +16,7 @@ const jobAnswer = (description: string) => ({ description, content: { 'applicati
  */
 export function registerJobActionRoutes(api: FastifyInstance, context: ApiContext): void {
   const { store, clock } = context;
-  // Two run-now requests for one job in the same millisecond would be the same occurrence
-  // (job, scheduledAt, 'manual', attempt 1) and the second silently dropped: keep this
-  // node's manual instants strictly increasing.
-  let lastManualMs = 0;
+  const manualInstant = manualInstants();
 
   api.post<{ Params: IdParams }>(
     '/jobs/:id/run',
@@ -57,9 +54,8 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
           jobId: job.id,
         });
       }
-      lastManualMs = Math.max(clock.now(), lastManualMs + 1);
-      const scheduledAt = new Date(lastManualMs);
-      const executionId = uuidv7(lastManualMs);
+      const scheduledAt = new Date(manualInstant(job.id, clock.now()));
+      const executionId = uuidv7(scheduledAt.getTime());
       await store.executionWrite({
         inserts: [
           { id: executionId, jobId: job.id, scheduledAt, trigger: 'manual', attempt: 1, dueAt: scheduledAt, status: 'SCHEDULED', ownerNode: null },
@@ -184,4 +180,21 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
       return { items: page.items.map(executionResponse), nextCursor: page.nextCursor };
     },
   );
+}
+
+/**
+ * Two run-now requests for one job in the same millisecond would be the same occurrence
+ * (job, scheduledAt, 'manual', attempt 1) and the second silently dropped, so this node
+ * hands out strictly increasing instants per job. Only a recent instant is bumped: after a
+ * backward clock step the real time is used rather than an instant in the future.
+ */
+function manualInstants(): (jobId: string, nowMs: number) => number {
+  const last = new Map<string, number>();
+  return (jobId, nowMs) => {
+    const previous = last.get(jobId);
+    const ms = previous !== undefined && nowMs <= previous && previous - nowMs < 1000 ? previous + 1 : nowMs;
+    if (last.size >= 10_000) last.clear();
+    last.set(jobId, ms);
+    return ms;
+  };
 }

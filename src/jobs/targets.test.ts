@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { isJobSchedulerError } from '../errors.js';
+import { checkTarget, isForbiddenAddress, matchesAnyPattern } from './targets.js';
+
+const anyHost = { allowedTargets: [] };
+
+function codeOf(url: string, allowedTargets: readonly string[] = []): string | null {
+  try {
+    checkTarget(url, 'api', { allowedTargets });
+    return null;
+  } catch (error) {
+    return isJobSchedulerError(error) ? error.code : 'OTHER';
+  }
+}
+
+describe('job targets', () => {
+  it.each([
+    'http://169.254.169.254/latest/meta-data/',
+    'http://169.254.0.1:8080/',
+    'http://[fd00:ec2::254]/',
+    'http://[FD00:EC2:0:0:0:0:0:254]/',
+    'http://[::ffff:169.254.169.254]/',
+    'http://[::ffff:a9fe:a9fe]/',
+    'http://[0:0:0:0:0:ffff:169.254.1.1]/',
+    'http://[::169.254.169.254]/',
+    'http://[64:ff9b::169.254.169.254]/',
+    'http://[fe80::1]/',
+    'http://2852039166/',
+    'http://0xa9.0xfe.0xa9.0xfe/',
+    'http://0251.0376.0251.0376/',
+    'http://169.254.43518/',
+  ])('refuses the link-local or metadata address %s', (url) => {
+    expect(codeOf(url)).toBe('TARGET_FORBIDDEN');
+  });
+
+  it.each(['http://localhost:4444/foo', 'https://example.com/hook', 'http://10.0.0.1/', 'http://[::1]:8080/', 'http://169.255.0.1/', 'http://[fd00:ec2::253]/'])(
+    'accepts %s when no patterns are set',
+    (url) => {
+      expect(codeOf(url)).toBeNull();
+    },
+  );
+
+  it.each(['ftp://example.com/', 'file:///etc/passwd', 'javascript:alert(1)', 'gopher://x/', 'example.com/hook', '//example.com', ''])(
+    'refuses %s as not an http(s) URL',
+    (url) => {
+      expect(codeOf(url)).toBe('VALIDATION_FAILED');
+    },
+  );
+
+  it('returns the URL in its normalised form', () => {
+    expect(checkTarget('HTTP://Example.COM:80/a b', 'api', anyHost)).toBe('http://example.com/a%20b');
+  });
+
+  it('restricts hosts to the patterns when some are set', () => {
+    const patterns = ['api.example.com', '*.hooks.example.org'];
+    expect(codeOf('https://api.example.com/x', patterns)).toBeNull();
+    expect(codeOf('https://API.EXAMPLE.COM./x', patterns)).toBeNull();
+    expect(codeOf('https://a.hooks.example.org/x', patterns)).toBeNull();
+    expect(codeOf('https://a.b.hooks.example.org/x', patterns)).toBeNull();
+    expect(codeOf('https://hooks.example.org/x', patterns)).toBe('TARGET_FORBIDDEN');
+    expect(codeOf('https://evilhooks.example.org/x', patterns)).toBe('TARGET_FORBIDDEN');
+    expect(codeOf('https://api.example.com.evil.net/x', patterns)).toBe('TARGET_FORBIDDEN');
+    expect(codeOf('https://other.example.com/x', patterns)).toBe('TARGET_FORBIDDEN');
+  });
+
+  it('still refuses metadata addresses that a pattern would allow', () => {
+    expect(codeOf('http://169.254.169.254/', ['169.254.169.254'])).toBe('TARGET_FORBIDDEN');
+  });
+
+  it('checks resolved addresses for the dispatcher', () => {
+    expect(isForbiddenAddress('169.254.169.254')).toBe(true);
+    expect(isForbiddenAddress('fd00:ec2::254')).toBe(true);
+    expect(isForbiddenAddress('::ffff:169.254.0.9')).toBe(true);
+    expect(isForbiddenAddress('93.184.216.34')).toBe(false);
+    expect(isForbiddenAddress('example.com')).toBe(false);
+    expect(matchesAnyPattern('x.example.com', ['*.example.com'])).toBe(true);
+  });
+});

@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from '../../src/api/server.js';
+import { createStore } from '../../src/store/index.js';
+import type { Store } from '../../src/store/types.js';
+import { describeApi, problemOf } from './harness.js';
+
+describeApi('health', (context) => {
+  it('GET /health answers 200 with the version, the uptime and the store in use', async () => {
+    const before = (await context().app.inject({ method: 'GET', url: '/health' })).json();
+    expect(before).toMatchObject({ status: 'ok', store: context().backend });
+    expect(before.version).toMatch(/^\d+\.\d+\.\d+/);
+    await context().clock.advance(90_000);
+    const after = (await context().app.inject({ method: 'GET', url: '/health' })).json();
+    expect(after.uptimeSeconds - before.uptimeSeconds).toBe(90);
+  });
+
+  it('GET /ready answers 200 when the database answers', async () => {
+    const response = await context().app.inject({ method: 'GET', url: '/ready' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ready' });
+  });
+});
+
+describe('health with the database down', () => {
+  let store: Store;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    // Nothing listens on the discard port: every query fails to connect.
+    store = await createStore({ databaseUrl: 'postgresql://nobody@127.0.0.1:9/none', poolSize: 1 });
+    app = await buildServer({ store, config: { apiKeys: [], allowedTargets: [] } });
+  });
+  afterAll(async () => {
+    await app.close();
+    await store.close();
+  });
+
+  it('GET /ready answers 503 STORE_UNAVAILABLE while /health stays 200', async () => {
+    expect(problemOf(await app.inject({ method: 'GET', url: '/ready' }))).toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
+    expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+  });
+
+  it('answers an API call with 503 problem+json, not a crash', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/v1/jobs' });
+    expect(problemOf(response)).toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
+  });
+});
