@@ -58,7 +58,7 @@ describe('jobscheduler jobs import', () => {
     expect(result.code).toBe(0);
     const created = (JSON.parse(result.stdout) as { items: { name: string; id: string }[] }).items;
     expect(created.map((job) => job.name)).toEqual(['json-a', 'json-b']);
-    expect((await jobsNamed('json')).map((job) => job.name)).toEqual(['json-a', 'json-b']);
+    expect((await jobsNamed('json')).map((job) => job.name).sort()).toEqual(['json-a', 'json-b']);
   });
 
   it('names every malformed line and imports nothing', async () => {
@@ -88,6 +88,6 @@ describe('jobscheduler jobs import', () => {
       'Batch line 3 to line 4 was not imported (the server refused line 4); 2 jobs before it were imported.',
       '',
     ]);
-    expect((await jobsNamed('partial')).map((job) => job.api.split('/').at(-1))).toEqual(['0', '1']);
+    expect((await jobsNamed('partial')).map((job) => job.api.split('/').at(-1)).sort()).toEqual(['0', '1']);
   });
 });

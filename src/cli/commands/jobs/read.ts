@@ -21,7 +21,7 @@ const pageOptions = {
   all: { type: 'boolean' },
 } as const;
 
-const pageHelp = `  --limit <n>        Items per page, 1 to 1000 (default: the server's)
+const pageHelp = `  --limit <n>        Items per page, 1 to 1000 (default: the server's; 1000 with --all)
   --cursor <cursor>  Start from a page a previous answer pointed to
   --all              Follow every page to the end`;
 
@@ -30,7 +30,8 @@ async function readPages(context: Context, path: string, query: Record<string, s
   const all = context.values.all === true;
   const items: Row[] = [];
   let cursor = stringOption(context.values, 'cursor');
-  const limit = integerOption(context.values, 'limit', 1, 1000);
+  // Following every page: the largest pages make the fewest round trips.
+  const limit = integerOption(context.values, 'limit', 1, 1000) ?? (all ? 1000 : undefined);
   for (;;) {
     const { body } = await context.client.send('GET', path, { query: { ...query, limit: limit?.toString(), cursor } });
     const page = asPage(body);
