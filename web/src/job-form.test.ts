@@ -73,6 +73,11 @@ describe('the job form', () => {
     expect(patchBody(buildJob(valuesFromJob(storedJob)).input, storedJob)).toEqual({});
   });
 
+  it('turns a cron job into a one-time job by sending only runAt', () => {
+    const values = { ...valuesFromJob(storedJob), kind: 'once' as const, runAt: '2030-01-02T03:04:05' };
+    expect(patchBody(buildJob(values).input, storedJob)).toEqual({ runAt: new Date(2030, 0, 2, 3, 4, 5).toISOString() });
+  });
+
   it('sends back only the fields that changed', () => {
     const values = { ...valuesFromJob(storedJob), schedule: '0 30 6 * * MON-FRI', maxAttempts: '5', headers: '' };
     expect(patchBody(buildJob(values).input, storedJob)).toEqual({

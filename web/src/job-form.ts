@@ -177,11 +177,15 @@ export function createBody(input: JobInput): JobInput {
   ) as JobInput;
 }
 
-/** Only the fields that differ from the stored job, for a PATCH. */
+/**
+ * Only the fields that differ from the stored job, for a PATCH. Switching between a cron
+ * schedule and a one-time runAt sends just the new one: the server clears the other.
+ */
 export function patchBody(input: JobInput, original: Job): JobInput {
   const before = buildJob(valuesFromJob(original)).input;
   const patch: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input) as [keyof JobInput, unknown][]) {
+    if ((key === 'schedule' || key === 'runAt') && value === null) continue;
     if (JSON.stringify(value) !== JSON.stringify(before[key])) patch[key] = value;
   }
   return patch as JobInput;

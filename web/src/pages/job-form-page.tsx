@@ -21,26 +21,12 @@ function Field(props: { label: string; error?: string; hint?: string; children: 
   );
 }
 
-/** Which form field a server-side problem points at, when it says. */
+/** Which form field a server-side problem points at (its `property`: "api", "retry.maxAttempts"). */
 function problemField(problem: Problem): keyof FormValues | null {
-  const candidates: unknown[] = [problem.field, problem.pointer, problem.instancePath];
-  if (Array.isArray(problem.errors)) {
-    for (const entry of problem.errors as unknown[]) {
-      if (entry && typeof entry === 'object') {
-        const record = entry as Record<string, unknown>;
-        candidates.push(record.field, record.pointer, record.instancePath);
-      }
-    }
-  }
-  const known = new Set(Object.keys(defaultValues));
-  const aliases: Record<string, keyof FormValues> = { retry: 'maxAttempts' };
-  for (const candidate of candidates) {
-    if (typeof candidate !== 'string') continue;
-    const first = candidate.replace(/^[/#]+/, '').split(/[/.[]/)[0] ?? '';
-    if (known.has(first)) return first as keyof FormValues;
-    if (aliases[first]) return aliases[first];
-  }
-  return null;
+  if (typeof problem.property !== 'string') return null;
+  const [first = '', second = ''] = problem.property.split(/[./[\]]/);
+  const name = first === 'retry' ? second : first;
+  return name in defaultValues ? (name as keyof FormValues) : null;
 }
 
 /** Validates the schedule on the server as the person types, and shows what it means. */
@@ -100,10 +86,13 @@ function Form({ original, etag }: { original: Job | null; etag: string | null })
     setSaving(true);
     setSubmitError(undefined);
     try {
-      const saved = original
-        ? await api.updateJob(original.id, patchBody(built.input, original), etag)
-        : await api.createJob(createBody(built.input));
-      navigate(paths.job(saved.id));
+      if (original) {
+        const patch = patchBody(built.input, original);
+        if (Object.keys(patch).length > 0) await api.updateJob(original.id, patch, etag);
+        navigate(paths.job(original.id));
+      } else {
+        navigate(paths.job((await api.createJob(createBody(built.input))).id));
+      }
     } catch (caught) {
       if (caught instanceof ApiError) {
         const field = problemField(caught.problem);

@@ -1,0 +1,207 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, startStack, type Stack } from './harness.js';
+
+/**
+ * The dashboard as an operator uses it, in headless Chromium against a real node whose
+ * engine fires jobs at a real target on 127.0.0.1. CI installs Debian's chromium; without
+ * it these tests are skipped and say why.
+ */
+const title = hasChromium
+  ? 'the dashboard in headless Chromium'
+  : 'the dashboard in headless Chromium (skipped: /usr/bin/chromium is missing; apt-get install -y chromium)';
+
+interface JobJson {
+  id: string;
+  name: string | null;
+  paused: boolean;
+  isActive: boolean;
+}
+
+describe.skipIf(!hasChromium)(title, { timeout: 90_000 }, () => {
+  let stack: Stack;
+  let page: Page;
+  let jobId: string;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    page = await stack.newPage();
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('starts on an empty jobs table that offers to create the first job', async () => {
+    await page.goto(stack.url);
+    await page.getByText('No jobs yet.').waitFor();
+    await page.getByRole('link', { name: 'New job' }).click();
+    await page.waitForURL(`${stack.url}/jobs/new`);
+  });
+
+  it('checks the schedule as it is typed, naming what is wrong, then previews the firings', async () => {
+    const schedule = page.locator('input[name="schedule"]');
+    const preview = page.getByTestId('schedule-preview');
+    await schedule.fill('61 * * * * *');
+    await preview.locator('.field-error').filter({ hasText: '61' }).waitFor();
+    await schedule.fill('* * * * * *');
+    await preview.locator('.field-error').waitFor({ state: 'detached' });
+    await preview.locator('li').nth(4).waitFor();
+    expect(await preview.locator('li').count()).toBe(5);
+    expect((await preview.locator('p.strong').innerText()).trim()).not.toBe('');
+  });
+
+  it('creates an every-second job aimed at the target and opens its page', async () => {
+    await page.locator('input[name="name"]').fill('e2e ping');
+    await page.locator('input[name="api"]').fill(`${stack.receiver.url}/hook`);
+    await page.locator('textarea[name="payload"]').fill('{"hello": "dashboard"}');
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
+    jobId = page.url().split('/').pop()!;
+    await page.getByRole('heading', { name: /e2e ping/ }).waitFor();
+    await expect(stack.api<JobJson>('GET', `/api/v1/jobs/${jobId}`)).resolves.toMatchObject({ name: 'e2e ping', paused: false });
+  });
+
+  it('shows the next ten runs', async () => {
+    await page.locator('ol[aria-label="Next runs"] li').nth(9).waitFor();
+    expect(await page.locator('ol[aria-label="Next runs"] li').count()).toBe(10);
+  });
+
+  it('watches the job fire: history fills with SUCCEEDED rows and the target receives the payload', async () => {
+    const succeeded = page.locator('table[aria-label="History"] tr[data-status="SUCCEEDED"]');
+    await succeeded.first().waitFor({ timeout: 30_000 });
+    const hook = stack.receiver.requests.find((request) => request.path === '/hook');
+    expect(hook).toMatchObject({ method: 'POST' });
+    expect(JSON.parse(hook!.body)).toEqual({ hello: 'dashboard' });
+  });
+
+  it('reads the history: status, HTTP status, duration, lateness, attempt and node, with the chart drawn', async () => {
+    const row = page.locator('table[aria-label="History"] tr[data-status="SUCCEEDED"]').first();
+    const cells = (await row.locator('td').allInnerTexts()).map((text) => text.trim());
+    const [, status, http, duration, lateness, attemptNo, node] = cells;
+    expect(status).toBe('SUCCEEDED');
+    expect(http).toBe('200');
+    expect(duration).toMatch(/^\d+ ms$|^\d+\.\d+ s$/);
+    expect(lateness).toMatch(/ms$|s$/);
+    expect(attemptNo).toBe('1');
+    expect(node).toBe('e2e-node-1');
+    await page.locator('figure.chart svg path.line.duration').waitFor();
+    expect(await page.locator('figure.chart svg path.line.duration').getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+/);
+  });
+
+  it('pauses the job: the page says so and the API agrees', async () => {
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('heading', { name: /e2e ping/ }).getByText('Paused').waitFor();
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
+    await page.getByText('Paused: resume the job to fire these.').waitFor();
+    await expect(stack.api<JobJson>('GET', `/api/v1/jobs/${jobId}`)).resolves.toMatchObject({ paused: true, isActive: true });
+  });
+
+  it('lists the job in the table with its schedule in words, zone, last status, 24 h success rate and state', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Jobs' }).click();
+    const row = page.locator(`tr[data-job-id="${jobId}"]`);
+    await row.waitFor();
+    await row.getByText('100 %').waitFor();
+    const cells = (await row.locator('td').allInnerTexts()).map((text) => text.trim());
+    expect(cells[0]).toContain('e2e ping');
+    expect(cells[1]).toContain('* * * * * *');
+    expect(cells[1]!.split('\n').length).toBeGreaterThan(1);
+    expect(cells[2]).toBe('UTC');
+    expect(cells[3]).toBe('At least once');
+    expect(cells[5]).toBe('SUCCEEDED');
+    expect(cells[6]).toBe('100 %');
+    expect(cells[7]).toBe('Paused');
+  });
+
+  it('filters the table by name and by state', async () => {
+    const row = page.locator(`tr[data-job-id="${jobId}"]`);
+    const state = page.locator('label.filter', { hasText: 'State' }).locator('select');
+    await state.selectOption('active');
+    await page.getByText('No job matches these filters.').waitFor();
+    await state.selectOption('paused');
+    await row.waitFor();
+    await page.getByPlaceholder('Job name').fill('no such job');
+    await row.waitFor({ state: 'detached' });
+    await page.getByPlaceholder('Job name').fill('e2e');
+    await row.waitFor();
+  });
+
+  it('edits the job through the form, which starts from the stored values', async () => {
+    await page.goto(`${stack.url}/jobs/${jobId}/edit`);
+    const name = page.locator('input[name="name"]');
+    await expect.poll(() => name.inputValue()).toBe('e2e ping');
+    expect(await page.locator('input[name="schedule"]').inputValue()).toBe('* * * * * *');
+    await name.fill('e2e ping (renamed)');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.waitForURL(`${stack.url}/jobs/${jobId}`);
+    await page.getByRole('heading', { name: /e2e ping \(renamed\)/ }).waitFor();
+    await expect(stack.api<JobJson>('GET', `/api/v1/jobs/${jobId}`)).resolves.toMatchObject({ name: 'e2e ping (renamed)', paused: true });
+  });
+
+  it('deletes a job after asking, and keeps it readable as inactive', async () => {
+    const other = await stack.api<JobJson>('POST', '/api/v1/jobs', {
+      name: 'to delete',
+      schedule: '0 0 3 * * *',
+      api: `${stack.receiver.url}/never`,
+      type: 'AT_MOST_ONCE',
+    });
+    await page.goto(`${stack.url}/jobs/${other.id}`);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.waitForURL(`${stack.url}/`);
+    await expect(stack.api<JobJson>('GET', `/api/v1/jobs/${other.id}`)).resolves.toMatchObject({ isActive: false });
+    await page.locator(`tr[data-job-id="${other.id}"]`).getByText('Inactive').waitFor();
+  });
+
+  it('shows the cluster: the node alive with its heartbeat and skew, and firings per second', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Cluster' }).click();
+    const node = page.locator('tr[data-node-id="e2e-node-1"]');
+    await node.getByText('Alive').waitFor();
+    const cells = (await node.locator('td').allInnerTexts()).map((text) => text.trim());
+    expect(cells[2]).toBe('all');
+    expect(cells[6]).toMatch(/ago$|^now$/);
+    expect(cells[7]).toMatch(/ms$|s$/);
+    const rate = page.locator('.stat', { hasText: 'Firings per second' }).locator('.stat-value');
+    await expect.poll(async () => Number(await rate.innerText())).toBeGreaterThan(0);
+  });
+
+  it('answers a reload on a client-side route with the app, and unknown API paths with problem+json', async () => {
+    await page.reload();
+    await page.locator('tr[data-node-id="e2e-node-1"]').waitFor();
+    const response = await fetch(`${stack.url}/api/v1/no-such-route`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+});
+
+describe.skipIf(!hasChromium)(`${title}, when the server wants an API key`, { timeout: 60_000 }, () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ apiKeys: ['s3cret-key'], role: 'api' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('asks for the key on 401, says when it is wrong, and keeps the right one for the tab', async () => {
+    const page = await stack.newPage();
+    await page.goto(stack.url);
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('This server asks for an API key.').waitFor();
+    await dialog.locator('input[name="apiKey"]').fill('wrong');
+    await dialog.getByRole('button', { name: 'Use key' }).click();
+    await dialog.getByText('The server did not accept that key.').waitFor();
+    await dialog.locator('input[name="apiKey"]').fill('s3cret-key');
+    await dialog.getByRole('button', { name: 'Use key' }).click();
+    await page.getByText('No jobs yet.').waitFor();
+    // Runs in the page, where sessionStorage exists; Node's types do not know it.
+    const stored = await page.evaluate("sessionStorage.getItem('jobscheduler.apiKey')");
+    expect(stored).toBe('s3cret-key');
+
+    await page.reload();
+    await page.getByText('No jobs yet.').waitFor();
+    expect(await dialog.count()).toBe(0);
+  });
+});
