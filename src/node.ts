@@ -6,6 +6,8 @@ import { buildServer } from './api/server.js';
 import type { Config } from './config/index.js';
 import type { Logger } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { guardedLookup } from './scheduler/lookup.js';
+import { Scheduler } from './scheduler/scheduler.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
 import type { Clock } from './time/clock.js';
@@ -63,7 +65,11 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   try {
     await store.migrate();
 
-    // The scheduling engine starts here for roles all and scheduler, pushing its stop.
+    if (config.role === 'all' || config.role === 'scheduler') {
+      const scheduler = new Scheduler({ store, settings: config, nodeId, logger, metrics, clock, role: config.role, lookup: guardedLookup });
+      stops.push(() => scheduler.stop());
+      await scheduler.start();
+    }
 
     let address: string | null = null;
     if (servesApi) {

@@ -17,6 +17,8 @@ export interface OutgoingRequest {
 }
 
 export interface RequestOutcome {
+  /** False when `onSend` held the request back: it never left. */
+  readonly sent: boolean;
   /** A 2xx answer within the timeout. */
   readonly ok: boolean;
   readonly httpStatus: number | null;
@@ -85,24 +87,29 @@ export class Dispatcher {
   }
 
   /**
-   * Sends `request` once a slot to its host is free; `onSend` runs just before it leaves.
-   * Never rejects: every failure is an outcome.
+   * Sends `request` once a slot to its host is free. `onSend` runs just before it leaves and
+   * may hold it back by returning false (the node lost its lease or is stopping while the
+   * request waited for a slot). Never rejects: every failure is an outcome.
    */
-  async send(request: OutgoingRequest, onSend?: (startedAt: number) => void): Promise<RequestOutcome> {
+  async send(request: OutgoingRequest, onSend?: (startedAt: number) => boolean): Promise<RequestOutcome> {
     let url: URL;
     try {
       url = new URL(request.url);
     } catch {
       const now = this.#clock.now();
-      return { ok: false, httpStatus: null, error: `invalid URL: ${request.url}`, startedAt: now, finishedAt: now };
+      if (onSend?.(now) === false) return { sent: false, ok: false, httpStatus: null, error: null, startedAt: now, finishedAt: now };
+      return { sent: true, ok: false, httpStatus: null, error: `invalid URL: ${request.url}`, startedAt: now, finishedAt: now };
     }
     const release = await this.#limiter.acquire(url.origin);
+    const startedAt = this.#clock.now();
+    if (onSend?.(startedAt) === false) {
+      release();
+      return { sent: false, ok: false, httpStatus: null, error: null, startedAt, finishedAt: startedAt };
+    }
     const controller = new AbortController();
     this.#inFlight.add(controller);
-    const startedAt = this.#clock.now();
     const timer = this.#clock.setTimer(request.timeoutMs, () => controller.abort(new RequestTimeout(request.timeoutMs)));
     try {
-      onSend?.(startedAt);
       const response = await this.#agent.request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
@@ -114,13 +121,13 @@ export class Dispatcher {
       const status = response.statusCode;
       if (status >= 200 && status < 300) {
         await response.body.dump({ limit: DRAIN_LIMIT_BYTES });
-        return { ok: true, httpStatus: status, error: null, startedAt, finishedAt: this.#clock.now() };
+        return { sent: true, ok: true, httpStatus: status, error: null, startedAt, finishedAt: this.#clock.now() };
       }
       const snippet = await readSnippet(response.body);
-      return { ok: false, httpStatus: status, error: `HTTP ${status}${snippet ? `: ${snippet}` : ''}`, startedAt, finishedAt: this.#clock.now() };
+      return { sent: true, ok: false, httpStatus: status, error: `HTTP ${status}${snippet ? `: ${snippet}` : ''}`, startedAt, finishedAt: this.#clock.now() };
     } catch (error) {
       const reason = controller.signal.aborted ? controller.signal.reason : error;
-      return { ok: false, httpStatus: null, error: describeFailure(reason), startedAt, finishedAt: this.#clock.now() };
+      return { sent: true, ok: false, httpStatus: null, error: describeFailure(reason), startedAt, finishedAt: this.#clock.now() };
     } finally {
       timer.cancel();
       this.#inFlight.delete(controller);

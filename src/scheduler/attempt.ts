@@ -1,0 +1,95 @@
+import type { ExecutionRecord, ScheduledJob } from '../store/types.js';
+import type { OutgoingRequest } from './dispatcher.js';
+
+/** An attempt this node owns and has not finished: the row as claimed and its job. */
+export interface HeldAttempt {
+  readonly execution: ExecutionRecord;
+  readonly job: ScheduledJob;
+}
+
+/** The same for every attempt of one occurrence, so targets can drop repeats. */
+export function idempotencyKey(execution: Pick<ExecutionRecord, 'jobId' | 'scheduledAt' | 'trigger'>): string {
+  return `${execution.jobId}:${execution.scheduledAt.toISOString()}:${execution.trigger}`;
+}
+
+/** The key of an occurrence in memory (one per job, instant and trigger). */
+export const occurrenceKey = idempotencyKey;
+
+/**
+ * The request for one attempt: the job's method, headers and JSON payload, plus the headers
+ * every firing carries. Ours are set last so a job's headers cannot forge them.
+ */
+export function attemptRequest(attempt: HeldAttempt): OutgoingRequest {
+  const { execution, job } = attempt;
+  const key = idempotencyKey(execution);
+  const body = job.method === 'GET' || job.payload === null ? null : JSON.stringify(job.payload);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(job.headers)) {
+    if (!RESERVED.has(name.toLowerCase())) headers[name] = value;
+  }
+  Object.assign(headers, {
+    'X-Job-Id': job.id,
+    'X-Execution-Id': execution.id,
+    'X-Scheduled-At': execution.scheduledAt.toISOString(),
+    'X-Attempt': String(execution.attempt),
+    'Idempotency-Key': key,
+  });
+  return { url: job.api, method: job.method, headers, body, timeoutMs: job.timeoutMs, messageId: key };
+}
+
+const RESERVED = new Set([
+  'x-job-id',
+  'x-execution-id',
+  'x-scheduled-at',
+  'x-attempt',
+  'idempotency-key',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+]);
+
+export interface FailureReport {
+  readonly attempt: HeldAttempt;
+  readonly httpStatus: number | null;
+  readonly error: string | null;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  readonly nodeId: string;
+}
+
+/** Timeout of the onFailure notification (it is not retried). */
+const ON_FAILURE_TIMEOUT_MS = 10_000;
+
+/** The JSON POST a job's onFailure URL receives after the occurrence's last attempt failed. */
+export function failureNotification(report: FailureReport, onFailureUrl: string): OutgoingRequest {
+  const { execution, job } = report.attempt;
+  const key = idempotencyKey(execution);
+  const body = {
+    type: 'occurrence.failed',
+    jobId: job.id,
+    jobName: job.name,
+    executionId: execution.id,
+    scheduledAt: execution.scheduledAt.toISOString(),
+    trigger: execution.trigger,
+    attempts: execution.attempt,
+    status: 'FAILED',
+    httpStatus: report.httpStatus,
+    error: report.error,
+    startedAt: new Date(report.startedAt).toISOString(),
+    finishedAt: new Date(report.finishedAt).toISOString(),
+    api: job.api,
+    nodeId: report.nodeId,
+  };
+  return {
+    url: onFailureUrl,
+    method: 'POST',
+    headers: { 'X-Job-Id': job.id, 'Idempotency-Key': `${key}:failed` },
+    body: JSON.stringify(body),
+    timeoutMs: ON_FAILURE_TIMEOUT_MS,
+    messageId: `${key}:failed`,
+  };
+}

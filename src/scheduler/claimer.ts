@@ -1,0 +1,168 @@
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.js';
+import type { Clock } from '../time/clock.js';
+import type { ClaimedAttempt, OccurrencePlan, ScheduledJob, Store } from '../store/types.js';
+import { Loop } from './loop.js';
+import { planOccurrences, type Plan, type ScheduleOf } from './planner.js';
+import { Signals } from './signals.js';
+
+export interface ClaimerEvents {
+  /** A claim round finished. */
+  claimed: { readonly jobs: number; readonly attempts: number; readonly missed: number };
+}
+
+export interface ClaimerOptions {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly nodeId: string;
+  readonly lookaheadMs: number;
+  readonly intervalMs: number;
+  readonly batchSize: number;
+  readonly misfireGraceMs: number;
+  readonly scheduleOf: ScheduleOf;
+  /** Asked before every round; false (no valid lease, shutting down) skips it. */
+  readonly canClaim: () => boolean;
+  /** Receives the attempts this node now owns. */
+  readonly onClaimed: (attempts: ClaimedAttempt[]) => void;
+  /** Runs after each round, never at the same time as a claim (adoption of orphans). */
+  readonly afterRound?: () => Promise<void>;
+}
+
+/** Claim round trips in one round when every one comes back full. */
+const MAX_BATCHES_PER_ROUND = 10;
+
+/**
+ * Takes ownership of due work through the database, a look-ahead ahead of time, in batches:
+ * due jobs (their occurrences become attempts owned by this node, planned by the misfire
+ * rules) and unowned due attempts (retries, run-now requests, work released by a stopping
+ * node or requeued from a dead one). One round is a few statements whatever the job count.
+ */
+export class Claimer {
+  readonly signals = new Signals<ClaimerEvents>();
+  readonly #options: ClaimerOptions;
+  readonly #loop: Loop;
+  #behind = false;
+  #failures = 0;
+
+  constructor(options: ClaimerOptions) {
+    this.#options = options;
+    this.#loop = new Loop({
+      name: 'claim',
+      clock: options.clock,
+      logger: options.logger,
+      intervalMs: options.intervalMs,
+      run: () => this.claimOnce(),
+      nextDelay: () => (this.#behind ? 0 : undefined),
+    });
+  }
+
+  start(): void {
+    this.#loop.start();
+  }
+
+  /** Stops claiming; resolves when the round in progress has handed over what it claimed. */
+  stop(): Promise<void> {
+    return this.#loop.stop();
+  }
+
+  /** One claim round now. */
+  async claimOnce(): Promise<void> {
+    const { canClaim, clock, logger, nodeId } = this.#options;
+    if (!canClaim()) return;
+    let jobs = 0;
+    let attempts = 0;
+    let missed = 0;
+    let full = false;
+    try {
+      for (let batch = 0; batch < MAX_BATCHES_PER_ROUND && canClaim(); batch++) {
+        const now = clock.now();
+        const result = await this.#claimJobs(now);
+        jobs += result.jobs;
+        missed += result.missed;
+        attempts += this.#handOver(result.attempts);
+        full = result.jobs >= this.#options.batchSize;
+        if (!full) break;
+      }
+      for (let batch = 0; batch < MAX_BATCHES_PER_ROUND && canClaim(); batch++) {
+        const claimed = await this.#options.store.executionClaimDue({
+          nodeId,
+          until: new Date(clock.now() + this.#options.lookaheadMs),
+          limit: this.#options.batchSize,
+        });
+        attempts += this.#handOver(claimed);
+        const unownedFull = claimed.length >= this.#options.batchSize;
+        full ||= unownedFull;
+        if (!unownedFull) break;
+      }
+      if (this.#failures > 0) logger.info({ nodeId, failures: this.#failures }, 'claiming again');
+      this.#failures = 0;
+    } catch (error) {
+      this.#failures++;
+      if (this.#failures === 1) logger.warn({ err: error, nodeId }, 'claim failed; trying again every interval');
+      full = false;
+    }
+    this.#behind = full;
+    this.signals.emit('claimed', { jobs, attempts, missed });
+    if (this.#options.afterRound && canClaim()) {
+      try {
+        await this.#options.afterRound();
+      } catch (error) {
+        logger.warn({ err: error, nodeId }, 'housekeeping after the claim failed');
+      }
+    }
+  }
+
+  #handOver(attempts: ClaimedAttempt[]): number {
+    this.#options.metrics.claimBatchSize.observe(attempts.length);
+    if (attempts.length > 0) this.#options.onClaimed(attempts);
+    return attempts.length;
+  }
+
+  async #claimJobs(now: number): Promise<{ jobs: number; missed: number; attempts: ClaimedAttempt[] }> {
+    const window = { now: new Date(now), until: new Date(now + this.#options.lookaheadMs), graceMs: this.#options.misfireGraceMs };
+    // The store may run the transaction again after a transient failure, calling plan again
+    // for the same jobs: keep the last plan per job.
+    const plans = new Map<string, { job: ScheduledJob; plan: Plan | null; error: unknown }>();
+    const plan = (job: ScheduledJob): OccurrencePlan => {
+      try {
+        const planned = planOccurrences(job, window, this.#options.scheduleOf);
+        plans.set(job.id, { job, plan: planned, error: null });
+        return planned;
+      } catch (error) {
+        // A schedule that cannot be read (stored by an older version?) must not block the
+        // claim of every other job: this one stops firing and says why.
+        plans.set(job.id, { job, plan: null, error });
+        return { fire: [], missed: [], nextRunAt: null, deactivate: false };
+      }
+    };
+    const attempts = await this.#options.store.jobClaimDue({
+      nodeId: this.#options.nodeId,
+      now: window.now,
+      until: window.until,
+      limit: this.#options.batchSize,
+      plan,
+    });
+    let missed = 0;
+    const { logger, metrics } = this.#options;
+    for (const { job, plan: planned, error } of plans.values()) {
+      if (!planned) {
+        logger.error({ err: error, jobId: job.id, schedule: job.schedule }, 'job schedule could not be planned; the job will not fire until it is updated');
+        continue;
+      }
+      if (planned.missed.length > 0) {
+        missed += planned.missed.length;
+        metrics.firings.inc({ type: job.type, outcome: 'MISSED' }, planned.missed.length);
+        logger.info({ jobId: job.id, missed: planned.missed.length, policy: job.misfirePolicy }, 'occurrences fell due while no node ran them');
+      }
+      if (planned.unlistedMisfiresFrom) {
+        logger.warn(
+          { jobId: job.id, from: planned.unlistedMisfiresFrom.toISOString(), until: new Date(now - this.#options.misfireGraceMs).toISOString() },
+          'too many occurrences were missed to record one by one; jumped to the present',
+        );
+      }
+    }
+    return { jobs: plans.size, missed, attempts };
+  }
+}

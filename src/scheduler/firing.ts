@@ -1,0 +1,338 @@
+import type { Logger } from 'pino';
+import { uuidv7 } from '../ids.js';
+import type { Metrics } from '../metrics.js';
+import type { Clock } from '../time/clock.js';
+import type { ExecutionCompletion, ExecutionRecord, ExecutionStatus } from '../store/types.js';
+import { attemptRequest, failureNotification, occurrenceKey, type HeldAttempt } from './attempt.js';
+import { backoffDelay, type BackoffStrategy } from './backoff.js';
+import type { Dispatcher, RequestOutcome } from './dispatcher.js';
+import type { Recorder } from './recorder.js';
+import { Signals } from './signals.js';
+import { TimerQueue } from './timer-queue.js';
+
+export interface FiringEvents {
+  /** An attempt's request left. */
+  sent: { readonly executionId: string; readonly jobId: string; readonly attempt: number; readonly latenessMs: number };
+  /** An attempt finished (its row is buffered for the next history write). */
+  settled: {
+    readonly executionId: string;
+    readonly jobId: string;
+    readonly scheduledAt: Date;
+    readonly attempt: number;
+    readonly status: ExecutionStatus;
+    /** When the next attempt is due, for a failure that will be retried. */
+    readonly retryDueAt: Date | null;
+  };
+  /** Attempts this node stopped holding without sending them (lease lost, or shutdown). */
+  unsent: { readonly executionIds: readonly string[] };
+}
+
+export interface FiringOptions {
+  readonly nodeId: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly dispatcher: Dispatcher;
+  readonly recorder: Recorder;
+  readonly backoff: BackoffStrategy;
+  readonly random: () => number;
+  /** Asked just before each request leaves: false holds it back (see `unsent`). */
+  readonly maySend: () => boolean;
+  /**
+   * Of these first attempts of overlap-forbidding jobs, the ids whose job has another
+   * occurrence in progress on some other node. Absent: only this node's are known.
+   */
+  readonly findOverlaps?: (attempts: readonly HeldAttempt[]) => Promise<ReadonlySet<string>>;
+}
+
+/**
+ * Fires the attempts this node owns: holds them in the timer queue, sends each batch that
+ * falls due, and settles every outcome: success, a retry (a new attempt row, due after the
+ * backoff, held by this node) or a final failure (logged, onFailure notified).
+ */
+export class Firing {
+  readonly signals = new Signals<FiringEvents>();
+  readonly #options: FiringOptions;
+  readonly #queue: TimerQueue<HeldAttempt>;
+  /** Occurrences in progress here (first request sent, last attempt not settled), per job. */
+  readonly #inProgress = new Map<string, Set<string>>();
+  /** Sends and notifications not settled yet. */
+  readonly #pending = new Set<Promise<void>>();
+  /** Attempts handed to `fire` and not yet settled or given up. */
+  readonly #active = new Map<string, HeldAttempt>();
+  /** Every attempt held, queued or active. */
+  readonly #held = new Set<string>();
+  #accepting = true;
+
+  constructor(options: FiringOptions) {
+    this.#options = options;
+    this.#queue = new TimerQueue<HeldAttempt>({
+      clock: options.clock,
+      dueAtOf: (attempt) => attempt.execution.dueAt.getTime(),
+      onDue: (attempts) => this.#fire(attempts),
+    });
+  }
+
+  /** Attempts waiting for their instant. */
+  get queued(): number {
+    return this.#queue.size;
+  }
+
+  /** Attempts sent or waiting for a slot to their host. */
+  get active(): number {
+    return this.#active.size;
+  }
+
+  /** Whether this node holds the attempt (queued, waiting for a slot, or in flight). */
+  holds(executionId: string): boolean {
+    return this.#held.has(executionId);
+  }
+
+  accept(attempts: readonly HeldAttempt[]): void {
+    if (!this.#accepting) {
+      this.signals.emit('unsent', { executionIds: attempts.map((a) => a.execution.id) });
+      return;
+    }
+    for (const attempt of attempts) {
+      if (this.#held.has(attempt.execution.id)) continue;
+      this.#held.add(attempt.execution.id);
+      this.#queue.push(attempt);
+    }
+    this.#options.metrics.dueBacklog.set(this.#queue.size);
+  }
+
+  /** Takes every attempt out of the queue without sending it (lease lost, or shutdown). */
+  takeQueued(): HeldAttempt[] {
+    const taken = this.#queue.drain();
+    // A retry taken away ends its occurrence here; whoever takes the retry continues it.
+    for (const attempt of taken) {
+      this.#held.delete(attempt.execution.id);
+      this.#endOccurrence(attempt);
+    }
+    this.#options.metrics.dueBacklog.set(0);
+    return taken;
+  }
+
+  /** No more attempts are queued; retries of failures are left to any node. */
+  close(): HeldAttempt[] {
+    this.#accepting = false;
+    return this.takeQueued();
+  }
+
+  /** Resolves when every send and notification in progress has settled. */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  #track(work: Promise<void>): void {
+    this.#pending.add(work);
+    void work.finally(() => this.#pending.delete(work));
+  }
+
+  #fire(due: HeldAttempt[]): void {
+    this.#options.metrics.dueBacklog.set(this.#queue.size);
+    const free: HeldAttempt[] = [];
+    const checked: HeldAttempt[] = [];
+    for (const attempt of due) {
+      this.#active.set(attempt.execution.id, attempt);
+      if (attempt.job.overlapPolicy !== 'forbid' || attempt.execution.attempt > 1) free.push(attempt);
+      else if (this.#runningHere(attempt)) this.#skip(attempt);
+      else checked.push(attempt);
+    }
+    for (const attempt of free) this.#track(this.#send(attempt));
+    if (checked.length === 0) return;
+    const { findOverlaps } = this.#options;
+    if (!findOverlaps) {
+      for (const attempt of checked) this.#track(this.#send(attempt));
+      return;
+    }
+    this.#track(
+      findOverlaps(checked).then(
+        (overlapping) => {
+          for (const attempt of checked) {
+            if (overlapping.has(attempt.execution.id) || this.#runningHere(attempt)) this.#skip(attempt);
+            else this.#track(this.#send(attempt));
+          }
+        },
+        (error: unknown) => {
+          // Cannot tell whether another node still runs the previous occurrence: go by what
+          // this node knows rather than hold the firing back.
+          this.#options.logger.warn({ err: error }, 'overlap check failed; firing by this node\'s knowledge');
+          for (const attempt of checked) {
+            if (this.#runningHere(attempt)) this.#skip(attempt);
+            else this.#track(this.#send(attempt));
+          }
+        },
+      ),
+    );
+  }
+
+  #runningHere(attempt: HeldAttempt): boolean {
+    const running = this.#inProgress.get(attempt.job.id);
+    if (!running) return false;
+    const key = occurrenceKey(attempt.execution);
+    for (const other of running) if (other !== key) return true;
+    return false;
+  }
+
+  #skip(attempt: HeldAttempt): void {
+    const now = this.#options.clock.now();
+    const completion: ExecutionCompletion = {
+      id: attempt.execution.id,
+      status: 'SKIPPED',
+      startedAt: null,
+      finishedAt: new Date(now),
+      durationMs: null,
+      httpStatus: null,
+      error: 'the previous occurrence was still running (overlap policy forbid)',
+    };
+    this.#options.recorder.write({ completions: [completion] });
+    this.#options.metrics.firings.inc({ type: attempt.job.type, outcome: 'SKIPPED' });
+    this.#active.delete(attempt.execution.id);
+    this.#held.delete(attempt.execution.id);
+    this.#emitSettled(attempt, 'SKIPPED', null);
+  }
+
+  async #send(attempt: HeldAttempt): Promise<void> {
+    const { dispatcher, recorder, metrics } = this.#options;
+    const signals = this.signals;
+    const { execution, job } = attempt;
+    const outcome = await dispatcher.send(attemptRequest(attempt), (startedAt) => {
+      if (!this.#options.maySend()) return false;
+      recorder.markRunning(execution.id, startedAt);
+      this.#startOccurrence(attempt);
+      const latenessMs = startedAt - execution.dueAt.getTime();
+      metrics.lateness.observe(Math.max(0, latenessMs) / 1000);
+      signals.emit('sent', { executionId: execution.id, jobId: job.id, attempt: execution.attempt, latenessMs });
+      return true;
+    });
+    if (!outcome.sent) {
+      this.#active.delete(execution.id);
+      this.#held.delete(execution.id);
+      signals.emit('unsent', { executionIds: [execution.id] });
+      return;
+    }
+    this.#settle(attempt, outcome);
+  }
+
+  #settle(attempt: HeldAttempt, outcome: RequestOutcome): void {
+    const { recorder, metrics, logger } = this.#options;
+    const { execution, job } = attempt;
+    const status: ExecutionStatus = outcome.ok ? 'SUCCEEDED' : 'FAILED';
+    const completion: ExecutionCompletion = {
+      id: execution.id,
+      status,
+      startedAt: new Date(outcome.startedAt),
+      finishedAt: new Date(outcome.finishedAt),
+      durationMs: outcome.finishedAt - outcome.startedAt,
+      httpStatus: outcome.httpStatus,
+      error: outcome.error,
+    };
+    metrics.attemptDuration.observe((outcome.finishedAt - outcome.startedAt) / 1000);
+    metrics.firings.inc({ type: job.type, outcome: status });
+    this.#active.delete(execution.id);
+    this.#held.delete(execution.id);
+
+    const retryable = !outcome.ok && job.type === 'AT_LEAST_ONCE' && execution.attempt < job.retry.maxAttempts;
+    if (!retryable) {
+      recorder.write({ completions: [completion] });
+      this.#endOccurrence(attempt);
+      if (!outcome.ok) this.#finalFailure(attempt, outcome);
+      this.#emitSettled(attempt, status, null);
+      return;
+    }
+    const retry = this.#retryOf(execution, attempt, outcome.finishedAt);
+    // The failure and its retry reach the database in one write: never one without the other.
+    recorder.write({ completions: [completion], inserts: [retry] });
+    metrics.retries.inc();
+    logger.debug({ jobId: job.id, executionId: execution.id, attempt: execution.attempt, retryDueAt: retry.dueAt, error: outcome.error }, 'attempt failed; retrying');
+    if (this.#accepting) {
+      this.accept([{ execution: retry, job }]);
+    } else {
+      // Shutting down: the retry is written unowned, for any node to take when due.
+      this.#endOccurrence(attempt);
+    }
+    this.#emitSettled(attempt, status, retry.dueAt);
+  }
+
+  #retryOf(execution: ExecutionRecord, attempt: HeldAttempt, failedAt: number): ExecutionRecord {
+    const { job } = attempt;
+    const previousDelayMs = execution.attempt > 1 ? execution.dueAt.getTime() - execution.createdAt.getTime() : null;
+    const delay = backoffDelay({
+      retry: execution.attempt,
+      minBackoffMs: job.retry.minBackoffMs,
+      maxBackoffMs: job.retry.maxBackoffMs,
+      strategy: this.#options.backoff,
+      previousDelayMs,
+      random: this.#options.random,
+    });
+    return {
+      id: uuidv7(failedAt),
+      jobId: execution.jobId,
+      scheduledAt: execution.scheduledAt,
+      trigger: execution.trigger,
+      attempt: execution.attempt + 1,
+      dueAt: new Date(failedAt + delay),
+      status: 'SCHEDULED',
+      ownerNode: this.#accepting ? this.#options.nodeId : null,
+      startedAt: null,
+      finishedAt: null,
+      durationMs: null,
+      httpStatus: null,
+      error: null,
+      createdAt: new Date(failedAt),
+    };
+  }
+
+  #finalFailure(attempt: HeldAttempt, outcome: RequestOutcome): void {
+    const { logger, dispatcher, nodeId } = this.#options;
+    const { execution, job } = attempt;
+    logger.error(
+      {
+        jobId: job.id,
+        executionId: execution.id,
+        scheduledAt: execution.scheduledAt.toISOString(),
+        attempt: execution.attempt,
+        type: job.type,
+        httpStatus: outcome.httpStatus,
+        error: outcome.error,
+      },
+      'occurrence failed after its last attempt',
+    );
+    if (!job.onFailure) return;
+    const notification = failureNotification({ attempt, ...outcome, nodeId }, job.onFailure);
+    this.#track(
+      dispatcher.send(notification).then((result) => {
+        if (!result.ok) logger.warn({ jobId: job.id, executionId: execution.id, error: result.error }, 'onFailure notification failed');
+      }),
+    );
+  }
+
+  #startOccurrence(attempt: HeldAttempt): void {
+    let running = this.#inProgress.get(attempt.job.id);
+    if (!running) {
+      running = new Set();
+      this.#inProgress.set(attempt.job.id, running);
+    }
+    running.add(occurrenceKey(attempt.execution));
+  }
+
+  #endOccurrence(attempt: HeldAttempt): void {
+    const running = this.#inProgress.get(attempt.job.id);
+    if (!running) return;
+    running.delete(occurrenceKey(attempt.execution));
+    if (running.size === 0) this.#inProgress.delete(attempt.job.id);
+  }
+
+  #emitSettled(attempt: HeldAttempt, status: ExecutionStatus, retryDueAt: Date | null): void {
+    const { execution } = attempt;
+    this.signals.emit('settled', {
+      executionId: execution.id,
+      jobId: execution.jobId,
+      scheduledAt: execution.scheduledAt,
+      attempt: execution.attempt,
+      status,
+      retryDueAt,
+    });
+  }
+}

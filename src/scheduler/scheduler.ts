@@ -1,0 +1,331 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import { createMetrics, type Metrics } from '../metrics.js';
+import type { Clock } from '../time/clock.js';
+import { systemClock } from '../time/system-clock.js';
+import type { Store } from '../store/types.js';
+import { version } from '../version.js';
+import { sortOrphans } from './adoption.js';
+import type { HeldAttempt } from './attempt.js';
+import type { BackoffStrategy } from './backoff.js';
+import { Claimer, type ClaimerEvents } from './claimer.js';
+import { Dispatcher, type LookupFunction } from './dispatcher.js';
+import { Firing, type FiringEvents } from './firing.js';
+import { Membership, type MembershipEvents } from './membership.js';
+import type { ScheduleOf } from './planner.js';
+import { Recorder, type RecorderEvents } from './recorder.js';
+import { cachedCronSchedules } from './schedules.js';
+import { Signals } from './signals.js';
+import { createWebhookSigner } from './signing.js';
+
+export type SchedulerSettings = Pick<
+  Config,
+  | 'lookaheadMs'
+  | 'claimIntervalMs'
+  | 'claimBatchSize'
+  | 'heartbeatIntervalMs'
+  | 'nodeTimeoutMs'
+  | 'maxConcurrentPerHost'
+  | 'shutdownGraceMs'
+  | 'signingSecret'
+>;
+
+export interface SchedulerOptions {
+  readonly store: Store;
+  readonly settings: SchedulerSettings;
+  readonly nodeId: string;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+  readonly clock?: Clock;
+  /** Recorded with the node's registration ('all' or 'scheduler'). */
+  readonly role?: string;
+  /** How late an occurrence may be and still fire rather than count as a misfire (default 1 s). */
+  readonly misfireGraceMs?: number;
+  readonly backoff?: BackoffStrategy;
+  readonly random?: () => number;
+  readonly scheduleOf?: ScheduleOf;
+  /** Resolves target host names; lets the node refuse forbidden addresses. */
+  readonly lookup?: LookupFunction;
+  readonly recorder?: { readonly flushIntervalMs?: number; readonly maxBatchRows?: number };
+}
+
+export interface SchedulerEvents extends ClaimerEvents, FiringEvents, MembershipEvents, RecorderEvents {
+  /** The lease ran out: held attempts were set aside, to be released once the database answers. */
+  fenced: { readonly attempts: number };
+  /** Attempts handed back to any node (shutdown, or after a lost lease). */
+  released: { readonly attempts: number };
+  stopped: Record<string, never>;
+}
+
+export type SchedulerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/**
+ * One node's engine: membership (heartbeat, skew, reaping), the claimer, the timer queue
+ * and dispatcher (Firing), and the recorder. See docs/architecture.md for the life of an
+ * occurrence and why each guarantee holds.
+ */
+export class Scheduler {
+  readonly signals = new Signals<SchedulerEvents>();
+  readonly nodeId: string;
+  readonly #options: SchedulerOptions;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #membership: Membership;
+  readonly #recorder: Recorder;
+  readonly #dispatcher: Dispatcher;
+  readonly #firing: Firing;
+  readonly #claimer: Claimer;
+  /** Attempts this node owns but will not send: handed back once the database answers. */
+  readonly #toRelease = new Set<string>();
+  #state: SchedulerState = 'idle';
+  #starting: Promise<void> | null = null;
+  #stopping: Promise<void> | null = null;
+  #fenced = false;
+  #releasing: Promise<void> | null = null;
+  #lifeStartedAt = 0;
+  #lastSweepAt = 0;
+
+  constructor(options: SchedulerOptions) {
+    const { store, settings } = options;
+    this.#options = options;
+    this.nodeId = options.nodeId;
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger.child({ nodeId: options.nodeId });
+    const metrics = options.metrics ?? createMetrics({ defaultMetrics: false });
+    const clock = this.#clock;
+    const logger = this.#logger;
+
+    this.#membership = new Membership({
+      store,
+      clock,
+      logger,
+      metrics,
+      node: { id: options.nodeId, hostname: hostname(), pid: process.pid, role: options.role ?? 'scheduler', version },
+      heartbeatIntervalMs: settings.heartbeatIntervalMs,
+      nodeTimeoutMs: settings.nodeTimeoutMs,
+    });
+    this.#recorder = new Recorder({ store, clock, logger, ...options.recorder });
+    this.#dispatcher = new Dispatcher({
+      clock,
+      maxConcurrentPerHost: settings.maxConcurrentPerHost,
+      signer: settings.signingSecret ? createWebhookSigner(settings.signingSecret) : null,
+      userAgent: `jobscheduler/${version}`,
+      ...(options.lookup ? { lookup: options.lookup } : {}),
+    });
+    this.#firing = new Firing({
+      nodeId: options.nodeId,
+      clock,
+      logger,
+      metrics,
+      dispatcher: this.#dispatcher,
+      recorder: this.#recorder,
+      backoff: options.backoff ?? 'full',
+      random: options.random ?? Math.random,
+      maySend: () => this.#state === 'running' && this.#membership.leaseValid(),
+      findOverlaps: async (attempts) => {
+        const candidates = attempts.map(({ execution }) => ({
+          id: execution.id,
+          jobId: execution.jobId,
+          scheduledAt: execution.scheduledAt,
+          trigger: execution.trigger,
+        }));
+        return new Set(await store.executionFindOverlaps({ candidates, now: new Date(clock.now()) }));
+      },
+    });
+    this.#claimer = new Claimer({
+      store,
+      clock,
+      logger,
+      metrics,
+      nodeId: options.nodeId,
+      lookaheadMs: settings.lookaheadMs,
+      intervalMs: settings.claimIntervalMs,
+      batchSize: settings.claimBatchSize,
+      misfireGraceMs: options.misfireGraceMs ?? 1000,
+      scheduleOf: options.scheduleOf ?? cachedCronSchedules(),
+      canClaim: () => this.#state === 'running' && this.#membership.leaseValid(),
+      onClaimed: (attempts) => this.#firing.accept(attempts),
+      afterRound: () => this.#sweep(),
+    });
+
+    forward(this.#claimer.signals, this.signals, ['claimed']);
+    forward(this.#firing.signals, this.signals, ['sent', 'settled', 'unsent']);
+    forward(this.#membership.signals, this.signals, ['heartbeat', 'reaped']);
+    forward(this.#recorder.signals, this.signals, ['flushed', 'failed']);
+    this.#firing.signals.on('unsent', ({ executionIds }) => executionIds.forEach((id) => this.#toRelease.add(id)));
+    this.#membership.signals.on('heartbeat', ({ ok }) => this.#afterHeartbeat(ok));
+  }
+
+  get state(): SchedulerState {
+    return this.#state;
+  }
+
+  /** Registers the node and starts claiming and firing. Idempotent. */
+  start(): Promise<void> {
+    this.#starting ??= this.#start();
+    return this.#starting;
+  }
+
+  /**
+   * Graceful shutdown: stop claiming, hand back what has not started, let requests in flight
+   * finish within the grace period (then interrupt them), write the history, leave the
+   * cluster. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  /** One claim round now (tests; the loop claims on its own). */
+  claimNow(): Promise<void> {
+    return this.#claimer.claimOnce();
+  }
+
+  /** One heartbeat and reap round now (tests; the loop beats on its own). */
+  heartbeatNow(): Promise<void> {
+    return this.#membership.beat();
+  }
+
+  /** Writes buffered history now. */
+  flush(): Promise<void> {
+    return this.#recorder.flush();
+  }
+
+  async #start(): Promise<void> {
+    this.#state = 'starting';
+    this.#lifeStartedAt = this.#clock.now();
+    this.#lastSweepAt = this.#lifeStartedAt;
+    try {
+      await this.#membership.start();
+      await this.#adopt(END_OF_TIME);
+    } catch (error) {
+      await this.#membership.stop();
+      this.#state = 'stopped';
+      throw error;
+    }
+    this.#state = 'running';
+    this.#claimer.start();
+    this.#logger.info(
+      { lookaheadMs: this.#options.settings.lookaheadMs, claimIntervalMs: this.#options.settings.claimIntervalMs, store: this.#options.store.kind },
+      'scheduler started',
+    );
+  }
+
+  async #stop(): Promise<void> {
+    if (this.#starting) await this.#starting.catch(() => undefined);
+    if (this.#state !== 'running') {
+      this.#state = 'stopped';
+      await this.#dispatcher.close();
+      return;
+    }
+    const { shutdownGraceMs } = this.#options.settings;
+    const deadline = this.#clock.now() + shutdownGraceMs;
+    this.#state = 'stopping';
+    this.#logger.info({ graceMs: shutdownGraceMs }, 'scheduler stopping');
+    await this.#claimer.stop();
+    for (const attempt of this.#firing.close()) this.#toRelease.add(attempt.execution.id);
+    await this.#release(deadline);
+
+    if (!(await this.#within(this.#firing.settled(), deadline))) {
+      this.#logger.warn({ inFlight: this.#firing.active }, 'requests still in flight after the grace period; interrupting them');
+      this.#dispatcher.abortAll('node shutting down');
+      await this.#firing.settled();
+    }
+    await this.#release(deadline);
+    this.#recorder.stop();
+    await this.#recorder.drain(Math.max(deadline, this.#clock.now() + FINAL_WRITE_MS));
+    await this.#membership.stop();
+    await this.#dispatcher.close();
+    this.#state = 'stopped';
+    this.#logger.info('scheduler stopped');
+    this.signals.emit('stopped', {});
+  }
+
+  /**
+   * Takes charge of attempts this node owns in the database but does not hold (see
+   * adoption.ts). Runs at start, and then between claim rounds while nothing is set aside or
+   * unwritten, so an attempt this node settled but has not recorded is never taken for one.
+   */
+  async #adopt(dueBefore: Date): Promise<void> {
+    const owned = await this.#options.store.executionListOwned({ nodeId: this.nodeId, dueBefore, limit: ADOPT_LIMIT });
+    const orphans = owned.filter(({ execution }) => !this.#firing.holds(execution.id));
+    if (orphans.length === 0) return;
+    const { adopt, lost } = sortOrphans(orphans, this.#lifeStartedAt, this.#clock.now());
+    if (lost.length > 0) this.#recorder.write({ completions: lost });
+    this.#firing.accept(adopt);
+    this.#logger.warn({ adopted: adopt.length, lost: lost.length }, 'took charge of attempts this node owned but did not hold');
+  }
+
+  async #sweep(): Promise<void> {
+    const now = this.#clock.now();
+    if (now - this.#lastSweepAt < SWEEP_INTERVAL_MS) return;
+    if (this.#recorder.pending > 0 || this.#toRelease.size > 0 || this.#fenced) return;
+    this.#lastSweepAt = now;
+    await this.#adopt(new Date(now - SWEEP_MIN_AGE_MS));
+  }
+
+  #afterHeartbeat(ok: boolean): void {
+    if (this.#state !== 'running') return;
+    if (!ok && !this.#fenced && !this.#membership.leaseValid()) {
+      // Other nodes may now take over what this node holds: send none of it.
+      this.#fenced = true;
+      const held: HeldAttempt[] = this.#firing.takeQueued();
+      for (const attempt of held) this.#toRelease.add(attempt.execution.id);
+      this.#logger.error({ attempts: held.length }, 'lost contact with the database for longer than the node timeout; holding back all work');
+      this.signals.emit('fenced', { attempts: held.length });
+    }
+    if (ok) {
+      this.#fenced = false;
+      if (this.#toRelease.size > 0 && !this.#releasing) {
+        this.#releasing = this.#release(this.#clock.now() + FINAL_WRITE_MS).finally(() => (this.#releasing = null));
+      }
+    }
+  }
+
+  /** Hands back every set-aside attempt; the rows they depend on (retries) are written first. */
+  async #release(deadline: number): Promise<void> {
+    if (this.#toRelease.size === 0) return;
+    const ids = [...this.#toRelease];
+    try {
+      if ((await this.#recorder.drain(deadline)) > 0) return;
+      await this.#options.store.executionRelease({ nodeId: this.nodeId, ids });
+      for (const id of ids) this.#toRelease.delete(id);
+      this.#logger.info({ attempts: ids.length }, 'released attempts for any node to take');
+      this.signals.emit('released', { attempts: ids.length });
+    } catch (error) {
+      this.#logger.warn({ err: error, attempts: ids.length }, 'could not release attempts; they are settled when this node is found stopped');
+    }
+  }
+
+  /** Resolves true when `work` settles before `deadline` (clock time), false otherwise. */
+  async #within(work: Promise<void>, deadline: number): Promise<boolean> {
+    const controller = new AbortController();
+    const timeout = this.#clock.sleep(Math.max(0, deadline - this.#clock.now()), controller.signal).then(
+      () => false,
+      () => true,
+    );
+    const done = work.then(() => true);
+    const result = await Promise.race([done, timeout]);
+    controller.abort();
+    return result;
+  }
+}
+
+/** Writing the last history after the grace period may take this much longer. */
+const FINAL_WRITE_MS = 5000;
+/** How often a node looks for attempts it owns but does not hold. */
+const SWEEP_INTERVAL_MS = 30_000;
+/** Only attempts overdue by this much count: anything younger may still be on its way here. */
+const SWEEP_MIN_AGE_MS = 30_000;
+const END_OF_TIME = new Date('9999-12-31T00:00:00Z');
+/** Most orphans taken in charge at once. */
+const ADOPT_LIMIT = 10_000;
+
+function forward<E extends object, K extends keyof E & keyof SchedulerEvents>(
+  from: Signals<E>,
+  to: Signals<SchedulerEvents>,
+  names: readonly K[],
+): void {
+  for (const name of names) from.on(name, (payload) => to.emit(name, payload as unknown as SchedulerEvents[K]));
+}
