@@ -128,6 +128,11 @@ export function describeViolation(violation: SchemaViolation, context: string): 
     case 'minProperties':
       message = where === '' ? 'the body must set at least one field' : `${subject} must not be empty`;
       break;
+    case 'pattern':
+      message = where.startsWith('headers.') || /^jobs\[\d+\]\.headers\./.test(where)
+        ? `${subject} may hold only printable ASCII characters, spaces and tabs`
+        : `${subject} must match the pattern ${String(params.pattern)}`;
+      break;
     case 'propertyNames':
       message = `${subject} has a name that is not a valid HTTP header name: "${String(params.propertyName)}"`;
       break;

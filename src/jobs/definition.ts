@@ -66,6 +66,7 @@ export function canonicalType(type: DeliveryTypeName): DeliveryGuarantee {
 
 export function newJobFromBody(body: JobBody, context: DefinitionContext): NewJob {
   const at = fieldNamer(context.prefix);
+  assertStorableText(body, context.prefix ?? '');
   if (body.schedule === undefined && body.runAt === undefined) {
     throw invalid(at('schedule'), `${at('schedule')} (a cron expression) or ${at('runAt')} (an RFC 3339 instant) is required`);
   }
@@ -96,6 +97,7 @@ export function newJobFromBody(body: JobBody, context: DefinitionContext): NewJo
  */
 export function patchFromBody(body: JobPatchBody, current: JobRecord, context: DefinitionContext): JobPatch {
   const at = fieldNamer(context.prefix);
+  assertStorableText(body, context.prefix ?? '');
   const patch: { -readonly [K in keyof JobPatch]: JobPatch[K] } = {};
   if (body.name !== undefined) patch.name = body.name;
   if (body.description !== undefined) patch.description = body.description;
@@ -153,6 +155,27 @@ export function parseInstant(text: string, property: string): Date {
     if (check.getUTCDate() === day && check.getUTCHours() === hour && check.getUTCMinutes() === minute) return date;
   }
   throw invalid(property, `${property} must be an RFC 3339 date-time with an offset (2026-03-01T09:30:00Z), got "${text}"`);
+}
+
+/** A NUL character, or half of a UTF-16 surrogate pair: text PostgreSQL cannot store as sent. */
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Refuses, naming the field, any string (or object key) in the body that could not be stored intact. */
+function assertStorableText(value: unknown, path: string): void {
+  if (typeof value === 'string') {
+    if (UNSTORABLE.test(value)) {
+      const property = path.replace(/\.$/, '') || 'body';
+      throw invalid(property, `${property} contains a NUL character or an unpaired surrogate, which cannot be stored`);
+    }
+  } else if (Array.isArray(value)) {
+    value.forEach((item, index) => assertStorableText(item, `${path.replace(/\.$/, '')}[${index}]`));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      assertStorableText(key, path);
+      assertStorableText(item, `${path}${key}.`);
+    }
+  }
 }
 
 function checkHeaders(headers: Readonly<Record<string, string>>, property: string): Readonly<Record<string, string>> {

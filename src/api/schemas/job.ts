@@ -7,7 +7,8 @@ import { JOB_DEFAULTS, JOB_LIMITS } from '../../jobs/defaults.js';
  */
 
 const TOKEN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
-const NO_CONTROL = '^[^\\r\\n\\u0000]*$';
+/** Printable ASCII, spaces and tabs: what every HTTP client sends as a header value unchanged. */
+const HEADER_VALUE = '^[\\t\\x20-\\x7e]*$';
 const DELIVERY_TYPES = ['AT_LEAST_ONCE', 'AT_MOST_ONCE'];
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 const MISFIRE = ['skip', 'fire_once', 'fire_all'];
@@ -69,7 +70,7 @@ const bodyProperties = {
     type: 'object',
     maxProperties: JOB_LIMITS.headerCount,
     propertyNames: { pattern: TOKEN, maxLength: JOB_LIMITS.headerNameLength },
-    additionalProperties: { type: 'string', maxLength: JOB_LIMITS.headerValueLength, pattern: NO_CONTROL },
+    additionalProperties: { type: 'string', maxLength: JOB_LIMITS.headerValueLength, pattern: HEADER_VALUE },
     description: 'Headers sent with each request.',
   },
   payload: { description: 'JSON body sent with each request (any JSON value).' },
