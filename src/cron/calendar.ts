@@ -53,3 +53,12 @@ export function weekdayOfDays(days: number): number {
   const w = (days + 4) % 7;
   return w < 0 ? w + 7 : w;
 }
+
+/**
+ * The engine works on years 1 to 9999, the years RFC 3339 can write. Instants are kept a day
+ * inside those years so that local time in any zone stays inside them too.
+ */
+export const FIRST_YEAR = 1;
+export const LAST_YEAR = 9999;
+export const MIN_INSTANT = daysFromCivil(FIRST_YEAR, 1, 2) * DAY_MS;
+export const MAX_INSTANT = daysFromCivil(LAST_YEAR, 12, 31) * DAY_MS;

@@ -1,4 +1,4 @@
-import { civilFromDays, DAY_MS, MINUTE_MS } from './calendar.js';
+import { civilFromDays, DAY_MS, MAX_INSTANT, MIN_INSTANT, MINUTE_MS } from './calendar.js';
 import { zoneRules } from './zone.js';
 
 function pad(value: number, width = 2): string {
@@ -15,7 +15,8 @@ export function formatInZone(date: Date, timezone: string): string {
   const zone = zoneRules(timezone);
   const ms = date.getTime();
   if (Number.isNaN(ms)) throw new RangeError('formatInZone: invalid date');
-  const offsetMinutes = Math.round(zone.offsetAt(ms) / MINUTE_MS);
+  // Outside years 1-9999 the zone's offset is taken from the nearest year the engine knows.
+  const offsetMinutes = Math.round(zone.offsetAt(Math.min(Math.max(ms, MIN_INSTANT), MAX_INSTANT - 1)) / MINUTE_MS);
   const wall = ms + offsetMinutes * MINUTE_MS;
   const days = Math.floor(wall / DAY_MS);
   const { year, month, day } = civilFromDays(days);

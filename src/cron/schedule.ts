@@ -1,6 +1,6 @@
 import { JobSchedulerError } from '../errors.js';
 import type { CronAst } from './ast.js';
-import { SECOND_MS } from './calendar.js';
+import { MAX_INSTANT, MIN_INSTANT, SECOND_MS } from './calendar.js';
 import { compile, type CompiledCron } from './compile.js';
 import { describeCron } from './describe.js';
 import { parseExpression } from './parse.js';
@@ -16,7 +16,7 @@ export interface ParseCronOptions {
 export interface CronSchedule {
   readonly expression: string;
   readonly timezone: string;
-  /** The first firing strictly after `after`, or null when there is none before year 10000. */
+  /** The first firing strictly after `after`, or null when there is none in years 1-9999. */
   next(after: Date): Date | null;
   /** Up to `count` successive firings strictly after `after` (fewer only when the schedule ends). */
   nextRuns(count: number, after: Date): Date[];
@@ -62,7 +62,7 @@ class Schedule implements CronSchedule {
 
   matches(date: Date): boolean {
     const ms = instantOf(date, 'date');
-    if (ms % SECOND_MS !== 0) return false;
+    if (ms % SECOND_MS !== 0 || ms < MIN_INSTANT || ms >= MAX_INSTANT) return false;
     const regime = this.zone.regimeAt(ms);
     const wall = ms + regime.offset;
     if (nextWall(this.cron, wall) === wall) {

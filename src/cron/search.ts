@@ -1,11 +1,9 @@
-import { civilFromDays, daysFromCivil, DAY_MS, SECOND_MS } from './calendar.js';
+import { civilFromDays, daysFromCivil, DAY_MS, LAST_YEAR, MAX_INSTANT, MIN_INSTANT, SECOND_MS } from './calendar.js';
 import type { CompiledCron } from './compile.js';
 import type { ZoneRules } from './zone.js';
 
 /** How far the search looks before answering "never" (an expression that can fire does so within 28 years). */
 const SEARCH_YEARS = 400;
-/** Dates beyond year 9999 are out of scope: RFC 3339 cannot write them. */
-const LAST_YEAR = 9999;
 
 function lowestBitFrom(mask: number, from: number): number {
   if (from > 31) return -1;
@@ -27,6 +25,7 @@ export function nextWall(cron: CompiledCron, fromWall: number): number {
   let second = secondOfDay - minute * 60;
   let { year, month, day } = civilFromDays(days);
   const lastYear = Math.min(year + SEARCH_YEARS, LAST_YEAR);
+  if (year > lastYear) return NaN;
   for (;;) {
     const nextMonth = cron.nextMonth[month] as number;
     if (nextMonth !== month) {
@@ -91,7 +90,8 @@ export function nextWall(cron: CompiledCron, fromWall: number): number {
  * mapping never goes backwards, so the answer is the first matching wall time whose instant is late enough.
  */
 export function nextFiring(cron: CompiledCron, zone: ZoneRules, after: number): number {
-  const from = Math.floor(after / SECOND_MS) * SECOND_MS + SECOND_MS;
+  if (after >= MAX_INSTANT) return NaN;
+  const from = Math.max(Math.floor(after / SECOND_MS) * SECOND_MS + SECOND_MS, MIN_INSTANT);
   const fixed = zone.fixedOffset;
   if (fixed !== undefined) return nextWall(cron, from + fixed) - fixed;
   if (cron.followsRealTime) {

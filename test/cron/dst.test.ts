@@ -195,3 +195,13 @@ describe('Asia/Kathmandu, a +05:45 zone', () => {
     ]);
   });
 });
+
+describe('Pacific/Apia, which skipped the whole of 2011-12-30 when it crossed the date line', () => {
+  it('fires a daily job once at the first instant after the missing day', () => {
+    expect(runs('0 30 2 * * *', 'Pacific/Apia', '2011-12-29T03:00:00-10:00', 3)).toEqual([
+      '2011-12-31T00:00:00+14:00',
+      '2011-12-31T02:30:00+14:00',
+      '2012-01-01T02:30:00+14:00',
+    ]);
+  });
+});

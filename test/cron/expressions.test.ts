@@ -80,6 +80,12 @@ describe('basic fields', () => {
     expect(runs('0 0 0 29 2 *', '2096-03-01T00:00:00Z', 1)).toEqual(['2104-02-29T00:00:00Z']);
   });
 
+  it('works within years 1 to 9999', () => {
+    expect(parseCron('0 0 0 * * *').next(new Date(-8.64e15))?.toISOString()).toBe('0001-01-02T00:00:00.000Z');
+    expect(parseCron('* * * * * *').next(new Date(8.64e15))).toBeNull();
+    expect(parseCron('* * * * * *').matches(new Date(8.64e15))).toBe(false);
+  });
+
   it('returns null when the next firing would fall after year 9999', () => {
     expect(parseCron('0 0 0 29 2 *').next(new Date('9996-03-01T00:00:00Z'))).toBeNull();
     expect(parseCron('0 0 0 29 2 *').nextRuns(3, new Date('9990-01-01T00:00:00Z'))).toHaveLength(2);
