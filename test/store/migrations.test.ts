@@ -34,12 +34,13 @@ for (const backend of backends()) {
     });
     afterAll(() => backend.dispose(context));
 
-    it('creates the schema once and does nothing on later runs', async () => {
-      expect(await migrate(context.db, { schema: context.schema })).toEqual([1]);
+    it('applies every migration once, in order, and does nothing on later runs', async () => {
+      const ids = (await readMigrations()).map((migration) => migration.id);
+      expect(await migrate(context.db, { schema: context.schema })).toEqual(ids);
       expect(await migrate(context.db, { schema: context.schema })).toEqual([]);
       await context.store.migrate();
-      const { rows } = await context.db.query<{ id: number }>('SELECT id FROM jobscheduler_migrations');
-      expect(rows).toEqual([{ id: 1 }]);
+      const { rows } = await context.db.query<{ id: number }>('SELECT id FROM jobscheduler_migrations ORDER BY id');
+      expect(rows.map((row) => row.id)).toEqual(ids);
     });
 
     it('refuses to run against a database migrated by a newer version', async () => {
