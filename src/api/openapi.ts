@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { fileURLToPath } from 'node:url';
 import { JobSchedulerError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { version } from '../version.js';
@@ -8,6 +9,7 @@ import { version } from '../version.js';
 export const TAGS = [
   { name: 'jobs', description: 'Create, read, change and delete jobs; run, pause and resume them; their schedule and history.' },
   { name: 'schedules', description: 'Check a cron expression and preview its firings without creating anything.' },
+  { name: 'cluster', description: 'Scheduler nodes and firing statistics (what the dashboard shows).' },
   { name: 'health', description: 'Liveness and readiness, open without an API key.' },
 ] as const;
 
@@ -48,6 +50,19 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
   } finally {
     await app.close();
   }
+}
+
+export const openApiDocPath = fileURLToPath(new URL('../../docs/openapi.json', import.meta.url));
+export const postmanCollectionPath = fileURLToPath(new URL('../../docs/postman-collection.json', import.meta.url));
+
+/** The committed descriptions of the API: docs/openapi.json and docs/postman-collection.json. */
+export async function renderApiDocs(): Promise<{ openapi: string; postman: string }> {
+  const { toPostmanCollection } = await import('./postman.js');
+  const document = await openApiDocument();
+  return {
+    openapi: `${JSON.stringify(document, null, 2)}\n`,
+    postman: `${JSON.stringify(toPostmanCollection(document as unknown as Parameters<typeof toPostmanCollection>[0]), null, 2)}\n`,
+  };
 }
 
 function detachedStore(): Store {

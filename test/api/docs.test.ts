@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openApiDocPath, openApiDocument, postmanCollectionPath, renderApiDocs } from '../../src/api/openapi.js';
+import { POSTMAN_SCHEMA } from '../../src/api/postman.js';
+
+interface Operation {
+  tags?: string[];
+  summary?: string;
+  security?: unknown[];
+  responses: Record<string, { content?: Record<string, unknown> }>;
+}
+
+const ENDPOINTS = [
+  'GET /health',
+  'GET /ready',
+  'POST /api/v1/jobs',
+  'GET /api/v1/jobs',
+  'GET /api/v1/jobs/{id}',
+  'PATCH /api/v1/jobs/{id}',
+  'DELETE /api/v1/jobs/{id}',
+  'GET /api/v1/jobs/{id}/schedule',
+  'GET /api/v1/jobs/{id}/history',
+  'POST /api/v1/jobs/{id}/run',
+  'POST /api/v1/jobs/{id}/pause',
+  'POST /api/v1/jobs/{id}/resume',
+  'GET /api/v1/schedules/preview',
+  'POST /api/v1/jobs/batch',
+];
+
+function operationsOf(document: { paths: Record<string, Record<string, Operation>> }): string[] {
+  return Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
+}
+
+describe('the OpenAPI document', () => {
+  let document: { openapi: string; paths: Record<string, Record<string, Operation>> };
+  beforeAll(async () => {
+    document = (await openApiDocument()) as unknown as typeof document;
+  });
+
+  it('is OpenAPI 3.1 and describes every endpoint of the API', () => {
+    expect(document.openapi).toBe('3.1.0');
+    expect(operationsOf(document)).toEqual(expect.arrayContaining(ENDPOINTS));
+  });
+
+  it('gives every operation a tag and a summary, and every /api operation the bearer scheme and a 401', () => {
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const operation of Object.values(operations)) {
+        expect(operation.tags?.length).toBeGreaterThan(0);
+        expect(operation.summary).toBeTruthy();
+        if (path.startsWith('/api/')) {
+          expect(operation.security).toEqual([{ bearer: [] }]);
+          expect(operation.responses['401']?.content).toHaveProperty(['application/problem+json']);
+        }
+      }
+    }
+  });
+
+  it('describes error answers as application/problem+json', () => {
+    const create = document.paths['/api/v1/jobs']!.post!;
+    for (const status of ['400', '413', '415']) expect(create.responses[status]?.content).toHaveProperty(['application/problem+json']);
+  });
+});
+
+describe('the committed API descriptions', () => {
+  it('docs/openapi.json and docs/postman-collection.json are up to date (run "npm run docs:api" when this fails)', async () => {
+    const { openapi, postman } = await renderApiDocs();
+    expect(readFileSync(openApiDocPath, 'utf8')).toBe(openapi);
+    expect(readFileSync(postmanCollectionPath, 'utf8')).toBe(postman);
+  });
+
+  it('the Postman collection has one folder per tag and one request per operation', async () => {
+    const document = (await openApiDocument()) as unknown as { paths: Record<string, Record<string, Operation>>; tags: { name: string }[] };
+    const collection = JSON.parse((await renderApiDocs()).postman) as {
+      info: { schema: string };
+      item: { name: string; item: { request: { method: string; url: { path: string[] }; body?: { raw: string } } }[] }[];
+    };
+    expect(collection.info.schema).toBe(POSTMAN_SCHEMA);
+    expect(collection.item.map((folder) => folder.name)).toEqual(document.tags.map((tag) => tag.name));
+    const requests = collection.item.flatMap((folder) =>
+      folder.item.map((item) => `${item.request.method} /${item.request.url.path.join('/').replace(/:(\w+)/g, '{$1}')}`),
+    );
+    expect(requests.sort()).toEqual(operationsOf(document).sort());
+    const create = collection.item[0]!.item.find((item) => item.request.method === 'POST' && item.request.url.path.join('/') === 'api/v1/jobs')!;
+    expect(JSON.parse(create.request.body!.raw)).toEqual({ schedule: '31 10-15 1 * * MON-FRI', api: 'http://localhost:4444/foo', type: 'ATLEAST_ONCE' });
+  });
+});
