@@ -1,0 +1,118 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import { isJobSchedulerError } from '../../src/errors.js';
+import { silentLogger } from '../../src/logging.js';
+import { startNode } from '../../src/node.js';
+
+const CHILD = fileURLToPath(new URL('./serve-child.ts', import.meta.url));
+/** tsx's loader by absolute URL: the child runs in a scratch directory, away from node_modules. */
+const TSX = import.meta.resolve('tsx');
+
+// Each test opens an embedded database on disk, which takes seconds on a busy machine.
+describe('a node', { timeout: 90_000 }, () => {
+  let dataDir: string;
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'jobscheduler-node-'));
+  });
+  afterEach(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const config = (env: Record<string, string>) => loadConfig({ env: { PORT: '0', JOBSCHEDULER_DATA_DIR: join(dataDir, 'db'), ...env }, file: null });
+
+  it('serves the API over HTTP on the embedded store and stops once however often close() is called', async () => {
+    const node = await startNode({ config: config({ JOBSCHEDULER_ROLE: 'api' }), logger: silentLogger() });
+    expect(node.address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const health = await fetch(`${node.address!}/health`);
+    expect(await health.json()).toMatchObject({ status: 'ok', store: 'pglite' });
+    const created = await fetch(`${node.address!}/api/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ schedule: '0 0 * * * *', api: 'http://localhost:4444/foo', type: 'AT_LEAST_ONCE' }),
+    });
+    expect(created.status).toBe(201);
+    await Promise.all([node.close(), node.close()]);
+    await node.close();
+    await expect(fetch(`${node.address!}/health`)).rejects.toThrow();
+  });
+
+  it('serves no HTTP in the scheduler role', async () => {
+    const node = await startNode({ config: config({ JOBSCHEDULER_ROLE: 'scheduler' }), logger: silentLogger() });
+    expect(node.address).toBeNull();
+    await node.close();
+  });
+
+  it('refuses a non-loopback host without API keys before touching the data directory', async () => {
+    const error = await startNode({ config: config({ HOST: '0.0.0.0' }), logger: silentLogger() }).catch((caught: unknown) => caught);
+    expect(isJobSchedulerError(error, 'CONFIG_INVALID')).toBe(true);
+    expect(existsSync(join(dataDir, 'db'))).toBe(false);
+  });
+});
+
+/** The test runner's environment without any setting that would change what serve does. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of ['DATABASE_URL', 'HOST', 'PORT', 'JOBSCHEDULER_API_KEYS', 'JOBSCHEDULER_ROLE', 'JOBSCHEDULER_INSECURE', 'LOG_LEVEL']) delete env[name];
+  return env;
+}
+
+describe('jobscheduler serve', { timeout: 90_000 }, () => {
+  let dataDir: string;
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'jobscheduler-serve-'));
+  });
+  afterEach(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('logs one line saying where it listens and which store it uses, and stops cleanly on SIGTERM', async () => {
+    const env = cleanEnv();
+    const child = spawn(process.execPath, ['--import', TSX, CHILD, 'serve', '--port', '0', '--data-dir', join(dataDir, 'db')], {
+      env,
+      cwd: dataDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const line = stdout.split('\n').find((text) => text.includes('listening on'));
+        if (line) resolve(JSON.parse(line) as Record<string, unknown>);
+      });
+      void exited.then(() => reject(new Error(`serve exited early: ${stderr}`)));
+    });
+    expect(listening).toMatchObject({ store: 'pglite', role: 'all' });
+    expect(String(listening.msg)).toContain(join(dataDir, 'db'));
+    expect(String(listening.msg)).toContain('embedded PGlite');
+    const address = String(listening.address);
+    expect((await fetch(`${address}/ready`)).status).toBe(200);
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
+    expect(lines.filter((line) => /listening/i.test(line.msg))).toHaveLength(1);
+    expect(lines.at(-1)!.msg).toBe('stopped');
+  });
+
+  it('exits with 2 and says why when asked to listen on the network without keys', async () => {
+    const child = spawn(process.execPath, ['--import', TSX, CHILD, 'serve', '--host', '0.0.0.0', '--data-dir', join(dataDir, 'db')], {
+      env: cleanEnv(),
+      cwd: dataDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toContain('--insecure');
+  });
+});
