@@ -7,7 +7,7 @@ import { build } from 'vite';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/logging.js';
 import { startNode, type RunningNode } from '../../src/node.js';
-import { startReceiver, type Receiver } from '../scheduler/receiver.js';
+import { startReceiver, type Handler, type Receiver } from '../scheduler/receiver.js';
 
 /**
  * The dashboard end to end: a real node (embedded store in a temporary directory, HTTP on a
@@ -57,28 +57,15 @@ export interface StackOptions {
   readonly apiKeys?: readonly string[];
   /** 'all' (default: the engine fires jobs) or 'api'. */
   readonly role?: 'all' | 'api';
+  /** How the target answers (default: 200 after a few milliseconds). */
+  readonly target?: Handler;
+  /** PostgreSQL instead of the embedded store (several nodes can then share it). */
+  readonly databaseUrl?: string;
 }
 
-export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  await ensureDashboardBuilt();
-  const dataDir = mkdtempSync(join(tmpdir(), 'jobscheduler-e2e-'));
+/** Launches Debian's Chromium, headless, with a fresh profile; close() also deletes the profile. */
+export async function launchChromium(): Promise<{ browser: BrowserContext; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'jobscheduler-e2e-chromium-'));
-  const apiKeys = options.apiKeys ?? [];
-  const config = loadConfig({
-    env: {
-      PORT: '0',
-      JOBSCHEDULER_ROLE: options.role ?? 'all',
-      JOBSCHEDULER_DATA_DIR: dataDir,
-      JOBSCHEDULER_API_KEYS: apiKeys.join(','),
-      JOBSCHEDULER_NODE_ID: 'e2e-node-1',
-    },
-    file: null,
-  });
-  const receiver = await startReceiver((request, response) => {
-    // A little work, so durations on the chart are not all zero.
-    setTimeout(() => response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), 5 + (request.body.length % 20));
-  });
-  const node = await startNode({ config, logger: silentLogger() });
   const browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
@@ -87,6 +74,52 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     locale: 'en-GB',
     timezoneId: 'UTC',
   });
+  return {
+    browser,
+    async close() {
+      await browser.close().catch(() => undefined);
+      // Chromium's helpers may still be flushing the profile for a moment after it exits.
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    },
+  };
+}
+
+/** A node as the e2e tests run it: free port, temporary data directory, quiet logs. */
+export async function startTestNode(options: { nodeId: string; role?: 'all' | 'api'; apiKeys?: readonly string[]; databaseUrl?: string }): Promise<{ node: RunningNode; stop(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'jobscheduler-e2e-'));
+  const config = loadConfig({
+    env: {
+      PORT: '0',
+      JOBSCHEDULER_ROLE: options.role ?? 'all',
+      JOBSCHEDULER_DATA_DIR: dataDir,
+      JOBSCHEDULER_API_KEYS: (options.apiKeys ?? []).join(','),
+      JOBSCHEDULER_NODE_ID: options.nodeId,
+      DATABASE_URL: options.databaseUrl ?? '',
+    },
+    file: null,
+  });
+  const node = await startNode({ config, logger: silentLogger() });
+  return {
+    node,
+    async stop() {
+      await node.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  await ensureDashboardBuilt();
+  const apiKeys = options.apiKeys ?? [];
+  const receiver = await startReceiver(
+    options.target ??
+      ((request, response) => {
+        // A little work, so durations on the chart are not all zero.
+        setTimeout(() => response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), 5 + (request.body.length % 20));
+      }),
+  );
+  const { node, stop } = await startTestNode({ nodeId: 'e2e-node-1', role: options.role, apiKeys, databaseUrl: options.databaseUrl });
+  const { browser, close: closeBrowser } = await launchChromium();
   const url = node.address!;
   return {
     node,
@@ -107,11 +140,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return (response.status === 204 ? undefined : await response.json()) as T;
     },
     async stop() {
-      await browser.close().catch(() => undefined);
-      await node.close();
+      await closeBrowser();
+      await stop();
       await receiver.close();
-      rmSync(dataDir, { recursive: true, force: true });
-      rmSync(profile, { recursive: true, force: true });
     },
   };
 }

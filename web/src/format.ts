@@ -68,7 +68,10 @@ export function formatRate(perSecond: number): string {
   return Math.round(perSecond).toLocaleString('en-US');
 }
 
-/** The first characters of an id, enough to tell jobs apart in a table. */
+/**
+ * The last characters of an id, enough to tell jobs apart in a table. (Ids are UUIDv7: the
+ * first characters are a timestamp, shared by jobs created together.)
+ */
 export function shortId(id: string): string {
-  return id.length > 8 ? id.slice(0, 8) : id;
+  return id.length > 8 ? id.slice(-8) : id;
 }

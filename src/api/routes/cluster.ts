@@ -18,8 +18,11 @@ export interface ClusterRouteOptions {
   readonly nodeTimeoutMs?: number;
 }
 
-/** The firing rate is averaged over this window: long enough to smooth the claim rhythm. */
-export const FIRING_WINDOW_MS = 60_000;
+/**
+ * The firing rate is averaged over this window: long enough to smooth the claim rhythm
+ * (a few claims a second), short enough to follow a change within a few page refreshes.
+ */
+export const FIRING_WINDOW_MS = 10_000;
 export const SUCCESS_WINDOW_MS = 24 * 3600 * 1000;
 /** Ids per stats request; the dashboard asks in chunks of this size. */
 export const MAX_STATS_IDS = 100;

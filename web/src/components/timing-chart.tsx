@@ -2,8 +2,8 @@ import type { JSX } from 'preact';
 import { formatDuration } from '../format.js';
 import { chartGeometry, type ChartPoint } from '../history.js';
 
-const width = 720;
-const height = 220;
+const width = 1120;
+const height = 260;
 
 function clock(at: number): string {
   const date = new Date(at);

@@ -42,7 +42,7 @@ export function ClusterPage(): JSX.Element {
         <Stat
           label="Firings per second"
           value={stats.data ? formatRate(stats.data.firingsPerSecond) : '—'}
-          note={stats.data ? `Attempts finished cluster-wide, averaged over the last ${stats.data.windowSeconds} s.` : undefined}
+          note={stats.data ? `Attempts taken on by all nodes, averaged over the last ${stats.data.windowSeconds} s.` : undefined}
         />
         <Stat
           label="Largest clock skew"
@@ -75,11 +75,11 @@ export function ClusterPage(): JSX.Element {
                     <span class={`badge ${state.tone}`}>{state.label}</span>
                   </td>
                   <td>{node.role}</td>
-                  <td class="small">
+                  <td>
                     {node.hostname} / {node.pid}
                   </td>
-                  <td class="small">{node.version}</td>
-                  <td class="small" title={formatLocal(node.startedAt)}>
+                  <td>{node.version}</td>
+                  <td title={formatLocal(node.startedAt)}>
                     {formatRelative(node.startedAt, now)}
                   </td>
                   <td title={formatLocal(node.heartbeatAt)}>{formatRelative(node.heartbeatAt, now)}</td>

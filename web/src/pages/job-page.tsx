@@ -96,7 +96,9 @@ export function JobPage({ id }: { id: string }): JSX.Element {
   const job = useResource((signal) => api.getJob(id, signal), [id], 5000);
   const data = job.data?.data;
   const nextRunKey = `${data?.nextRunAt ?? ''} ${data?.schedule ?? ''} ${data?.timezone ?? ''} ${data?.paused ?? ''}`;
-  const schedule = useResource((signal) => api.jobSchedule(id, 10, signal), [id, nextRunKey]);
+  // One more than shown: between refreshes the first one may fire and drop off the list.
+  const schedule = useResource((signal) => api.jobSchedule(id, 11, signal), [id, nextRunKey], 10_000);
+  const upcoming = (schedule.data?.nextRuns ?? []).filter((run) => Date.parse(run) > now).slice(0, 10);
   const history = useResource((signal) => api.jobHistory(id, { limit }, signal), [id, limit], 2000);
   const stats = useResource(async (signal) => (await api.jobStats([id], signal))[0], [id], 15_000);
   const preview = useResource(
@@ -197,14 +199,14 @@ export function JobPage({ id }: { id: string }): JSX.Element {
             <p class="muted">{data.paused ? 'Paused: resume the job to fire these.' : 'Inactive: nothing will fire.'}</p>
           ) : null}
           <ol class="runs" aria-label="Next runs">
-            {(schedule.data?.nextRuns ?? []).map((run) => (
+            {upcoming.map((run) => (
               <li key={run}>
                 <span class="mono">{formatInOwnOffset(run)}</span>
                 <span class="muted small">{formatRelative(run, now)}</span>
               </li>
             ))}
           </ol>
-          {schedule.data && schedule.data.nextRuns.length === 0 && <p class="muted">No future run.</p>}
+          {schedule.data && upcoming.length === 0 && <p class="muted">No future run.</p>}
           <ErrorBanner error={schedule.error} />
         </div>
       </div>

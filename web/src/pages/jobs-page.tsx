@@ -157,9 +157,8 @@ export function JobsPage(): JSX.Element {
               <tr key={job.id} data-job-id={job.id}>
                 <td>
                   <Link href={paths.job(job.id)} class="strong">
-                    {job.name ?? shortId(job.id)}
+                    {job.name ?? `Unnamed ${shortId(job.id)}`}
                   </Link>
-                  {job.name !== null && <div class="muted mono small">{shortId(job.id)}</div>}
                 </td>
                 <td>
                   {job.schedule !== null ? (
