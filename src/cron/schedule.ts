@@ -70,7 +70,7 @@ class Schedule implements CronSchedule {
     }
     if (this.cron.followsRealTime || regime.start !== ms) return false;
     // The first instant after a spring-forward gap also stands for every skipped wall time.
-    const gapFrom = ms + this.zone.offsetAt(ms - 1);
+    const gapFrom = ms + regime.previousOffset;
     return gapFrom < wall && nextWall(this.cron, gapFrom) < wall;
   }
 

@@ -115,7 +115,6 @@ export function nextFiring(cron: CompiledCron, zone: ZoneRules, after: number): 
     if (instant >= from) return instant;
     // `wall` repeats in a fall-back whose first pass is over: skip to the end of the repeated wall times.
     const regime = zone.regimeAt(from);
-    const repeatedUntil = regime.start + zone.offsetAt(regime.start - 1);
-    wallFrom = Math.max(wall + SECOND_MS, Number.isFinite(repeatedUntil) ? repeatedUntil : -Infinity);
+    wallFrom = Math.max(wall + SECOND_MS, regime.start + regime.previousOffset);
   }
 }

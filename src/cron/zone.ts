@@ -1,12 +1,17 @@
 import { JobSchedulerError } from '../errors.js';
 import { civilFromDays, daysFromCivil, DAY_MS, SECOND_MS } from './calendar.js';
 
-/** A stretch of time with one UTC offset: instants in [start, end). */
+/**
+ * A stretch of time with one UTC offset: instants in [start, end). Regimes are cut at the
+ * start of each UTC year as well as at offset changes; `previousOffset` tells which is which.
+ */
 export interface Regime {
   readonly start: number;
   readonly end: number;
   /** Local wall time minus UTC, in milliseconds. */
   readonly offset: number;
+  /** The offset in force just before `start` (equal to `offset` at a year boundary). */
+  readonly previousOffset: number;
 }
 
 /** Zones that never change offset; their names come straight from the IANA database. */
@@ -17,9 +22,9 @@ function yearStart(year: number): number {
 }
 
 /**
- * The offsets of one IANA zone, read from Intl once and kept: the transitions of each year
- * are found by sampling the offset daily and bisecting to the second where it changes.
- * (Two changes less than a day apart would hide each other; the database has none since 1970.)
+ * The offsets of one IANA zone, read from Intl once and kept: the changes of each year asked
+ * about are found by sampling the offset daily and bisecting to the second where it changes.
+ * (Two changes less than a day apart would hide each other; zones change far less often.)
  */
 export class ZoneRules {
   readonly name: string;
@@ -28,9 +33,8 @@ export class ZoneRules {
   /** The zone is UTC itself: timestamps print with Z. */
   readonly isUtc: boolean;
   private readonly format: Intl.DateTimeFormat;
-  private readonly transitions = new Map<number, readonly number[]>();
   private readonly regimes = new Map<number, readonly Regime[]>();
-  private last: Regime = { start: 0, end: 0, offset: 0 };
+  private last: Regime = { start: 0, end: 0, offset: 0, previousOffset: 0 };
 
   constructor(name: string, format: Intl.DateTimeFormat) {
     this.name = name;
@@ -39,7 +43,9 @@ export class ZoneRules {
     const fixed = FIXED_ZONE.test(canonical);
     this.fixedOffset = fixed ? this.offsetFromIntl(0) : undefined;
     this.isUtc = fixed && this.fixedOffset === 0;
-    if (this.fixedOffset !== undefined) this.last = { start: -Infinity, end: Infinity, offset: this.fixedOffset };
+    if (this.fixedOffset !== undefined) {
+      this.last = { start: -Infinity, end: Infinity, offset: this.fixedOffset, previousOffset: this.fixedOffset };
+    }
   }
 
   offsetAt(ms: number): number {
@@ -68,11 +74,10 @@ export class ZoneRules {
     const regime = this.regimeAt(wall - this.offsetAt(wall));
     const instant = wall - regime.offset;
     if (instant >= regime.start && instant < regime.end) {
-      if (regime.start === -Infinity) return instant;
-      // A fall-back repeats wall times: the same wall time may also lie at the end of the previous regime.
-      const before = this.regimeAt(regime.start - 1);
-      const earlier = wall - before.offset;
-      return earlier < regime.start && earlier >= before.start ? earlier : instant;
+      // A fall-back repeats wall times: the same wall time may also lie at the end of the previous
+      // regime (which lasts far longer than any change is wide).
+      const earlier = wall - regime.previousOffset;
+      return earlier < regime.start ? earlier : instant;
     }
     // Offsets span at most UTC-12 to UTC+14, so every instant this wall time could be lies in this window.
     let candidate = this.regimeAt(wall - 15 * 3_600_000);
@@ -92,29 +97,23 @@ export class ZoneRules {
     if (cached) return cached;
     const from = yearStart(year);
     const to = yearStart(year + 1);
-    const inside = this.transitionsOf(year).filter((at) => at < to);
-    const before = [...this.transitionsOf(year - 1), ...inside].filter((at) => at <= from);
-    const after = [...this.transitionsOf(year), ...this.transitionsOf(year + 1)].filter((at) => at >= to);
-    const bounds = [before.at(-1) ?? yearStart(year - 1), ...inside, after[0] ?? yearStart(year + 2)];
+    const bounds = [from, ...this.transitionsBetween(from, to), to];
     const regimes: Regime[] = [];
     for (let i = 0; i + 1 < bounds.length; i++) {
       const start = bounds[i] as number;
-      regimes.push({ start, end: bounds[i + 1] as number, offset: this.offsetFromIntl(Math.max(start, from)) });
+      regimes.push({ start, end: bounds[i + 1] as number, offset: this.offsetFromIntl(start), previousOffset: this.offsetFromIntl(start - SECOND_MS) });
     }
     this.regimes.set(year, regimes);
     return regimes;
   }
 
-  /** Instants in (start of year, start of next year] where the offset changes. */
-  private transitionsOf(year: number): readonly number[] {
-    const cached = this.transitions.get(year);
-    if (cached) return cached;
+  /** Instants in (from, to) where the offset changes. */
+  private transitionsBetween(from: number, to: number): number[] {
     const found: number[] = [];
-    const end = yearStart(year + 1);
-    let at = yearStart(year);
+    let at = from;
     let offset = this.offsetFromIntl(at);
-    while (at < end) {
-      const next = Math.min(at + DAY_MS, end);
+    while (at < to) {
+      const next = Math.min(at + DAY_MS, to);
       const nextOffset = this.offsetFromIntl(next);
       if (nextOffset !== offset) {
         let low = at;
@@ -124,12 +123,11 @@ export class ZoneRules {
           if (this.offsetFromIntl(middle) === offset) low = middle;
           else high = middle;
         }
-        found.push(high);
+        if (high < to) found.push(high);
         offset = nextOffset;
       }
       at = next;
     }
-    this.transitions.set(year, found);
     return found;
   }
 
