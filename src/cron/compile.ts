@@ -65,14 +65,13 @@ interface DayRules {
 
 function dayRules(ast: CronAst): DayRules {
   const [, , , dom, , dow] = ast.fields;
-  const pick = <K extends string>(field: CronField, kind: K) => field.items.filter((item) => item.kind === kind);
   return {
     domRestricted: !isUnrestricted(dom),
     dowRestricted: !isUnrestricted(dow),
     domBits: bitsOf(fieldValues(dom, 1, 31)),
     lastOffsets: dom.items.flatMap((item) => (item.kind === 'last' ? [item.offset] : [])),
     nearestWeekdays: dom.items.flatMap((item) => (item.kind === 'nearest-weekday' ? [item.day] : [])),
-    lastWeekday: pick(dom, 'last-weekday').length > 0,
+    lastWeekday: dom.items.some((item) => item.kind === 'last-weekday'),
     dowBits: bitsOf(fieldValues(dow, 0, 6, 7)),
     lastOfMonthBits: dow.items.reduce((bits, item) => (item.kind === 'last-of-month' ? bits | (1 << item.weekday) : bits), 0),
     nth: dow.items.flatMap((item) => (item.kind === 'nth' ? [{ weekday: item.weekday, nth: item.nth }] : [])),
