@@ -11,7 +11,7 @@ import type {
   OverlapPolicy,
   RetryPolicy,
 } from '../store/types.js';
-import { FORBIDDEN_HEADERS, JOB_DEFAULTS } from './defaults.js';
+import { FORBIDDEN_HEADERS, JOB_DEFAULTS, JOB_LIMITS } from './defaults.js';
 import { nextRunAt } from './schedule.js';
 import { checkTarget, type TargetPolicy } from './targets.js';
 
@@ -161,19 +161,32 @@ export function parseInstant(text: string, property: string): Date {
 // eslint-disable-next-line no-control-regex -- matching NUL is the point
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** Refuses, naming the field, any string (or object key) in the body that could not be stored intact. */
-function assertStorableText(value: unknown, path: string): void {
-  if (typeof value === 'string') {
-    if (UNSTORABLE.test(value)) {
-      const property = path.replace(/\.$/, '') || 'body';
-      throw invalid(property, `${property} contains a NUL character or an unpaired surrogate, which cannot be stored`);
-    }
-  } else if (Array.isArray(value)) {
-    value.forEach((item, index) => assertStorableText(item, `${path.replace(/\.$/, '')}[${index}]`));
-  } else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      assertStorableText(key, path);
-      assertStorableText(item, `${path}${key}.`);
+/**
+ * Refuses, naming the field, any string (or object key) in the body that could not be
+ * stored intact, and bodies nested deeper than the payload limit (serialising or storing
+ * those would exhaust a stack). Iterative, so a hostile body cannot overflow this walk.
+ */
+function assertStorableText(body: unknown, prefix: string): void {
+  const pending: [value: unknown, path: string, depth: number][] = [[body, prefix, 0]];
+  const name = (path: string): string => path.replace(/\.$/, '') || 'body';
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [value, path, depth] = next;
+    if (typeof value === 'string') {
+      if (UNSTORABLE.test(value)) {
+        throw invalid(name(path), `${name(path)} contains a NUL character or an unpaired surrogate, which cannot be stored`);
+      }
+    } else if (value !== null && typeof value === 'object') {
+      if (depth > JOB_LIMITS.payloadDepth) {
+        const field = prefix + name(path).slice(prefix.length).split(/[.[]/)[0]!;
+        throw invalid(field, `${field} nests arrays and objects more than ${JOB_LIMITS.payloadDepth} levels deep`);
+      }
+      if (Array.isArray(value)) {
+        value.forEach((item, index) => pending.push([item, `${name(path)}[${index}].`, depth + 1]));
+      } else {
+        for (const [key, item] of Object.entries(value)) {
+          pending.push([key, path, depth + 1], [item, `${path}${key}.`, depth + 1]);
+        }
+      }
     }
   }
 }

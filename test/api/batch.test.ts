@@ -28,6 +28,8 @@ describeApi('POST /api/v1/jobs/batch', (context) => {
     ['an unknown field', { ...MINIMAL_JOB, extra: true }, 'jobs[1].extra'],
     ['a forbidden target', { ...MINIMAL_JOB, api: 'http://169.254.169.254/' }, 'jobs[1].api'],
     ['an unknown zone', { ...MINIMAL_JOB, timezone: 'Nowhere/City' }, 'jobs[1].timezone'],
+    ['a payload nested too deep', { ...MINIMAL_JOB, payload: JSON.parse('['.repeat(50) + ']'.repeat(50)) }, 'jobs[1].payload'],
+    ['a NUL in a header value of the payload', { ...MINIMAL_JOB, payload: { a: ['\u0000'] } }, 'jobs[1].payload.a[0]'],
   ])('creates none for %s in one job', async (_case, bad, property) => {
     const problem = problemOf(await batch([MINIMAL_JOB, bad]));
     expect(problem).toMatchObject({ status: 400, property });

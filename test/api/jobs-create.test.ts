@@ -60,6 +60,19 @@ describeApi('POST /api/v1/jobs', (context) => {
     expect(job.nextRunAt).toBe('2026-03-05T08:30:00.000Z');
   });
 
+  it('refuses a payload nested 100,000 levels deep with 400, not a stack overflow', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const raw = `{"schedule": "* * * * * *", "api": "http://localhost/", "type": "AT_MOST_ONCE", "payload": ${deep}}`;
+    const response = await post(raw, { 'content-type': 'application/json' });
+    expect(problemOf(response)).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', property: 'payload' });
+  });
+
+  it('accepts a payload nested 32 levels deep', async () => {
+    const payload: unknown = JSON.parse(`${'{"a":'.repeat(31)}[]${'}'.repeat(31)}`);
+    const job = await createJob(context().app, { payload });
+    expect(job.payload).toEqual(payload);
+  });
+
   it('fills a partial retry object with the defaults', async () => {
     const job = await createJob(context().app, { retry: { maxAttempts: 7 } });
     expect(job.retry).toEqual({ maxAttempts: 7, minBackoffMs: 1000, maxBackoffMs: 60000 });
@@ -100,6 +113,7 @@ describeApi('POST /api/v1/jobs', (context) => {
     ['a header value outside printable ASCII', { headers: { 'X-A': 'café €' } }, 'VALIDATION_FAILED', 'headers.X-A'],
     ['a NUL character in the payload', { payload: { note: 'a\u0000b' } }, 'VALIDATION_FAILED', 'payload.note'],
     ['an unpaired surrogate in the name', { name: 'broken \ud800' }, 'VALIDATION_FAILED', 'name'],
+    ['a payload nested 33 levels deep', { payload: JSON.parse('['.repeat(33) + ']'.repeat(33)) }, 'VALIDATION_FAILED', 'payload'],
     ['a header the scheduler owns', { headers: { Host: 'evil.example' } }, 'VALIDATION_FAILED', 'headers.Host'],
     ['minBackoffMs above maxBackoffMs', { retry: { minBackoffMs: 10, maxBackoffMs: 5 } }, 'VALIDATION_FAILED', 'retry.minBackoffMs'],
     ['a zero timeout', { timeoutMs: 0 }, 'VALIDATION_FAILED', 'timeoutMs'],
