@@ -274,7 +274,7 @@ export interface Store {
    * collides with an existing (jobId, scheduledAt, trigger, attempt) is skipped, never an error.
    */
   executionWrite(params: ExecutionWriteParams): Promise<void>;
-  /** Newest first (scheduledAt, then attempt, descending). */
+  /** Newest first (scheduledAt, then trigger, then attempt, descending: the unique index read backwards). */
   executionList(params: ExecutionListParams): Promise<Page<ExecutionRecord>>;
   /** Deletes at most `limit` old rows; returns how many were deleted. */
   executionDeleteOlderThan(params: RetentionParams): Promise<number>;
