@@ -105,7 +105,9 @@ function toProblem(status: number, body: unknown, text: string): ApiProblem {
       typeof problem.detail === 'string' ? problem.detail : typeof problem.title === 'string' ? problem.title : text;
     return new ApiProblem(status, code, detail, body);
   }
-  return new ApiProblem(status, `HTTP_${status}`, text.trim() === '' ? 'the server answered with no details' : text.trim(), body);
+  // Not a problem body: perhaps a proxy's HTML page. A short excerpt is enough to recognise it.
+  const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, 200);
+  return new ApiProblem(status, `HTTP_${status}`, excerpt === '' ? 'the server answered with no details' : excerpt, body);
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {

@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, startTestNode, tableRows, type TestNode } from './harness.js';
@@ -169,6 +170,22 @@ describe('jobscheduler jobs when the server fails', () => {
     const result = await cli(['jobs', 'list', '--server', `http://127.0.0.1:${port}`]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(new RegExp(`^cannot reach http://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+  });
+
+  it('shows a short excerpt of an error page that is not problem+json, such as a proxy\'s', async () => {
+    const proxy = createHttpServer((_request, response) => {
+      response.writeHead(502, { 'content-type': 'text/html' }).end(`<html>\n<body>Bad gateway${' padding'.repeat(100)}</body></html>`);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = proxy.address() as { port: number };
+      const result = await cli(['jobs', 'list', '--server', `http://127.0.0.1:${port}`]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^HTTP_502: <html> <body>Bad gateway padding/);
+      expect(result.stderr.length).toBeLessThan(220);
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it('exits with 1 when the server answers with a 5xx problem', async () => {
