@@ -110,7 +110,7 @@ export class Membership {
     try {
       let databaseNow: Date;
       try {
-        databaseNow = await store.nodeHeartbeat({ id: this.nodeId, clockSkewMs: this.#skewMs });
+        databaseNow = await store.nodeHeartbeat({ id: this.nodeId, clockSkewMs: storableSkew(this.#skewMs) });
       } catch (error) {
         if (!isJobSchedulerError(error, 'NOT_FOUND')) throw error;
         // Our row is gone (deleted by an operator): register again.
@@ -155,4 +155,10 @@ export class Membership {
       );
     }
   }
+}
+
+/** The stored skew is a 32-bit integer; a clock off by more than 24 days is reported at that bound. */
+function storableSkew(skewMs: number): number {
+  const bound = 2 ** 31 - 1;
+  return Math.max(-bound, Math.min(bound, skewMs));
 }

@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { JobSchedulerError } from '../../src/errors.js';
+import type { Store } from '../../src/store/types.js';
+import { attempt } from '../store/fixtures.js';
+import { makeScheduler } from './engine-harness.js';
+import { useEngineWorld } from './engine-world.js';
+
+const world = useEngineWorld('engine_lifecycle');
+
+describe('graceful shutdown', () => {
+  it('hands back claimed attempts that have not started, so any node can take them at once', async () => {
+    const jobId = await world.createJob({ schedule: '* * * * * *', nextRunAt: world.at(1000) });
+    const s = await world.startScheduler();
+    const released = s.signals.next('released');
+    await s.stop();
+    expect((await released).attempts).toBe(2);
+    const rows = await world.history(jobId);
+    expect(rows.map((row) => [row.status, row.ownerNode])).toEqual([
+      ['SCHEDULED', null],
+      ['SCHEDULED', null],
+    ]);
+    const [node] = await world.context.store.nodeList();
+    expect(node!.stoppedAt).not.toBeNull();
+    expect(world.receiver.requests).toHaveLength(0);
+  });
+
+  it('lets a request in flight finish within the grace period and records its outcome', async () => {
+    let answer: (() => void) | undefined;
+    world.receiver.setHandler((_req, res) => void (answer = () => res.writeHead(201).end()));
+    const jobId = await world.createJob({ schedule: null, runAt: world.at(1000), nextRunAt: world.at(1000) });
+    const s = await world.startScheduler();
+    await world.clock.set(world.at(1000));
+    await world.receiver.waitForRequests(1);
+    const stopped = s.stop();
+    await world.clock.advance(3000);
+    answer!();
+    await stopped;
+    expect((await world.history(jobId)).map((row) => [row.status, row.httpStatus])).toEqual([['SUCCEEDED', 201]]);
+  });
+
+  it('interrupts requests still in flight after the grace period and leaves their retry to any node', async () => {
+    world.receiver.setHandler(() => undefined);
+    const jobId = await world.createJob({ schedule: null, runAt: world.at(1000), nextRunAt: world.at(1000), timeoutMs: 60_000 });
+    const s = await world.startScheduler({ settings: { shutdownGraceMs: 2000 } });
+    await world.clock.set(world.at(1000));
+    await world.receiver.waitForRequests(1);
+    await world.advanceUntil(s.stop());
+    const rows = await world.history(jobId);
+    expect(rows.map((row) => [row.attempt, row.status, row.ownerNode, row.error])).toEqual([
+      [1, 'FAILED', 'node-a', 'interrupted: node shutting down'],
+      [2, 'SCHEDULED', null, null],
+    ]);
+  });
+});
+
+describe('nodes dying and coming back', () => {
+  async function ownedBy(nodeId: string, jobId: string, offsetMs: number, status: 'SCHEDULED' | 'RUNNING' = 'SCHEDULED') {
+    const row = attempt(jobId, world.at(offsetMs), { ownerNode: nodeId, status });
+    await world.context.store.executionWrite({ inserts: [row] });
+    return row.id;
+  }
+
+  it('fires again the AT_LEAST_ONCE work of a dead node and marks its AT_MOST_ONCE work LOST, never resending it', async () => {
+    await world.context.store.nodeRegister({ id: 'node-dead', hostname: 'elsewhere', pid: 1, role: 'scheduler', version: 'test' });
+    const atLeastOnce = await world.createJob({ schedule: null, runAt: world.at(-1000), nextRunAt: null });
+    const atMostOnce = await world.createJob({ schedule: null, runAt: world.at(-1000), nextRunAt: null, type: 'AT_MOST_ONCE' });
+    await ownedBy('node-dead', atLeastOnce, -1000, 'RUNNING');
+    await ownedBy('node-dead', atMostOnce, -1000, 'RUNNING');
+    await world.context.db.query(`UPDATE scheduler_nodes SET heartbeat_at = now() - interval '1 hour' WHERE id = 'node-dead'`);
+
+    world.scheduler = makeScheduler(world.context.store, world.clock);
+    const s = world.scheduler;
+    const reaped = s.signals.next('reaped');
+    await s.start();
+    expect(await reaped).toEqual({ deadNodes: ['node-dead'], requeued: 1, lost: 1 });
+    await s.claimNow();
+    await world.settleAt(0);
+    await s.flush();
+    expect((await world.history(atLeastOnce)).map((row) => [row.status, row.ownerNode])).toEqual([['SUCCEEDED', 'node-a']]);
+    expect((await world.history(atMostOnce)).map((row) => row.status)).toEqual(['LOST']);
+    expect(world.receiver.requests.map((r) => r.headers['x-job-id'])).toEqual([atLeastOnce]);
+  });
+
+  it('takes charge at start of what it owned in a previous life under the same id', async () => {
+    const atLeastOnce = await world.createJob({ schedule: null, runAt: world.at(-2000), nextRunAt: null });
+    const sentMaybe = await world.createJob({ schedule: null, runAt: world.at(-2000), nextRunAt: null, type: 'AT_MOST_ONCE' });
+    const notYetDue = await world.createJob({ schedule: null, runAt: world.at(1000), nextRunAt: null, type: 'AT_MOST_ONCE' });
+    await ownedBy('node-a', atLeastOnce, -2000, 'RUNNING');
+    await ownedBy('node-a', sentMaybe, -2000, 'RUNNING');
+    await ownedBy('node-a', notYetDue, 1000);
+
+    await world.startScheduler();
+    await world.settleAt(1000, 2);
+    await world.scheduler!.flush();
+    expect((await world.history(atLeastOnce)).map((row) => row.status)).toEqual(['SUCCEEDED']);
+    expect((await world.history(sentMaybe)).map((row) => row.status)).toEqual(['LOST']);
+    expect((await world.history(notYetDue)).map((row) => row.status)).toEqual(['SUCCEEDED']);
+    expect(world.receiver.requests.map((r) => r.headers['x-job-id']).sort()).toEqual([atLeastOnce, notYetDue].sort());
+  });
+
+  it('holds back its work once its lease may have run out, and hands it back when the database answers again', async () => {
+    const failing = failingHeartbeats(world.context.store);
+    const jobId = await world.createJob({ schedule: null, runAt: world.at(5000), nextRunAt: world.at(5000) });
+    world.scheduler = makeScheduler(failing.store, world.clock, { settings: { nodeTimeoutMs: 4000, heartbeatIntervalMs: 1000, lookaheadMs: 6000 } });
+    const claimed = world.scheduler.signals.next('claimed');
+    await world.scheduler.start();
+    await claimed;
+    failing.fail(true);
+    const fenced = world.scheduler.signals.next('fenced');
+    await world.clock.set(world.at(6000));
+    expect((await fenced).attempts).toBe(1);
+    expect(world.receiver.requests).toHaveLength(0);
+    expect((await world.history(jobId)).map((row) => [row.status, row.ownerNode])).toEqual([['SCHEDULED', 'node-a']]);
+
+    failing.fail(false);
+    const released = world.scheduler.signals.next('released');
+    await world.clock.advance(1000);
+    expect((await released).attempts).toBe(1);
+    // Handed back, it is claimed like any unowned attempt and fires, late.
+    const settled = world.scheduler.signals.next('settled');
+    await world.clock.advance(500);
+    expect(await settled).toMatchObject({ status: 'SUCCEEDED' });
+    expect(world.receiver.requests).toHaveLength(1);
+  });
+});
+
+/** The real store, with heartbeats that fail on demand (the database unreachable for this node only). */
+function failingHeartbeats(store: Store): { store: Store; fail: (on: boolean) => void } {
+  let failing = false;
+  const nodeHeartbeat: Store['nodeHeartbeat'] = (params) =>
+    failing ? Promise.reject(new JobSchedulerError('STORE_UNAVAILABLE', 'database unreachable (test)')) : store.nodeHeartbeat(params);
+  const wrapped = new Proxy(store, {
+    get(target, property) {
+      if (property === 'nodeHeartbeat') return nodeHeartbeat;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { store: wrapped, fail: (on) => (failing = on) };
+}
