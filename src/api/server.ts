@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
 import { JobSchedulerError } from '../errors.js';
+import { JobCreateBatcher } from '../jobs/create-batcher.js';
 import { silentLogger, type Logger } from '../logging.js';
 import type { Metrics } from '../metrics.js';
 import type { Store } from '../store/types.js';
@@ -69,6 +70,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   const context: ApiContext = {
     store: options.store,
+    creates: new JobCreateBatcher(options.store),
     clock: options.clock ?? systemClock,
     targets: { allowedTargets: options.config.allowedTargets },
   };

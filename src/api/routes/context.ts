@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { JobSchedulerError, isJobSchedulerError } from '../../errors.js';
 import { isUuid } from '../../ids.js';
+import type { JobCreateBatcher } from '../../jobs/create-batcher.js';
 import type { TargetPolicy } from '../../jobs/targets.js';
 import type { ExecutionRecord, JobRecord, Store } from '../../store/types.js';
 import type { Clock } from '../../time/clock.js';
@@ -8,6 +9,8 @@ import type { Clock } from '../../time/clock.js';
 /** What every route needs: the store, "now", and the operator's target rules. */
 export interface ApiContext {
   readonly store: Store;
+  /** Single creates go through here, so concurrent ones share a database round trip. */
+  readonly creates: JobCreateBatcher;
   readonly clock: Clock;
   readonly targets: TargetPolicy;
 }

@@ -28,7 +28,7 @@ function jobPage(description: string) {
 const PATCH_ATTEMPTS = 3;
 
 export function registerJobRoutes(api: FastifyInstance, context: ApiContext): void {
-  const { store, clock, targets } = context;
+  const { store, creates, clock, targets } = context;
 
   api.post<{ Body: JobBody }>(
     '/jobs',
@@ -45,7 +45,7 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
     async (request, reply) => {
       const now = new Date(clock.now());
       const { definition, nextRunAt } = newJobFromBody(request.body, { targets, now });
-      const job = await store.jobCreate({ ...definition, id: uuidv7(now.getTime()), nextRunAt });
+      const job = await creates.create({ ...definition, id: uuidv7(now.getTime()), nextRunAt });
       return sendJob(reply.header('location', `/api/v1/jobs/${job.id}`), job, 201);
     },
   );
