@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { JobSchedulerError } from '../../src/errors.js';
+import { silentLogger } from '../../src/logging.js';
+import { Recorder } from '../../src/scheduler/recorder.js';
+import type { ExecutionCompletion, ExecutionInsert, Store } from '../../src/store/types.js';
+import { FakeClock } from '../../src/time/fake-clock.js';
+import { attempt, jobParams } from '../store/fixtures.js';
+import type { StoreContext } from '../store/harness.js';
+import { emptyTables, openPglite, T0 } from './engine-harness.js';
+
+let context: StoreContext;
+let clock: FakeClock;
+let jobId: string;
+
+beforeAll(async () => {
+  context = await openPglite('recorder');
+});
+afterAll(async () => {
+  await context.store.close();
+});
+beforeEach(async () => {
+  await emptyTables(context.db);
+  clock = new FakeClock(T0);
+  jobId = (await context.store.jobCreate(jobParams())).id;
+});
+
+/** The real store, counting the writes that reach it and failing them on demand. */
+function countingStore(): { store: Store; writes: () => number; fail: (times: number) => void } {
+  let writes = 0;
+  let failures = 0;
+  const store = new Proxy(context.store, {
+    get(target, property) {
+      if (property === 'executionWrite' || property === 'executionMarkRunning') {
+        return (params: never) => {
+          if (failures > 0) {
+            failures--;
+            return Promise.reject(new JobSchedulerError('STORE_UNAVAILABLE', 'database unreachable (test)'));
+          }
+          writes++;
+          return (target[property] as (p: never) => Promise<void>).call(target, params);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { store, writes: () => writes, fail: (times) => (failures = times) };
+}
+
+function rows(count: number, offset = 0): ExecutionInsert[] {
+  return Array.from({ length: count }, (_, i) => attempt(jobId, new Date(T0 + (offset + i) * 1000)));
+}
+
+function succeeded(id: string): ExecutionCompletion {
+  return { id, status: 'SUCCEEDED', startedAt: new Date(T0), finishedAt: new Date(T0 + 5), durationMs: 5, httpStatus: 200, error: null };
+}
+
+async function statuses(): Promise<string[]> {
+  const page = await context.store.executionList({ jobId, limit: 1000 });
+  return page.items.map((row) => row.status);
+}
+
+describe('the history recorder', () => {
+  it('writes what arrives within 50 ms as one batch', async () => {
+    const { store, writes } = countingStore();
+    const recorder = new Recorder({ store, clock, logger: silentLogger() });
+    for (const row of rows(20)) recorder.write({ inserts: [row] });
+    await clock.advance(49);
+    expect(writes()).toBe(0);
+    const flushed = recorder.signals.next('flushed');
+    await clock.advance(1);
+    expect(await flushed).toMatchObject({ inserts: 20, completions: 0 });
+    expect(writes()).toBe(1);
+    expect(await statuses()).toHaveLength(20);
+  });
+
+  it('writes at once when 1,000 rows are waiting, without waiting for the interval', async () => {
+    const { store, writes } = countingStore();
+    const recorder = new Recorder({ store, clock, logger: silentLogger() });
+    const flushed = recorder.signals.next('flushed');
+    recorder.write({ inserts: rows(600) });
+    recorder.write({ inserts: rows(400, 600) });
+    expect(await flushed).toMatchObject({ inserts: 1000 });
+    expect(writes()).toBe(1);
+  });
+
+  it('marks attempts RUNNING and then completes them, never the other way round', async () => {
+    const recorder = new Recorder({ store: context.store, clock, logger: silentLogger() });
+    const [a, b] = rows(2);
+    await context.store.executionWrite({ inserts: [a!, b!] });
+    recorder.markRunning(a!.id, T0);
+    recorder.markRunning(b!.id, T0);
+    recorder.write({ completions: [succeeded(b!.id)] });
+    await recorder.flush();
+    const page = await context.store.executionList({ jobId, limit: 10 });
+    expect(Object.fromEntries(page.items.map((row) => [row.id, row.status]))).toEqual({ [a!.id]: 'RUNNING', [b!.id]: 'SUCCEEDED' });
+  });
+
+  it('keeps rows whose write failed and writes them when the database answers again', async () => {
+    const { store, fail } = countingStore();
+    const recorder = new Recorder({ store, clock, logger: silentLogger() });
+    fail(2);
+    const failed = recorder.signals.next('failed');
+    recorder.write({ inserts: rows(3) });
+    await clock.advance(50);
+    expect((await failed).rows).toBe(3);
+    expect(recorder.pending).toBe(3);
+    const flushed = recorder.signals.next('flushed');
+    await clock.advance(10_000);
+    await flushed;
+    expect(recorder.pending).toBe(0);
+    expect(await statuses()).toHaveLength(3);
+  });
+
+  it('writes a failed attempt and its retry together or not at all', async () => {
+    const { store, fail } = countingStore();
+    const recorder = new Recorder({ store, clock, logger: silentLogger(), maxBatchRows: 1 });
+    const [first] = rows(1);
+    await context.store.executionWrite({ inserts: [first!] });
+    const retry = attempt(jobId, first!.scheduledAt, { attempt: 2 });
+    fail(1);
+    const failed = recorder.signals.next('failed');
+    recorder.write({ completions: [{ ...succeeded(first!.id), status: 'FAILED', httpStatus: 500 }], inserts: [retry] });
+    await failed;
+    expect(await statuses()).toEqual(['SCHEDULED']);
+    const flushed = recorder.signals.next('flushed');
+    await clock.advance(1000);
+    expect(await flushed).toMatchObject({ inserts: 1, completions: 1 });
+    const page = await context.store.executionList({ jobId, limit: 10 });
+    expect(page.items.map((row) => [row.attempt, row.status])).toEqual([
+      [2, 'SCHEDULED'],
+      [1, 'FAILED'],
+    ]);
+  });
+
+  it('writes everything still buffered when draining at shutdown', async () => {
+    const recorder = new Recorder({ store: context.store, clock, logger: silentLogger() });
+    recorder.write({ inserts: rows(5) });
+    recorder.stop();
+    expect(await recorder.drain(clock.now() + 1000)).toBe(0);
+    expect(await statuses()).toHaveLength(5);
+  });
+});
