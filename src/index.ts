@@ -19,3 +19,8 @@ export {
   type BackoffStrategy,
   type WebhookSigner,
 } from './scheduler/index.js';
+export { startNode, type NodeOptions, type RunningNode } from './node.js';
+export { buildServer, type ServerOptions } from './api/server.js';
+export { openApiDocument } from './api/openapi.js';
+export { toPostmanCollection } from './api/postman.js';
+export { checkTarget, isForbiddenAddress, type TargetPolicy } from './jobs/targets.js';
