@@ -97,6 +97,13 @@ describe.skipIf(!hasChromium)(title, { timeout: 90_000 }, () => {
     await expect(stack.api<JobJson>('GET', `/api/v1/jobs/${jobId}`)).resolves.toMatchObject({ paused: true, isActive: true });
   });
 
+  it('runs the paused job once on demand: a manual run appears in the history and succeeds', async () => {
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.getByText('Run requested.').waitFor();
+    const manual = page.locator('table[aria-label="History"] tr[data-status="SUCCEEDED"]', { has: page.locator('.tag', { hasText: 'manual' }) });
+    await manual.first().waitFor({ timeout: 30_000 });
+  });
+
   it('lists the job in the table with its schedule in words, zone, last status, 24 h success rate and state', async () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Jobs' }).click();
     const row = page.locator(`tr[data-job-id="${jobId}"]`);
