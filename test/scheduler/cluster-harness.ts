@@ -1,0 +1,93 @@
+import type { ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ExecutionRecord, JobCreateParams, Store } from '../../src/store/types.js';
+import { uuidv7 } from '../../src/ids.js';
+import { jobParams } from '../store/fixtures.js';
+import { startReceiver, type ReceivedRequest, type Receiver } from './receiver.js';
+
+/**
+ * A target that counts deliveries per Idempotency-Key (one key per occurrence) and notes
+ * how late each arrived after its scheduled instant.
+ */
+export interface CountingReceiver {
+  readonly receiver: Receiver;
+  readonly deliveries: Map<string, number>;
+  /** Arrival minus X-Scheduled-At, per first delivery, in ms. */
+  readonly lateness: number[];
+  close(): Promise<void>;
+}
+
+export async function startCountingReceiver(answer?: (request: ReceivedRequest, response: ServerResponse) => void): Promise<CountingReceiver> {
+  const deliveries = new Map<string, number>();
+  const lateness: number[] = [];
+  const receiver = await startReceiver((request, response) => {
+    const key = String(request.headers['idempotency-key']);
+    const count = (deliveries.get(key) ?? 0) + 1;
+    deliveries.set(key, count);
+    if (count === 1) lateness.push(request.receivedAt - Date.parse(String(request.headers['x-scheduled-at'])));
+    if (answer) answer(request, response);
+    else response.writeHead(204).end();
+  });
+  // Counted above; the receiver's own list would only grow.
+  const close = () => receiver.close();
+  return { receiver, deliveries, lateness, close };
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** The next whole second at least `leadMs` from now. */
+export function nextSecond(leadMs: number): number {
+  return Math.ceil((Date.now() + leadMs) / 1000) * 1000;
+}
+
+export function everySecondJobs(count: number, firstAt: number, url: string, overrides: Partial<JobCreateParams> = {}): JobCreateParams[] {
+  return Array.from({ length: count }, (_, i) =>
+    jobParams({
+      id: uuidv7(),
+      name: `every second ${i}`,
+      schedule: '* * * * * *',
+      nextRunAt: new Date(firstAt),
+      api: `${url}/tick/${i}`,
+      headers: {},
+      payload: { i },
+      retry: { maxAttempts: 3, minBackoffMs: 200, maxBackoffMs: 1000 },
+      ...overrides,
+    }),
+  );
+}
+
+/** Every stored attempt of these jobs, oldest occurrence first. */
+export async function historyOf(store: Store, jobIds: readonly string[]): Promise<Map<string, ExecutionRecord[]>> {
+  const result = new Map<string, ExecutionRecord[]>();
+  for (const jobId of jobIds) {
+    const rows: ExecutionRecord[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.executionList({ jobId, limit: 1000, ...(cursor ? { cursor } : {}) });
+      rows.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    rows.sort((a, b) => a.scheduledAt.getTime() - b.scheduledAt.getTime() || a.attempt - b.attempt);
+    result.set(jobId, rows);
+  }
+  return result;
+}
+
+/** The scheduled instants of a job's occurrences, once each (attempts folded). */
+export function occurrenceTimes(rows: readonly ExecutionRecord[]): number[] {
+  return [...new Set(rows.map((row) => row.scheduledAt.getTime()))].sort((a, b) => a - b);
+}
+
+/** True when the instants are whole consecutive seconds. */
+export function consecutiveSeconds(times: readonly number[]): boolean {
+  return times.every((time, i) => i === 0 || time - times[i - 1]! === 1000);
+}
+
+export async function sleepUntil(instant: number): Promise<void> {
+  const wait = instant - Date.now();
+  if (wait > 0) await sleep(wait);
+}
