@@ -4,7 +4,8 @@
  * Run: npm run bench:api
  *   BENCH_DATABASE_URL (else TEST_DATABASE_URL, else DATABASE_URL): the PostgreSQL to use (required).
  *   DURATION seconds per round (default 10), ROUNDS (3), CONNECTIONS for single creates (64),
- *   BATCH_CONNECTIONS (4), POOL database connections (10), WORKERS load-generator threads (1).
+ *   BATCH_CONNECTIONS (2), POOL database connections (10), WORKERS load-generator threads (1),
+ *   ONLY=single or ONLY=batch to measure one of the two (for profiling).
  *
  * The server runs in this process exactly as `serve` builds it (silent logs); autocannon fires
  * from worker threads. Everything lives in a schema created for the run and dropped at the end.
@@ -21,9 +22,10 @@ const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE
 const DURATION = Number(process.env.DURATION ?? 10);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64);
-const BATCH_CONNECTIONS = Number(process.env.BATCH_CONNECTIONS ?? 4);
+const BATCH_CONNECTIONS = Number(process.env.BATCH_CONNECTIONS ?? 2);
 const POOL = Number(process.env.POOL ?? 10);
 const WORKERS = Number(process.env.WORKERS ?? 1);
+const ONLY = process.env.ONLY ?? 'both';
 const BATCH = 1000;
 
 interface AutocannonResult {
@@ -76,22 +78,24 @@ async function main(): Promise<void> {
 
     const singles: number[] = [];
     const batched: number[] = [];
-    const latencies: string[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      const one = await fire(`${base}/api/v1/jobs`, single, CONNECTIONS);
-      singles.push(one['2xx'] / one.duration);
-      const many = await fire(`${base}/api/v1/jobs/batch`, batch, BATCH_CONNECTIONS);
-      batched.push((many['2xx'] * BATCH) / many.duration);
-      latencies.push(`single p50 ${one.latency.p50} ms p99 ${one.latency.p99} ms; batch p50 ${many.latency.p50} ms p99 ${many.latency.p99} ms`);
-      process.stdout.write(
-        `round ${round}: ${Math.round(singles.at(-1)!)} creates/s single, ${Math.round(batched.at(-1)!)} jobs/s batched (${latencies.at(-1)!})\n`,
-      );
+      const notes: string[] = [];
+      if (ONLY !== 'batch') {
+        const one = await fire(`${base}/api/v1/jobs`, single, CONNECTIONS);
+        singles.push(one['2xx'] / one.duration);
+        notes.push(`${Math.round(singles.at(-1)!)} creates/s single (p50 ${one.latency.p50} ms, p99 ${one.latency.p99} ms)`);
+      }
+      if (ONLY !== 'single') {
+        const many = await fire(`${base}/api/v1/jobs/batch`, batch, BATCH_CONNECTIONS);
+        batched.push((many['2xx'] * BATCH) / many.duration);
+        notes.push(`${Math.round(batched.at(-1)!)} jobs/s batched (p50 ${many.latency.p50} ms, p99 ${many.latency.p99} ms)`);
+      }
+      process.stdout.write(`round ${round}: ${notes.join('; ')}\n`);
     }
-    process.stdout.write(
-      `\nmedian of ${ROUNDS} rounds of ${DURATION} s: ${Math.round(median(singles))} creates/s one at a time ` +
-        `(${CONNECTIONS} connections), ${Math.round(median(batched))} jobs/s in batches of ${BATCH} (${BATCH_CONNECTIONS} connections); ` +
-        `database pool ${POOL}, ${WORKERS} load worker(s)\n`,
-    );
+    const summary: string[] = [];
+    if (singles.length > 0) summary.push(`${Math.round(median(singles))} creates/s one at a time (${CONNECTIONS} connections)`);
+    if (batched.length > 0) summary.push(`${Math.round(median(batched))} jobs/s in batches of ${BATCH} (${BATCH_CONNECTIONS} connections)`);
+    process.stdout.write(`\nmedian of ${ROUNDS} rounds of ${DURATION} s: ${summary.join(', ')}; database pool ${POOL}, ${WORKERS} load worker(s)\n`);
   } finally {
     await app.close();
     await store.close();
