@@ -1,0 +1,311 @@
+/**
+ * Firing benchmark: N jobs firing every second (`* * * * * *`), each an HTTP POST to a local
+ * receiver, fired by one or more scheduler nodes (`serve --role scheduler`, child processes)
+ * on PostgreSQL. After a warm-up it measures T seconds of scheduled time and reports
+ * firings per second delivered and recorded in history, lateness (receipt - X-Scheduled-At),
+ * missed and duplicated occurrences, and CPU seconds per 1,000 firings of the nodes, of
+ * PostgreSQL and of the receiver.
+ *
+ * Run: npm run bench -- [--jobs 10000] [--seconds 60] [--warmup 10] [--nodes 1]
+ *        [--type AT_MOST_ONCE|AT_LEAST_ONCE] [--delay 0] [--max-per-host n] [--runs 1]
+ *        [--name fire-...] [--profile] [--pg-activity] [--engine scheduler|bare]
+ *   BENCH_DATABASE_URL (else TEST_DATABASE_URL, else DATABASE_URL): a PostgreSQL whose user may
+ *   create databases; each run gets its own database, dropped at the end.
+ *   JOBSCHEDULER_* variables reach the nodes unchanged (e.g. JOBSCHEDULER_LOOKAHEAD_MS).
+ *   --profile writes each node's V8 CPU profile to bench/results/profiles/<name>/;
+ *   --pg-activity samples pg_stat_activity every 100 ms and prints what the backends were doing;
+ *   --engine bare replaces the nodes by undici alone firing the same requests (the floor).
+ *
+ * Writes bench/results/<name>.json and prints a markdown table (the median row when --runs > 1).
+ */
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import type { DeliveryGuarantee } from '../src/store/types.js';
+import { spawnBareFirer, spawnNode, spawnReceiver, type NodeProcess, type ReceiverProcess } from './harness/children.js';
+import { adminUrl, createBenchDatabase, createJobs, startJobsAt } from './harness/database.js';
+import { PgMonitor, type PgFigures } from './harness/pg-monitor.js';
+import { CpuMeter, loadAverage, machineCpu, rssMiB } from './harness/proc.js';
+import { describeMachine, fmt, markdownTable, median, sleep, sleepUntil, writeResult } from './harness/report.js';
+import type { ReceiverReport } from './harness/receiver.js';
+
+const { values: args } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: '10000' },
+    seconds: { type: 'string', default: '60' },
+    warmup: { type: 'string', default: '10' },
+    nodes: { type: 'string', default: '1' },
+    type: { type: 'string', default: 'AT_MOST_ONCE' },
+    delay: { type: 'string', default: '0' },
+    'max-per-host': { type: 'string' },
+    runs: { type: 'string', default: '1' },
+    name: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    'pg-activity': { type: 'boolean', default: false },
+    engine: { type: 'string', default: 'scheduler' },
+  },
+});
+
+const options = {
+  jobs: Number(args.jobs),
+  seconds: Number(args.seconds),
+  warmup: Number(args.warmup),
+  nodes: Number(args.nodes),
+  type: args.type as DeliveryGuarantee,
+  delayMs: Number(args.delay),
+  runs: Number(args.runs),
+  profile: args.profile,
+  pgActivity: args['pg-activity'],
+  /** 'bare': no scheduler, undici alone fires at every whole second (the floor). */
+  engine: args.engine === 'bare' ? ('bare' as const) : ('scheduler' as const),
+};
+if (options.type !== 'AT_MOST_ONCE' && options.type !== 'AT_LEAST_ONCE') throw new Error('--type is AT_MOST_ONCE or AT_LEAST_ONCE');
+/**
+ * Requests in flight to the one receiver: with a slow receiver, rate x delay of them at once.
+ * The engine's default per-host limit (256) protects real targets; the bench sets the limit
+ * such a target would need, with room to spare, unless told otherwise.
+ */
+const maxPerHost = args['max-per-host']
+  ? Number(args['max-per-host'])
+  : options.delayMs > 0
+    ? Math.max(256, Math.ceil(((options.jobs / options.nodes) * (options.delayMs + 50) * 2) / 1000))
+    : null;
+const name =
+  args.name ??
+  (options.engine === 'bare'
+    ? `fire-bare-n${options.jobs}-d${options.delayMs}`
+    : `fire-n${options.jobs}-k${options.nodes}-d${options.delayMs}-${options.type === 'AT_MOST_ONCE' ? 'amo' : 'alo'}`);
+const engineEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => key.startsWith('JOBSCHEDULER_'))) as Record<string, string>;
+if (maxPerHost !== null) engineEnv.JOBSCHEDULER_MAX_CONCURRENT_PER_HOST = String(maxPerHost);
+
+interface RunResult {
+  readonly delivered: { readonly occurrences: number; readonly perSecond: number; readonly minSecond: number; readonly maxSecond: number };
+  readonly recorded: { readonly rows: number; readonly perSecond: number; readonly byStatus: Record<string, number>; readonly byNode: Record<string, number> };
+  readonly lateness: ReceiverReport['lateness'];
+  readonly missed: number;
+  readonly duplicated: number;
+  readonly warmup: { readonly missed: number; readonly duplicated: number };
+  readonly unexpectedRequests: number;
+  readonly cpu: {
+    readonly nodeSeconds: Record<string, number>;
+    readonly nodesPer1000: number;
+    readonly postgresPer1000: number;
+    readonly postgresBackgroundPer1000: number;
+    readonly receiverPer1000: number;
+    /** Cores the whole machine kept busy during the window (other work included). */
+    readonly machineBusyCores: number;
+  };
+  readonly nodeRssMiB: Record<string, { readonly start: number; readonly max: number; readonly end: number }>;
+  readonly historyRowsWritten: number;
+  readonly walBytesPerFiring: number;
+  readonly postgres: PgFigures;
+  readonly loadAverage: { readonly start: number; readonly end: number };
+  readonly nodeProblems: Record<string, { readonly count: number; readonly first: string[] }>;
+}
+
+async function run(index: number): Promise<RunResult> {
+  const database = await createBenchDatabase('bench_fire');
+  const nodes: NodeProcess[] = [];
+  let receiver: ReceiverProcess | null = null;
+  try {
+    receiver = await spawnReceiver();
+    const jobIds = await createJobs(database.store, options.jobs, { api: receiver.url, schedule: '* * * * * *', type: options.type });
+    const profileDir = options.profile ? fileURLToPath(new URL(`./results/profiles/${name}/`, import.meta.url)) : undefined;
+    for (let i = 1; i <= options.nodes && options.engine === 'scheduler'; i++) {
+      nodes.push(
+        await spawnNode({ id: `bench-node-${i}${options.runs > 1 ? `-run${index}` : ''}`, databaseUrl: database.url, env: engineEnv, ...(profileDir ? { cpuProfileDir: profileDir } : {}) }),
+      );
+    }
+
+    const firstSecond = Math.ceil(Date.now() / 1000) * 1000 + 2000;
+    if (options.engine === 'bare') nodes.push(await spawnBareFirer({ url: receiver.url, jobIds, firstSecond, connections: maxPerHost ?? 256 }));
+    const windowStart = firstSecond + options.warmup * 1000;
+    const windowEnd = windowStart + options.seconds * 1000;
+    const drainMs = 3000 + 2 * options.delayMs;
+    receiver.configure({
+      jobs: options.jobs,
+      firstSecond,
+      seconds: options.warmup + options.seconds + Math.ceil(drainMs / 1000) + 2,
+      windowStart,
+      windowEnd,
+      delayMs: options.delayMs,
+    });
+    if (options.engine === 'scheduler') await startJobsAt(database.client, new Date(firstSecond));
+    console.error(`run ${index}: ${options.jobs} jobs from ${new Date(firstSecond).toISOString()}, warm-up ${options.warmup} s, window ${options.seconds} s`);
+
+    await sleepUntil(windowStart);
+    const load = { start: loadAverage(), end: 0 };
+    const monitor = new PgMonitor({ admin: database.admin, client: database.client, database: database.name });
+    const nodeCpu = new Map(nodes.map((node) => [node.id, new CpuMeter()]));
+    const receiverCpu = new CpuMeter();
+    for (const node of nodes) nodeCpu.get(node.id)!.begin([node.pid]);
+    receiverCpu.begin([receiver.pid]);
+    const machineStart = machineCpu();
+    const rss = Object.fromEntries(nodes.map((node) => [node.id, { start: rssMiB(node.pid) ?? NaN, max: 0, end: NaN }]));
+    await monitor.begin();
+
+    const sampleEveryMs = options.pgActivity ? 100 : 250;
+    while (Date.now() < windowEnd - sampleEveryMs) {
+      await monitor.sample(options.pgActivity);
+      for (const node of nodes) rss[node.id]!.max = Math.max(rss[node.id]!.max, rssMiB(node.pid) ?? 0);
+      await sleep(Math.min(sampleEveryMs, windowEnd - Date.now()));
+    }
+    await sleepUntil(windowEnd);
+    for (const node of nodes) {
+      nodeCpu.get(node.id)!.sample([node.pid]);
+      rss[node.id]!.end = rssMiB(node.pid) ?? NaN;
+      rss[node.id]!.max = Math.max(rss[node.id]!.max, rss[node.id]!.end);
+    }
+    receiverCpu.sample([receiver.pid]);
+    const machineEnd = machineCpu();
+    load.end = loadAverage();
+    // pg_stat_user_tables counters reach the view up to a second after the statements.
+    const pgFigures = await sleep(1200).then(() => monitor.end());
+
+    await sleep(drainMs);
+    const nodeProblems: RunResult['nodeProblems'] = {};
+    for (const node of nodes) {
+      const code = await node.stop();
+      if (code !== 0) console.error(`node ${node.id} exited with code ${code}`);
+      nodeProblems[node.id] = { count: node.problemCount(), first: node.problems.slice(0, 5) };
+    }
+    // Stopped nodes send nothing more: the counts are final.
+    const received = await receiver.report();
+    await receiver.close();
+
+    const history = await database.client.query<{ status: string; owner_node: string | null; count: string }>(
+      `SELECT status, owner_node, count(*)::text AS count FROM executions
+       WHERE scheduled_at >= $1 AND scheduled_at < $2 GROUP BY status, owner_node`,
+      [new Date(windowStart).toISOString(), new Date(windowEnd).toISOString()],
+    );
+    const byStatus: Record<string, number> = {};
+    const byNode: Record<string, number> = {};
+    for (const row of history.rows) {
+      byStatus[row.status] = (byStatus[row.status] ?? 0) + Number(row.count);
+      if (row.status === 'SUCCEEDED') byNode[row.owner_node ?? 'none'] = (byNode[row.owner_node ?? 'none'] ?? 0) + Number(row.count);
+    }
+    const delivered = received.windowOccurrences;
+    const per1000 = (seconds: number): number => (seconds / Math.max(1, delivered)) * 1000;
+    const windowSeconds = (windowEnd - windowStart) / 1000;
+    const nodeSeconds = Object.fromEntries([...nodeCpu].map(([id, meter]) => [id, meter.seconds]));
+    const nodesTotal = Object.values(nodeSeconds).reduce((sum, value) => sum + value, 0);
+    return {
+      delivered: {
+        occurrences: delivered,
+        perSecond: delivered / windowSeconds,
+        minSecond: Math.min(...received.perSecond),
+        maxSecond: Math.max(...received.perSecond),
+      },
+      recorded: { rows: byStatus.SUCCEEDED ?? 0, perSecond: (byStatus.SUCCEEDED ?? 0) / windowSeconds, byStatus, byNode },
+      lateness: received.lateness,
+      missed: received.windowMissed,
+      duplicated: received.windowDuplicates,
+      warmup: { missed: received.warmupMissed, duplicated: received.warmupDuplicates },
+      unexpectedRequests: received.unexpected,
+      cpu: {
+        nodeSeconds,
+        nodesPer1000: per1000(nodesTotal),
+        postgresPer1000: per1000(pgFigures.backendCpuSeconds),
+        postgresBackgroundPer1000: per1000(pgFigures.backgroundCpuSeconds),
+        receiverPer1000: per1000(receiverCpu.seconds),
+        machineBusyCores: (machineEnd.busy - machineStart.busy) / windowSeconds,
+      },
+      nodeRssMiB: rss,
+      historyRowsWritten: pgFigures.tables.executions?.inserted ?? 0,
+      walBytesPerFiring: pgFigures.walBytes / Math.max(1, delivered),
+      postgres: pgFigures,
+      loadAverage: load,
+      nodeProblems,
+    };
+  } finally {
+    await Promise.all(nodes.map((node) => node.stop().catch(() => null)));
+    await receiver?.close();
+    await database.drop();
+  }
+}
+
+function row(label: string, result: RunResult): string[] {
+  const rssMax = Math.max(...Object.values(result.nodeRssMiB).map((rss) => rss.max));
+  return [
+    label,
+    fmt(result.delivered.perSecond),
+    fmt(result.recorded.perSecond),
+    fmt(result.lateness.p50, 1),
+    fmt(result.lateness.p95, 1),
+    fmt(result.lateness.p99, 1),
+    fmt(result.lateness.max, 0),
+    fmt(result.missed),
+    fmt(result.duplicated),
+    fmt(result.cpu.nodesPer1000, 3),
+    fmt(result.cpu.postgresPer1000, 3),
+    fmt(result.cpu.postgresBackgroundPer1000, 3),
+    fmt(result.cpu.receiverPer1000, 3),
+    fmt(result.cpu.machineBusyCores, 2),
+    fmt(rssMax),
+  ];
+}
+
+const HEADER = [
+  'run', 'delivered/s', 'recorded/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'missed', 'dup',
+  'node CPU s/1k', 'PG CPU s/1k', 'PG bg s/1k', 'receiver s/1k', 'machine busy cores', 'node RSS MiB',
+];
+
+/** The median of every numeric figure of the table over the runs. */
+function medianResult(results: readonly RunResult[]): RunResult {
+  const pick = (get: (result: RunResult) => number): number => median(results.map(get));
+  const first = results[0]!;
+  return {
+    ...first,
+    delivered: { occurrences: pick((r) => r.delivered.occurrences), perSecond: pick((r) => r.delivered.perSecond), minSecond: pick((r) => r.delivered.minSecond), maxSecond: pick((r) => r.delivered.maxSecond) },
+    recorded: { ...first.recorded, rows: pick((r) => r.recorded.rows), perSecond: pick((r) => r.recorded.perSecond) },
+    lateness: { p50: pick((r) => r.lateness.p50), p95: pick((r) => r.lateness.p95), p99: pick((r) => r.lateness.p99), max: pick((r) => r.lateness.max), mean: pick((r) => r.lateness.mean) },
+    missed: pick((r) => r.missed),
+    duplicated: pick((r) => r.duplicated),
+    cpu: {
+      ...first.cpu,
+      nodesPer1000: pick((r) => r.cpu.nodesPer1000),
+      postgresPer1000: pick((r) => r.cpu.postgresPer1000),
+      postgresBackgroundPer1000: pick((r) => r.cpu.postgresBackgroundPer1000),
+      receiverPer1000: pick((r) => r.cpu.receiverPer1000),
+      machineBusyCores: pick((r) => r.cpu.machineBusyCores),
+    },
+    nodeRssMiB: { median: { start: NaN, max: pick((r) => Math.max(...Object.values(r.nodeRssMiB).map((rss) => rss.max))), end: NaN } },
+  };
+}
+
+async function main(): Promise<void> {
+  const results: RunResult[] = [];
+  for (let index = 1; index <= options.runs; index++) {
+    const result = await run(index);
+    results.push(result);
+    console.error(markdownTable(HEADER, [row(`${name} #${index}`, result)]));
+    if (result.postgres.activity.length > 0) {
+      console.error(`pg_stat_activity, ${result.postgres.activitySamples} samples of the run's active backends:`);
+      for (const { what, samples } of result.postgres.activity) console.error(`  ${String(samples).padStart(6)}  ${what}`);
+    }
+  }
+  const postgresVersion = await serverVersion();
+  const summary = options.runs > 1 ? medianResult(results) : results[0]!;
+  const path = writeResult(name, {
+    name,
+    date: new Date().toISOString(),
+    machine: describeMachine(postgresVersion),
+    options: { ...options, maxPerHost, engineEnv },
+    summary,
+    runs: results,
+  });
+  console.log(markdownTable(HEADER, [row(options.runs > 1 ? `${name} (median of ${options.runs})` : name, summary)]));
+  console.log(`\n${fmt(summary.delivered.perSecond)} firings/s delivered; written to ${path}`);
+}
+
+async function serverVersion(): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl() });
+  await client.connect();
+  try {
+    return (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
+  } finally {
+    await client.end();
+  }
+}
+
+await main();

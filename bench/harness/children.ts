@@ -1,0 +1,146 @@
+/**
+ * The benchmark's child processes: scheduler nodes (`serve --role scheduler` on the run's
+ * database) and the receiver. Children run the TypeScript sources through tsx, so nothing
+ * needs building first.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { BareConfig } from './bare-firer.js';
+import type { ReceiverConfig, ReceiverReport } from './receiver.js';
+
+const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
+
+export interface NodeProcess {
+  readonly id: string;
+  readonly pid: number;
+  /** Warnings and errors the node logged (at most the first 50), as JSON lines. */
+  readonly problems: string[];
+  /** Problems logged in all (the list above keeps only the first ones). */
+  problemCount(): number;
+  stop(): Promise<number | null>;
+}
+
+export interface NodeSpawnOptions {
+  readonly id: string;
+  readonly databaseUrl: string;
+  /** Settings for the node, as the environment variables `serve` reads (JOBSCHEDULER_*). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Write a V8 CPU profile of the node into this directory when it exits. */
+  readonly cpuProfileDir?: string;
+}
+
+/** Starts one node and resolves once its engine reports "scheduler started". */
+export async function spawnNode(options: NodeSpawnOptions): Promise<NodeProcess> {
+  const execArgv = ['--import', 'tsx'];
+  if (options.cpuProfileDir) {
+    mkdirSync(options.cpuProfileDir, { recursive: true });
+    execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${options.id}.cpuprofile`);
+  }
+  const child = fork(here('./node-main.ts'), ['serve'], {
+    execArgv,
+    silent: true,
+    env: {
+      ...process.env,
+      ...options.env,
+      DATABASE_URL: options.databaseUrl,
+      JOBSCHEDULER_ROLE: 'scheduler',
+      JOBSCHEDULER_NODE_ID: options.id,
+      LOG_LEVEL: 'info',
+    },
+  });
+  const problems: string[] = [];
+  let problemCount = 0;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const started = new Promise<void>((resolve, reject) => {
+    const stderr: string[] = [];
+    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+    void exited.then((code) => reject(new Error(`node ${options.id} exited with code ${code} before starting: ${stderr.join('').slice(0, 2000)}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let entry: { level?: number; msg?: string };
+      try {
+        entry = JSON.parse(line) as { level?: number; msg?: string };
+      } catch {
+        return;
+      }
+      if (entry.msg === 'scheduler started') resolve();
+      if ((entry.level ?? 0) >= 40) {
+        problemCount++;
+        if (problems.length < 50) problems.push(line);
+      }
+    });
+  });
+  await started;
+  return {
+    id: options.id,
+    pid: child.pid!,
+    problems,
+    problemCount: () => problemCount,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** The HTTP-only floor (see bare-firer.ts), shaped like a node for the harness. */
+export async function spawnBareFirer(config: Omit<BareConfig, 'type'>): Promise<NodeProcess> {
+  const child = fork(here('./bare-firer.ts'), [], { execArgv: ['--import', 'tsx'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve) => {
+    child.once('message', () => resolve());
+    child.send({ type: 'bare', ...config });
+  });
+  return {
+    id: 'bare-undici',
+    pid: child.pid!,
+    problems: [],
+    problemCount: () => 0,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+      return 0;
+    },
+  };
+}
+
+export interface ReceiverProcess {
+  readonly url: string;
+  readonly pid: number;
+  configure(config: Omit<ReceiverConfig, 'type'>): void;
+  /** The counts so far. */
+  report(): Promise<ReceiverReport>;
+  close(): Promise<void>;
+}
+
+export async function spawnReceiver(): Promise<ReceiverProcess> {
+  const child: ChildProcess = fork(here('./receiver.ts'), [], { execArgv: ['--import', 'tsx'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (message: { type: string; url: string }) => resolve(message.url));
+    child.once('exit', (code) => reject(new Error(`receiver exited with code ${code}`)));
+  });
+  return {
+    url,
+    pid: child.pid!,
+    configure(config) {
+      child.send({ type: 'config', ...config });
+    },
+    report() {
+      return new Promise((resolve) => {
+        child.once('message', (message: ReceiverReport) => resolve(message));
+        child.send({ type: 'report' });
+      });
+    },
+    async close() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.send({ type: 'close' });
+      await exited;
+    },
+  };
+}
