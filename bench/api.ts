@@ -7,6 +7,9 @@
  *   BATCH_CONNECTIONS (2), POOL database connections (10), WORKERS load-generator threads (1),
  *   ONLY=single or ONLY=batch to measure one of the two (for profiling).
  *
+ * Each round also measures store.jobCreateMany alone with the same 1,000-job batches on as
+ * many concurrent callers as batch connections: the ceiling the batch endpoint works under.
+ *
  * The server runs in this process exactly as `serve` builds it (silent logs); autocannon fires
  * from worker threads. Everything lives in a schema created for the run and dropped at the end.
  */
@@ -15,7 +18,10 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { buildServer } from '../src/api/server.js';
+import { uuidv7 } from '../src/ids.js';
+import { newJobFromBody, type JobBody } from '../src/jobs/definition.js';
 import { createStore } from '../src/store/index.js';
+import type { Store } from '../src/store/types.js';
 import { quoteIdent } from '../src/store/sql/identifiers.js';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
@@ -39,7 +45,7 @@ interface AutocannonResult {
 type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
-const job = { schedule: '31 10-15 1 * * MON-FRI', api: 'http://localhost:4444/foo', type: 'ATLEAST_ONCE' };
+const job: JobBody = { schedule: '31 10-15 1 * * MON-FRI', api: 'http://localhost:4444/foo', type: 'ATLEAST_ONCE' };
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -62,6 +68,27 @@ async function fire(url: string, body: string, connections: number): Promise<Aut
   return result;
 }
 
+/** Jobs per second through store.jobCreateMany alone, `callers` at a time, for DURATION seconds. */
+async function storeAlone(store: Store, callers: number): Promise<number> {
+  let created = 0;
+  const start = Date.now();
+  const end = start + DURATION * 1000;
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      while (Date.now() < end) {
+        const now = new Date();
+        const params = Array.from({ length: BATCH }, () => {
+          const { definition, nextRunAt } = newJobFromBody(job, { targets: { allowedTargets: [] }, now });
+          return { ...definition, id: uuidv7(now.getTime()), nextRunAt };
+        });
+        await store.jobCreateMany(params);
+        created += BATCH;
+      }
+    }),
+  );
+  return created / ((Date.now() - start) / 1000);
+}
+
 async function main(): Promise<void> {
   if (!DATABASE_URL) throw new Error('Set BENCH_DATABASE_URL, TEST_DATABASE_URL or DATABASE_URL: this benchmark measures PostgreSQL.');
   const schema = `bench_api_${randomBytes(4).toString('hex')}`;
@@ -78,6 +105,7 @@ async function main(): Promise<void> {
 
     const singles: number[] = [];
     const batched: number[] = [];
+    const ceiling: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const notes: string[] = [];
       if (ONLY !== 'batch') {
@@ -89,12 +117,17 @@ async function main(): Promise<void> {
         const many = await fire(`${base}/api/v1/jobs/batch`, batch, BATCH_CONNECTIONS);
         batched.push((many['2xx'] * BATCH) / many.duration);
         notes.push(`${Math.round(batched.at(-1)!)} jobs/s batched (p50 ${many.latency.p50} ms, p99 ${many.latency.p99} ms)`);
+        ceiling.push(await storeAlone(store, BATCH_CONNECTIONS));
+        notes.push(`${Math.round(ceiling.at(-1)!)} jobs/s through the store alone`);
       }
       process.stdout.write(`round ${round}: ${notes.join('; ')}\n`);
     }
     const summary: string[] = [];
     if (singles.length > 0) summary.push(`${Math.round(median(singles))} creates/s one at a time (${CONNECTIONS} connections)`);
-    if (batched.length > 0) summary.push(`${Math.round(median(batched))} jobs/s in batches of ${BATCH} (${BATCH_CONNECTIONS} connections)`);
+    if (batched.length > 0) {
+      summary.push(`${Math.round(median(batched))} jobs/s in batches of ${BATCH} (${BATCH_CONNECTIONS} connections)`);
+      summary.push(`${Math.round(median(ceiling))} jobs/s through store.jobCreateMany alone`);
+    }
     process.stdout.write(`\nmedian of ${ROUNDS} rounds of ${DURATION} s: ${summary.join(', ')}; database pool ${POOL}, ${WORKERS} load worker(s)\n`);
   } finally {
     await app.close();
