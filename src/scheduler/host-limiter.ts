@@ -1,3 +1,5 @@
+import { Fifo } from './fifo.js';
+
 /**
  * At most `limit` requests in flight per target origin; the rest wait in arrival order.
  * One slow or overloaded target then delays only its own requests, and never receives more
@@ -5,7 +7,7 @@
  */
 export class HostLimiter {
   readonly #limit: number;
-  readonly #hosts = new Map<string, { active: number; waiting: (() => void)[] }>();
+  readonly #hosts = new Map<string, { active: number; waiting: Fifo<() => void> }>();
 
   constructor(limit: number) {
     this.#limit = Math.max(1, limit);
@@ -15,7 +17,7 @@ export class HostLimiter {
   acquire(origin: string): Promise<() => void> {
     let host = this.#hosts.get(origin);
     if (!host) {
-      host = { active: 0, waiting: [] };
+      host = { active: 0, waiting: new Fifo() };
       this.#hosts.set(origin, host);
     }
     const entry = host;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import type { ExecutionCompletion, ExecutionInsert, Store } from '../store/types.js';
+import { Fifo } from './fifo.js';
 import { Signals } from './signals.js';
 
 /**
@@ -45,7 +46,7 @@ export class Recorder {
   readonly #logger: Logger;
   readonly #intervalMs: number;
   readonly #maxRows: number;
-  #units: RecordUnit[] = [];
+  readonly #units = new Fifo<RecordUnit>();
   #unitRows = 0;
   /** Attempts sent whose RUNNING mark is not written yet: id -> start time. */
   #running = new Map<string, number>();
@@ -181,9 +182,10 @@ export class Recorder {
   }
 
   #restore(batch: Batch): void {
-    this.#units.unshift(...batch.units);
+    this.#units.unshiftAll(batch.units);
     this.#unitRows += batch.units.reduce((sum, unit) => sum + (unit.inserts?.length ?? 0) + (unit.completions?.length ?? 0), 0);
-    const completed = new Set(this.#units.flatMap((unit) => (unit.completions ?? []).map((c) => c.id)));
+    const completed = new Set<string>();
+    for (const unit of this.#units) for (const completion of unit.completions ?? []) completed.add(completion.id);
     for (const [id, startedAt] of batch.running) {
       if (!completed.has(id) && !this.#running.has(id)) this.#running.set(id, startedAt);
     }
