@@ -1,7 +1,7 @@
 import { uuidv7 } from '../../ids.js';
 import type { Db, Queryable } from '../db.js';
-import type { ClaimedAttempt, ExecutionClaimDueParams, ExecutionInsert, ExecutionListOwnedParams, JobClaimDueParams, ScheduledJob } from '../types.js';
-import { executionInsertManyReturning } from './executions.js';
+import type { ClaimedAttempt, ExecutionClaimDueParams, ExecutionInsert, ExecutionRecord, ExecutionListOwnedParams, JobClaimDueParams, ScheduledJob } from '../types.js';
+import { executionInsertManyReturningIds } from './executions.js';
 import {
   executionColumns,
   jobColumns,
@@ -82,12 +82,25 @@ export async function claimDueJobs(db: Db, params: JobClaimDueParams): Promise<C
       advances.push({ id: job.id, nextRunAt: plan.nextRunAt, deactivate: plan.deactivate });
       jobs.set(job.id, { ...job, nextRunAt: plan.nextRunAt, isActive: job.isActive && !plan.deactivate });
     }
-    const inserted = await executionInsertManyReturning(tx, inserts);
+    const inserted = await executionInsertManyReturningIds(tx, inserts);
     await jobAdvanceMany(tx, advances);
-    return inserted
-      .filter((row) => row.status === 'SCHEDULED' && row.owner_node === params.nodeId)
-      .sort((a, b) => a.due_at.getTime() - b.due_at.getTime())
-      .map((row) => ({ execution: toExecutionRecord(row), job: jobs.get(row.job_id)! }));
+    const byId = new Map(inserts.map((insert) => [insert.id, insert]));
+    const claimed: ClaimedAttempt[] = [];
+    for (const { id, created_at: createdAt } of inserted) {
+      const insert = byId.get(id)!;
+      if (insert.status !== 'SCHEDULED') continue;
+      const execution: ExecutionRecord = {
+        ...insert,
+        startedAt: null,
+        finishedAt: null,
+        durationMs: null,
+        httpStatus: null,
+        error: null,
+        createdAt,
+      };
+      claimed.push({ execution, job: jobs.get(insert.jobId)! });
+    }
+    return claimed.sort((a, b) => a.execution.dueAt.getTime() - b.execution.dueAt.getTime());
   });
 }
 

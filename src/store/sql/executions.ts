@@ -43,10 +43,14 @@ export async function executionInsertMany(db: Queryable, rows: readonly Executio
   return (await db.query(INSERT_SELECT, insertValues(rows))).rowCount;
 }
 
-/** As executionInsertMany, returning the rows actually inserted (not the skipped duplicates). */
-export async function executionInsertManyReturning(db: Queryable, rows: readonly ExecutionInsert[]): Promise<ExecutionRow[]> {
+/**
+ * As executionInsertMany, returning the id and creation time of the rows actually inserted
+ * (not the skipped duplicates). The caller has every other column already: sending them back
+ * would cost the server and the driver a whole row per firing.
+ */
+export async function executionInsertManyReturningIds(db: Queryable, rows: readonly ExecutionInsert[]): Promise<{ id: string; created_at: Date }[]> {
   if (rows.length === 0) return [];
-  return (await db.query<ExecutionRow>(`${INSERT_SELECT} RETURNING ${executionColumns('e')}`, insertValues(rows))).rows;
+  return (await db.query<{ id: string; created_at: Date }>(`${INSERT_SELECT} RETURNING e.id, e.created_at`, insertValues(rows))).rows;
 }
 
 /**
