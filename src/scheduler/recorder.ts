@@ -48,6 +48,8 @@ export class Recorder {
   readonly #maxRows: number;
   readonly #units = new Fifo<RecordUnit>();
   #unitRows = 0;
+  /** Completions buffered or being written, by attempt id. */
+  readonly #pendingCompletions = new Set<string>();
   /** Attempts sent whose RUNNING mark is not written yet: id -> start time. */
   #running = new Map<string, number>();
   #timer: TimerHandle | null = null;
@@ -70,10 +72,18 @@ export class Recorder {
   write(unit: RecordUnit): void {
     const rows = (unit.inserts?.length ?? 0) + (unit.completions?.length ?? 0);
     if (rows === 0) return;
-    for (const completion of unit.completions ?? []) this.#running.delete(completion.id);
+    for (const completion of unit.completions ?? []) {
+      this.#running.delete(completion.id);
+      this.#pendingCompletions.add(completion.id);
+    }
     this.#units.push(unit);
     this.#unitRows += rows;
     this.#schedule();
+  }
+
+  /** Whether an outcome of this attempt waits to be written. */
+  hasPendingCompletion(id: string): boolean {
+    return this.#pendingCompletions.has(id);
   }
 
   markRunning(id: string, startedAt: number): void {
@@ -197,6 +207,7 @@ export class Recorder {
     // Inserts and completions first: a retry may already be running and its row must exist
     // before its RUNNING mark. Completed attempts are no longer in `running` (see write()).
     if (inserts.length > 0 || completions.length > 0) await this.#store.executionWrite({ inserts, completions });
+    for (const completion of completions) this.#pendingCompletions.delete(completion.id);
     const byStart = new Map<number, string[]>();
     for (const [id, startedAt] of batch.running) {
       const ids = byStart.get(startedAt) ?? [];

@@ -4,7 +4,7 @@ import type { Config } from '../config/index.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import type { Clock } from '../time/clock.js';
 import { systemClock } from '../time/system-clock.js';
-import type { Store } from '../store/types.js';
+import type { ClaimedAttempt, Store } from '../store/types.js';
 import { version } from '../version.js';
 import { sortOrphans } from './adoption.js';
 import type { HeldAttempt } from './attempt.js';
@@ -85,6 +85,8 @@ export class Scheduler {
   #releasing: Promise<void> | null = null;
   #lifeStartedAt = 0;
   #lastSweepAt = 0;
+  /** While an adoption query runs: the attempts that left this node's hands meanwhile. */
+  #leaving: Set<string> | null = null;
 
   constructor(options: SchedulerOptions) {
     const { store, settings } = options;
@@ -153,7 +155,12 @@ export class Scheduler {
     forward(this.#firing.signals, this.signals, ['sent', 'settled', 'unsent']);
     forward(this.#membership.signals, this.signals, ['heartbeat', 'reaped']);
     forward(this.#recorder.signals, this.signals, ['flushed', 'failed']);
-    this.#firing.signals.on('unsent', ({ executionIds }) => executionIds.forEach((id) => this.#toRelease.add(id)));
+    this.#firing.signals.on('unsent', ({ executionIds }) => {
+      executionIds.forEach((id) => this.#toRelease.add(id));
+      this.#left(executionIds);
+    });
+    this.#firing.signals.on('settled', ({ executionId }) => this.#left([executionId]));
+    this.#recorder.signals.on('flushed', ({ completedIds }) => this.#left(completedIds));
     this.#membership.signals.on('heartbeat', ({ ok }) => this.#afterHeartbeat(ok));
   }
 
@@ -244,12 +251,23 @@ export class Scheduler {
 
   /**
    * Takes charge of attempts this node owns in the database but does not hold (see
-   * adoption.ts). Runs at start, and then between claim rounds while nothing is set aside or
-   * unwritten, so an attempt this node settled but has not recorded is never taken for one.
+   * adoption.ts): at start, and then between claim rounds. An attempt that leaves this node's
+   * hands while the query runs (settled, written, set aside, handed back) may still look open
+   * in the query's snapshot: such attempts are remembered and never taken for orphans.
    */
   async #adopt(dueBefore: Date): Promise<void> {
-    const owned = await this.#options.store.executionListOwned({ nodeId: this.nodeId, dueBefore, limit: ADOPT_LIMIT });
-    const orphans = owned.filter(({ execution }) => !this.#firing.holds(execution.id));
+    const leftMeanwhile = new Set<string>();
+    this.#leaving = leftMeanwhile;
+    let owned: ClaimedAttempt[];
+    try {
+      owned = await this.#options.store.executionListOwned({ nodeId: this.nodeId, dueBefore, limit: ADOPT_LIMIT });
+    } finally {
+      this.#leaving = null;
+    }
+    if (this.#fenced || this.#toRelease.size > 0) return;
+    const orphans = owned.filter(
+      ({ execution: { id } }) => !this.#firing.holds(id) && !leftMeanwhile.has(id) && !this.#recorder.hasPendingCompletion(id),
+    );
     if (orphans.length === 0) return;
     const { adopt, lost } = sortOrphans(orphans, this.#lifeStartedAt, this.#clock.now());
     if (lost.length > 0) this.#recorder.write({ completions: lost });
@@ -259,10 +277,14 @@ export class Scheduler {
 
   async #sweep(): Promise<void> {
     const now = this.#clock.now();
-    if (now - this.#lastSweepAt < SWEEP_INTERVAL_MS) return;
-    if (this.#recorder.pending > 0 || this.#toRelease.size > 0 || this.#fenced) return;
+    if (now - this.#lastSweepAt < SWEEP_INTERVAL_MS || this.#fenced || this.#toRelease.size > 0) return;
     this.#lastSweepAt = now;
     await this.#adopt(new Date(now - SWEEP_MIN_AGE_MS));
+  }
+
+  #left(ids: Iterable<string>): void {
+    if (!this.#leaving) return;
+    for (const id of ids) this.#leaving.add(id);
   }
 
   #afterHeartbeat(ok: boolean): void {
@@ -272,6 +294,7 @@ export class Scheduler {
       this.#fenced = true;
       const held: HeldAttempt[] = this.#firing.takeQueued();
       for (const attempt of held) this.#toRelease.add(attempt.execution.id);
+      this.#left(held.map((attempt) => attempt.execution.id));
       this.#logger.error({ attempts: held.length }, 'lost contact with the database for longer than the node timeout; holding back all work');
       this.signals.emit('fenced', { attempts: held.length });
     }

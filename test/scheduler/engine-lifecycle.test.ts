@@ -98,6 +98,23 @@ describe('nodes dying and coming back', () => {
     expect(world.receiver.requests.map((r) => r.headers['x-job-id']).sort()).toEqual([atLeastOnce, notYetDue].sort());
   });
 
+  it('fires an attempt it owns but never heard of (a claim whose answer was lost), and never one it is still sending', async () => {
+    world.receiver.setHandler((request, response) => {
+      if (request.path !== '/hang') response.writeHead(204).end();
+    });
+    const hanging = await world.createJob({ schedule: null, runAt: world.at(1000), nextRunAt: world.at(1000), timeoutMs: 120_000, api: `${world.receiver.url}/hang` });
+    await world.startScheduler();
+    await world.clock.set(world.at(1000));
+    await world.receiver.waitForRequests(1);
+    const orphanJob = await world.createJob({ schedule: null, runAt: world.at(-60_000), nextRunAt: null });
+    await ownedBy('node-a', orphanJob, -60_000);
+    // The sweep runs between claim rounds, every 30 s; the hanging request is 60 s old by then.
+    await world.settleAt(61_000);
+    expect(world.receiver.requests.map((r) => r.headers['x-job-id'])).toEqual([hanging, orphanJob]);
+    await world.scheduler!.flush();
+    expect((await world.history(orphanJob)).map((row) => row.status)).toEqual(['SUCCEEDED']);
+  });
+
   it('holds back its work once its lease may have run out, and hands it back when the database answers again', async () => {
     const failing = failingHeartbeats(world.context.store);
     const jobId = await world.createJob({ schedule: null, runAt: world.at(5000), nextRunAt: world.at(5000) });
