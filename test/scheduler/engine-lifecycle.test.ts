@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { JobSchedulerError } from '../../src/errors.js';
 import type { Store } from '../../src/store/types.js';
 import { attempt } from '../store/fixtures.js';
-import { makeScheduler } from './engine-harness.js';
+import { createMetrics } from '../../src/metrics.js';
+import { FakeClock } from '../../src/time/fake-clock.js';
+import { capturingLogger, makeScheduler } from './engine-harness.js';
 import { useEngineWorld } from './engine-world.js';
 
 const world = useEngineWorld('engine_lifecycle');
@@ -50,6 +52,38 @@ describe('graceful shutdown', () => {
       [1, 'FAILED', 'node-a', 'interrupted: node shutting down'],
       [2, 'SCHEDULED', null, null],
     ]);
+  });
+});
+
+describe('membership', () => {
+  it('measures its clock against the database, stores the skew and warns above 500 ms', async () => {
+    const { logger, lines } = capturingLogger();
+    const databaseNow = (await world.context.store.databaseNow()).getTime();
+    const clock = new FakeClock(databaseNow + 2000);
+    const metrics = createMetrics({ defaultMetrics: false });
+    world.scheduler = makeScheduler(world.context.store, clock, { logger, metrics });
+    const heartbeat = world.scheduler.signals.next('heartbeat');
+    await world.scheduler.start();
+    expect((await heartbeat).skewMs).toBeGreaterThan(1500);
+    await world.scheduler.heartbeatNow();
+    const [node] = await world.context.store.nodeList();
+    expect(node!.clockSkewMs).toBeGreaterThan(1500);
+    expect(lines().filter((line) => line.skewMs !== undefined && line.level === 40)).toHaveLength(1);
+    const gauge = await metrics.clockSkew.get();
+    expect(gauge.values[0]!.value).toBeGreaterThan(1.5);
+    await world.advanceUntil(world.scheduler.stop());
+    world.scheduler = undefined;
+  });
+
+  it('starts and stops once however often it is asked', async () => {
+    const s = makeScheduler(world.context.store, world.clock);
+    await Promise.all([s.start(), s.start()]);
+    expect(s.state).toBe('running');
+    expect(await world.context.store.nodeList()).toHaveLength(1);
+    await Promise.all([s.stop(), s.stop()]);
+    await s.stop();
+    expect(s.state).toBe('stopped');
+    expect((await world.context.store.nodeList())[0]!.stoppedAt).not.toBeNull();
   });
 });
 

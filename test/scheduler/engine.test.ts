@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createMetrics } from '../../src/metrics.js';
 import { capturingLogger, T0 } from './engine-harness.js';
 import { useEngineWorld } from './engine-world.js';
 import { closedPort } from './receiver.js';
@@ -8,7 +9,8 @@ const world = useEngineWorld('engine');
 describe('firing occurrences', () => {
   it('claims occurrences ahead of time and fires each at its scheduled second with the documented headers', async () => {
     const jobId = await world.createJob({ schedule: '* * * * * *', nextRunAt: world.at(1000) });
-    const s = await world.startScheduler();
+    const metrics = createMetrics({ defaultMetrics: false });
+    const s = await world.startScheduler({ metrics });
     const claimedAhead = await world.history(jobId);
     expect(claimedAhead.map((row) => [row.scheduledAt, row.status, row.ownerNode])).toEqual([
       [world.at(1000), 'SCHEDULED', 'node-a'],
@@ -33,6 +35,9 @@ describe('firing occurrences', () => {
     await s.flush();
     const [row] = await world.history(jobId);
     expect(row).toMatchObject({ status: 'SUCCEEDED', httpStatus: 204, startedAt: world.at(1000), attempt: 1, ownerNode: 'node-a' });
+    const exposition = await metrics.registry.metrics();
+    expect(exposition).toContain('jobscheduler_firings_total{type="AT_LEAST_ONCE",outcome="SUCCEEDED"} 1');
+    expect(exposition).toContain('jobscheduler_firing_lateness_seconds_count 1');
   });
 
   it('fires a one-time job once and makes it inactive', async () => {
