@@ -14,9 +14,10 @@ import type { Clock } from './time/clock.js';
 import { systemClock } from './time/system-clock.js';
 
 /**
- * The composition root: one node is a store, an HTTP server (roles all and api) and a
- * scheduling engine (roles all and scheduler), started in that order and stopped in the
- * reverse one.
+ * The composition root: one node is a store, a scheduling engine (roles all and scheduler)
+ * and an HTTP server, started in that order and stopped in the reverse one. The server of
+ * roles all and api serves the API and the dashboard; that of role scheduler only /health,
+ * /ready and /metrics, so the nodes that fire can be probed and scraped like the others.
  */
 
 export interface NodeOptions {
@@ -27,8 +28,8 @@ export interface NodeOptions {
 
 export interface RunningNode {
   readonly nodeId: string;
-  /** Where the HTTP server listens ("http://127.0.0.1:8080"), or null when this node serves no API. */
-  readonly address: string | null;
+  /** Where the HTTP server listens ("http://127.0.0.1:8080"). */
+  readonly address: string;
   readonly store: Store;
   readonly metrics: Metrics;
   /** Stops the server, then the engine, then closes the store. Safe to call more than once. */
@@ -39,6 +40,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const servesApi = config.role === 'all' || config.role === 'api';
+  // Only the API can make this node send requests; probes and metrics may face the network.
   if (servesApi) assertSafeToListen(config);
 
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -71,14 +73,11 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       await scheduler.start();
     }
 
-    let address: string | null = null;
-    if (servesApi) {
-      const app = await buildServer({ store, config, logger, clock, metrics, dashboard: true });
-      stops.push(() => app.close());
-      await app.listen({ host: config.host, port: config.port });
-      const { port } = app.server.address() as AddressInfo;
-      address = `http://${isIPv6(config.host) ? `[${config.host}]` : config.host}:${port}`;
-    }
+    const app = await buildServer({ store, config, logger, clock, metrics, api: servesApi, dashboard: servesApi });
+    stops.push(() => app.close());
+    await app.listen({ host: config.host, port: config.port });
+    const { port } = app.server.address() as AddressInfo;
+    const address = `http://${isIPv6(config.host) ? `[${config.host}]` : config.host}:${port}`;
     return { nodeId, address, store, metrics, close };
   } catch (error) {
     await close();

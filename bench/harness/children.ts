@@ -46,6 +46,8 @@ export async function spawnNode(options: NodeSpawnOptions): Promise<NodeProcess>
       ...options.env,
       DATABASE_URL: options.databaseUrl,
       JOBSCHEDULER_ROLE: 'scheduler',
+      // Several nodes share this machine: each takes a free port for its probes and metrics.
+      PORT: '0',
       JOBSCHEDULER_NODE_ID: options.id,
       LOG_LEVEL: 'info',
     },

@@ -30,6 +30,12 @@ export interface ServerOptions {
   readonly metrics?: Metrics;
   /** Serve the web dashboard at / (a node does; tests and the OpenAPI export do not). */
   readonly dashboard?: boolean | DashboardOptions;
+  /**
+   * Serve the HTTP API, its documentation and the dashboard (default true). False leaves only
+   * /health, /ready and /metrics: a node that fires jobs but serves no API still has to be
+   * probed and scraped.
+   */
+  readonly api?: boolean;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -41,6 +47,7 @@ export const BODY_LIMIT = 1024 * 1024;
  * route schemas. Not listening yet: the caller decides (listen, or inject in tests).
  */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const servesApi = options.api ?? true;
   const base = options.logger ?? silentLogger();
   // Fastify's own info lines (one "listening" line per interface) would crowd the node's
   // single startup line: the API logs warnings and errors, and requests at debug level.
@@ -60,22 +67,25 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   acceptJsonOnly(app);
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
-  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, notFound(request)));
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, notFound(request, servesApi)));
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
 
   for (const schema of [problemSchema, jobCreateSchema, jobPatchSchema, jobSchema, executionSchema]) app.addSchema(schema);
-  await registerOpenApi(app);
+  if (servesApi) await registerOpenApi(app);
+
+  const clock = options.clock ?? systemClock;
+  registerHealthRoutes(app, { store: options.store, clock });
+  if (options.metrics) registerMetricsRoute(app, options.metrics);
+  if (!servesApi) return app;
 
   const context: ApiContext = {
     store: options.store,
     creates: new JobCreateBatcher(options.store),
-    clock: options.clock ?? systemClock,
+    clock,
     targets: { allowedTargets: options.config.allowedTargets },
   };
-  registerHealthRoutes(app, context);
-  if (options.metrics) registerMetricsRoute(app, options.metrics);
   if (options.dashboard) await registerDashboard(app, options.dashboard === true ? {} : options.dashboard);
   const keyCheck = createKeyCheck(options.config.apiKeys);
   await app.register(
@@ -127,7 +137,8 @@ function coerceQuery(request: FastifyRequest): void {
   }
 }
 
-function notFound(request: FastifyRequest): JobSchedulerError {
+function notFound(request: FastifyRequest, servesApi: boolean): JobSchedulerError {
   const path = request.url.split('?')[0];
-  return new JobSchedulerError('NOT_FOUND', `No route ${request.method} ${path}; the API is described at /docs`);
+  const hint = servesApi ? 'the API is described at /docs' : 'this node serves no API, only /health, /ready and /metrics';
+  return new JobSchedulerError('NOT_FOUND', `No route ${request.method} ${path}; ${hint}`);
 }

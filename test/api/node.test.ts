@@ -42,10 +42,24 @@ describe('a node', { timeout: 90_000 }, () => {
     await expect(fetch(`${node.address!}/health`)).rejects.toThrow();
   });
 
-  it('serves no HTTP in the scheduler role', async () => {
+  it('answers probes and scrapes in the scheduler role, and nothing else', async () => {
     const node = await startNode({ config: config({ JOBSCHEDULER_ROLE: 'scheduler' }), logger: silentLogger() });
-    expect(node.address).toBeNull();
-    await node.close();
+    try {
+      expect(node.address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(await (await fetch(`${node.address}/health`)).json()).toMatchObject({ status: 'ok', store: 'pglite' });
+      expect(await (await fetch(`${node.address}/ready`)).json()).toEqual({ status: 'ready' });
+      const metrics = await fetch(`${node.address}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain('jobscheduler_due_backlog');
+      for (const path of ['/api/v1/jobs', '/docs', '/openapi.json', '/']) {
+        const response = await fetch(`${node.address}${path}`);
+        expect(response.status, path).toBe(404);
+        expect((await response.json()) as { detail: string }).toMatchObject({ code: 'NOT_FOUND', detail: expect.stringContaining('only /health, /ready and /metrics') });
+      }
+    } finally {
+      await node.close();
+    }
+    await expect(fetch(`${node.address}/health`)).rejects.toThrow();
   });
 
   it('refuses a non-loopback host without API keys before touching the data directory', async () => {

@@ -24,7 +24,8 @@ export function urlWithSchema(databaseUrl: string, schema: string): string {
 /** Starts `jobscheduler serve --role scheduler` in its own process. */
 export function spawnNode(nodeId: string, env: Record<string, string>): NodeProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, '--role', 'scheduler', '--node-id', nodeId], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    // Port 0: several nodes share this machine, each with its own probe port.
+    env: { ...process.env, LOG_LEVEL: 'info', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];

@@ -4,7 +4,7 @@ import { problems } from '../schemas/common.js';
 import type { ApiContext } from './context.js';
 
 /** Liveness and readiness: open without an API key, so orchestrators can probe them. */
-export function registerHealthRoutes(app: FastifyInstance, context: ApiContext): void {
+export function registerHealthRoutes(app: FastifyInstance, context: Pick<ApiContext, 'store' | 'clock'>): void {
   const startedAt = context.clock.now();
 
   app.get(

@@ -44,7 +44,7 @@ export const serve: Command = async (args, io) => {
     return isJobSchedulerError(error, 'CONFIG_INVALID') ? ExitCode.usage : ExitCode.failure;
   }
 
-  const where = node.address === null ? 'no HTTP API (role scheduler)' : `listening on ${node.address}`;
+  const where = config.role === 'scheduler' ? `listening on ${node.address} (health, readiness and metrics only)` : `listening on ${node.address}`;
   logger.info(
     { address: node.address, store: node.store.kind, role: config.role, nodeId: node.nodeId },
     `jobscheduler ${where}, store: ${describeStore(config)}, role ${config.role}, node ${node.nodeId}`,
