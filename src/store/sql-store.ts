@@ -214,7 +214,7 @@ export class SqlStore implements Store {
     return this.#op('executionFindOverlaps', true, () => executionSelectOverlapping(this.#db, params));
   }
 
-  async executionMarkRunning(params: { readonly ids: readonly string[]; readonly startedAt: Date }): Promise<void> {
+  async executionMarkRunning(params: { readonly ids: readonly string[]; readonly startedAt: Date | readonly Date[] }): Promise<void> {
     if (params.ids.length === 0) return;
     await this.#op('executionMarkRunning', true, () => executionMarkRunning(this.#db, params));
   }

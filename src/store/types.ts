@@ -307,8 +307,11 @@ export interface Store {
    * attempt RUNNING, a retry waiting, or a first attempt due and not finished.
    */
   executionFindOverlaps(params: { readonly candidates: readonly OverlapCandidate[]; readonly now: Date }): Promise<string[]>;
-  /** Marks attempts RUNNING with their start time (batched). */
-  executionMarkRunning(params: { readonly ids: readonly string[]; readonly startedAt: Date }): Promise<void>;
+  /**
+   * Marks attempts RUNNING with their start time (batched): one time for all of them, or one
+   * per id (the same length as ids).
+   */
+  executionMarkRunning(params: { readonly ids: readonly string[]; readonly startedAt: Date | readonly Date[] }): Promise<void>;
   /** Clears the owner of attempts this node has not started, so any node can take them at once. */
   executionRelease(params: { readonly nodeId: string; readonly ids: readonly string[] }): Promise<void>;
 

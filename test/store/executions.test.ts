@@ -145,5 +145,22 @@ describeStore('executions', (context) => {
       expect(byId.get(started.id)).toMatchObject({ ownerNode: 'node-a', status: 'RUNNING', startedAt: at('2026-01-01T00:01:00.005Z') });
       expect(byId.get(theirs.id)).toMatchObject({ ownerNode: 'node-b', status: 'SCHEDULED' });
     });
+
+    it('marks a batch running with each attempt\'s own start time, and leaves finished attempts alone', async () => {
+      const { store } = context();
+      const jobId = await newJob();
+      const first = attempt(jobId, at('2026-01-01T00:00:00Z'), { ownerNode: 'node-a' });
+      const second = attempt(jobId, at('2026-01-01T00:00:01Z'), { ownerNode: 'node-a' });
+      const done = attempt(jobId, at('2026-01-01T00:00:02Z'), { ownerNode: 'node-a', status: 'SUCCEEDED' });
+      await store.executionWrite({ inserts: [first, second, done] });
+      await store.executionMarkRunning({
+        ids: [first.id, second.id, done.id],
+        startedAt: [at('2026-01-01T00:00:00.004Z'), at('2026-01-01T00:00:01.017Z'), at('2026-01-01T00:00:02.001Z')],
+      });
+      const byId = new Map((await history(jobId)).map((row) => [row.id, row]));
+      expect(byId.get(first.id)).toMatchObject({ status: 'RUNNING', startedAt: at('2026-01-01T00:00:00.004Z') });
+      expect(byId.get(second.id)).toMatchObject({ status: 'RUNNING', startedAt: at('2026-01-01T00:00:01.017Z') });
+      expect(byId.get(done.id)).toMatchObject({ status: 'SUCCEEDED', startedAt: null });
+    });
   });
 });

@@ -120,11 +120,16 @@ export async function executionDeleteFinishedBefore(db: Queryable, params: { bef
   return result.rowCount;
 }
 
-export async function executionMarkRunning(db: Queryable, params: { ids: readonly string[]; startedAt: Date }): Promise<number> {
+/** One statement for the whole batch, whether the attempts share a start time or not. */
+export async function executionMarkRunning(db: Queryable, params: { ids: readonly string[]; startedAt: Date | readonly Date[] }): Promise<number> {
+  const { ids, startedAt } = params;
+  const starts = startedAt instanceof Date ? ids.map(() => startedAt.toISOString()) : startedAt.map((date) => date.toISOString());
+  if (starts.length !== ids.length) throw new RangeError(`executionMarkRunning: ${ids.length} ids but ${starts.length} start times`);
   const result = await db.query(
-    `UPDATE executions SET status = 'RUNNING', started_at = $2
-     WHERE id = ANY($1::uuid[]) AND status = 'SCHEDULED'`,
-    [params.ids, params.startedAt.toISOString()],
+    `UPDATE executions e SET status = 'RUNNING', started_at = u.started_at
+     FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, started_at)
+     WHERE e.id = u.id AND e.status = 'SCHEDULED'`,
+    [ids, starts],
   );
   return result.rowCount;
 }
