@@ -17,7 +17,15 @@ import {
   executionSelectOverlapping,
   executionSelectPage,
 } from './sql/executions.js';
-import { jobInsertMany, jobMarkDeleted, jobSelectById, jobSelectPage, jobSelectVersion, jobUpdateById } from './sql/jobs.js';
+import {
+  jobInsertMany,
+  jobMarkDeleted,
+  jobSelectById,
+  jobSelectPage,
+  jobSelectVersion,
+  jobUpdateById,
+  type JobInsertDefaults,
+} from './sql/jobs.js';
 import { executionCountRecent, executionOutcomesByJob } from './sql/stats.js';
 import { nodeHeartbeat, nodeReapDead, nodeSelectAll, nodeMarkStopped, nodeUpsert } from './sql/nodes.js';
 import { toExecutionRecord, toJobRecord, toNodeRecord } from './sql/rows.js';
@@ -104,9 +112,8 @@ export class SqlStore implements Store {
     if (params.length === 0) return Promise.resolve([]);
     return this.#op('jobCreateMany', false, async () => {
       // One statement: all rows are stored or, on any error, none is.
-      const rows = await jobInsertMany(this.#db, params);
-      const byId = new Map(rows.map((row) => [row.id, toJobRecord(row)]));
-      return params.map((job) => byId.get(job.id)!);
+      const defaults = await jobInsertMany(this.#db, params);
+      return params.map((job) => createdJobRecord(job, defaults));
     });
   }
 
@@ -255,6 +262,41 @@ export class SqlStore implements Store {
       throw toStoreError(error, operation);
     }
   }
+}
+
+/**
+ * The record of a job just inserted: what the caller sent plus the defaults the database
+ * filled in. Equal to what reading the row back would give, except that object keys of
+ * headers and payload keep the caller's order (jsonb keeps its own).
+ */
+function createdJobRecord(job: JobCreateParams, defaults: JobInsertDefaults): JobRecord {
+  return {
+    id: job.id.toLowerCase(),
+    name: job.name,
+    description: job.description,
+    schedule: job.schedule,
+    runAt: job.runAt,
+    timezone: job.timezone,
+    api: job.api,
+    method: job.method,
+    headers: job.headers,
+    payload: job.payload,
+    timeoutMs: job.timeoutMs,
+    type: job.type,
+    retry: job.retry,
+    misfirePolicy: job.misfirePolicy,
+    overlapPolicy: job.overlapPolicy,
+    onFailure: job.onFailure,
+    isActive: job.isActive,
+    paused: job.paused,
+    nextRunAt: job.nextRunAt,
+    lastRunAt: null,
+    lastStatus: null,
+    version: defaults.version,
+    createdAt: new Date(defaults.created_at),
+    updatedAt: new Date(defaults.updated_at),
+    deletedAt: null,
+  };
 }
 
 function jobNotFound(id: string): JobSchedulerError {

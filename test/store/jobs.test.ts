@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isJobSchedulerError } from '../../src/errors.js';
+import { uuidv7 } from '../../src/ids.js';
 import { attempt, at, jobParams } from './fixtures.js';
 import { describeStore } from './harness.js';
 
@@ -56,6 +57,18 @@ describeStore('jobs', (context) => {
 
       const created = await store.jobCreateMany(batch.slice(0, 2));
       expect(created.map((job) => job.name)).toEqual(['a', 'b']);
+    });
+
+    it('answers a batch with the jobs as stored, and lists them in the order given', async () => {
+      const { store } = context();
+      const sameMillisecond = Date.now();
+      const ids = Array.from({ length: 300 }, () => uuidv7(sameMillisecond));
+      const batch = ids.map((id, index) => jobParams({ id, name: `job ${index}`, headers: { 'x-b': '2', 'x-a': String(index) } }));
+      const created = await store.jobCreateMany(batch);
+      expect(created.map((job) => job.id)).toEqual(batch.map((job) => job.id));
+      expect(await store.jobGet(batch[123]!.id)).toEqual(created[123]);
+      const listed = await store.jobList({ limit: 1000 });
+      expect(listed.items).toEqual(created);
     });
 
     it('rejects a job the schema forbids (both schedule and runAt) as invalid', async () => {
