@@ -7,6 +7,7 @@ import type { Config } from './config/index.js';
 import type { Logger } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { guardedLookup } from './scheduler/lookup.js';
+import { Retention } from './scheduler/retention.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
@@ -14,10 +15,11 @@ import type { Clock } from './time/clock.js';
 import { systemClock } from './time/system-clock.js';
 
 /**
- * The composition root: one node is a store, a scheduling engine (roles all and scheduler)
- * and an HTTP server, started in that order and stopped in the reverse one. The server of
- * roles all and api serves the API and the dashboard; that of role scheduler only /health,
- * /ready and /metrics, so the nodes that fire can be probed and scraped like the others.
+ * The composition root: one node is a store, a scheduling engine with its history retention
+ * sweep (roles all and scheduler) and an HTTP server, started in that order and stopped in
+ * the reverse one. The server of roles all and api serves the API and the dashboard; that of
+ * role scheduler only /health, /ready and /metrics, so the nodes that fire can be probed and
+ * scraped like the others.
  */
 
 export interface NodeOptions {
@@ -32,6 +34,8 @@ export interface RunningNode {
   readonly address: string;
   readonly store: Store;
   readonly metrics: Metrics;
+  /** Deletes history older than config.historyRetentionDays; null on nodes that run no engine. */
+  readonly retention: Retention | null;
   /** Stops the server, then the engine, then closes the store. Safe to call more than once. */
   close(): Promise<void>;
 }
@@ -67,10 +71,16 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   try {
     await store.migrate();
 
+    let retention: Retention | null = null;
     if (config.role === 'all' || config.role === 'scheduler') {
       const scheduler = new Scheduler({ store, settings: config, nodeId, logger, metrics, clock, role: config.role, lookup: guardedLookup });
       stops.push(() => scheduler.stop());
       await scheduler.start();
+      // Every engine node sweeps: the store lets concurrent sweeps skip each other's rows.
+      const sweeper = new Retention({ store, clock, logger, retentionDays: config.historyRetentionDays });
+      stops.push(() => sweeper.stop());
+      sweeper.start();
+      retention = sweeper;
     }
 
     const app = await buildServer({ store, config, logger, clock, metrics, api: servesApi, dashboard: servesApi });
@@ -78,7 +88,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     await app.listen({ host: config.host, port: config.port });
     const { port } = app.server.address() as AddressInfo;
     const address = `http://${isIPv6(config.host) ? `[${config.host}]` : config.host}:${port}`;
-    return { nodeId, address, store, metrics, close };
+    return { nodeId, address, store, metrics, retention, close };
   } catch (error) {
     await close();
     throw error;

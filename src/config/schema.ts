@@ -149,7 +149,7 @@ export const settings = {
   },
   historyRetentionDays: {
     env: 'JOBSCHEDULER_HISTORY_RETENTION_DAYS',
-    description: 'Execution history older than this many days is deleted.',
+    description: 'Finished execution history older than this many days is deleted, every 10 minutes, by the nodes that fire jobs (roles all and scheduler).',
     default: 30,
     parse: integer(1, 36500),
   },
