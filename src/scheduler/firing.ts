@@ -308,7 +308,11 @@ export class Firing {
     );
   }
 
+  // Only jobs that forbid overlaps ever ask #runningHere, so only theirs are tracked. A job
+  // switched to forbid while an occurrence of it runs here is covered by findOverlaps, which
+  // sees that occurrence's open row in the database.
   #startOccurrence(attempt: HeldAttempt): void {
+    if (attempt.job.overlapPolicy !== 'forbid') return;
     let running = this.#inProgress.get(attempt.job.id);
     if (!running) {
       running = new Set();
@@ -318,6 +322,7 @@ export class Firing {
   }
 
   #endOccurrence(attempt: HeldAttempt): void {
+    if (attempt.job.overlapPolicy !== 'forbid') return;
     const running = this.#inProgress.get(attempt.job.id);
     if (!running) return;
     running.delete(occurrenceKey(attempt.execution));
