@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCodes, JobSchedulerError, isJobSchedulerError, type ErrorCode } from '../errors.js';
+import { REQUEST_ID_HEADER } from './request-id.js';
 import { PROBLEM_CONTENT_TYPE } from './schemas/common.js';
 
 /**
@@ -52,10 +53,19 @@ export function problemFor(error: unknown, instance: string): Problem {
   };
 }
 
+/**
+ * A 5xx problem names the request's id: what a client quotes when it reports the failure,
+ * and what finds the error in the node's log. The header is set here too because errors
+ * the framework raises before the hooks run (a malformed URL) never went through them.
+ */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
-  const problem = problemFor(explain(error, request), request.url.split('?')[0] ?? request.url);
-  if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+  let problem = problemFor(explain(error, request), request.url.split('?')[0] ?? request.url);
+  if (problem.status >= 500) {
+    request.log.error({ err: error }, 'request failed');
+    problem = { ...problem, requestId: request.id };
+  }
   if (problem.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer');
+  reply.header(REQUEST_ID_HEADER, request.id);
   return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }
 

@@ -10,6 +10,7 @@ import type { Clock } from '../time/clock.js';
 import { createKeyCheck } from './auth.js';
 import { registerOpenApi } from './openapi.js';
 import { sendProblem } from './problem.js';
+import { REQUEST_ID_HEADER, requestIdGenerator } from './request-id.js';
 import { registerClusterRoutes } from './routes/cluster.js';
 import type { ApiContext } from './routes/context.js';
 import { registerDashboard, type DashboardOptions } from './routes/dashboard.js';
@@ -53,8 +54,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // single startup line: the API logs warnings and errors, and requests at debug level.
   const quiet = base.isLevelEnabled('debug') || !base.isLevelEnabled('warn') ? base.level : 'warn';
   const logger = base.child({ component: 'api' }, { level: quiet });
+  const clock = options.clock ?? systemClock;
   const app = Fastify({
     loggerInstance: logger,
+    // The incoming X-Request-Id is checked by the generator, never trusted as it is.
+    requestIdHeader: false,
+    genReqId: requestIdGenerator(clock),
     bodyLimit: BODY_LIMIT,
     // Request logging costs two log lines per request on the hot path; completions are
     // logged at debug level below instead.
@@ -68,14 +73,21 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   acceptJsonOnly(app);
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
   app.setNotFoundHandler((request, reply) => sendProblem(request, reply, notFound(request, servesApi)));
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    done();
   });
+  // One line per request at debug level: at thousands of requests a second, even a hook that
+  // logs nothing costs, so it is there only when it would log.
+  if (logger.isLevelEnabled('debug')) {
+    app.addHook('onResponse', async (request, reply) => {
+      request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+    });
+  }
 
   for (const schema of [problemSchema, jobCreateSchema, jobPatchSchema, jobSchema, executionSchema]) app.addSchema(schema);
   if (servesApi) await registerOpenApi(app);
 
-  const clock = options.clock ?? systemClock;
   registerHealthRoutes(app, { store: options.store, clock });
   if (options.metrics) registerMetricsRoute(app, options.metrics);
   if (!servesApi) return app;

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server.js';
+import { isUuid } from '../../src/ids.js';
 import { createStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 
@@ -38,8 +39,14 @@ describe('request logs', () => {
       ['GET', '/api/v1/jobs/01890000-0000-7000-8000-000000000000', 404],
     ]);
     const ids = requests.map((line) => line.reqId);
-    for (const id of ids) expect(typeof id).toBe('string');
+    for (const id of ids) expect(isUuid(String(id))).toBe(true);
     expect(new Set(ids).size).toBe(2);
+  });
+
+  it('carry the id a proxy in front sent in X-Request-Id, so its log and the node\'s line up', async () => {
+    const response = await app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'edge-7f3a-0001' } });
+    expect(response.headers['x-request-id']).toBe('edge-7f3a-0001');
+    expect(lines.findLast((line) => line.msg === 'request')).toMatchObject({ url: '/health', reqId: 'edge-7f3a-0001' });
   });
 
   it('tie a failed request\'s error to its request id', async () => {
@@ -50,5 +57,6 @@ describe('request logs', () => {
     const request = lines.findLast((line) => line.msg === 'request' && line.url === '/api/v1/jobs');
     expect(failure?.reqId).toBeDefined();
     expect(failure?.reqId).toBe(request?.reqId);
+    expect(response.json()).toMatchObject({ requestId: failure?.reqId });
   });
 });

@@ -18,6 +18,7 @@ export const problemSchema = {
     code: { type: 'string', enum: Object.keys(ErrorCodes), description: 'Stable machine-readable code.' },
     instance: { type: 'string', description: 'The request path.' },
     property: { type: 'string', description: 'The request field at fault, when there is one (retry.maxAttempts, jobs[3].schedule).' },
+    requestId: { type: 'string', description: 'On 5xx answers: the request id (also in the X-Request-Id header), to quote when reporting the failure.' },
   },
   required: ['type', 'title', 'status', 'detail', 'code'],
 } as const;
