@@ -52,7 +52,7 @@ LOG_LEVEL=info
 
 ## Settings
 
-| Variable | Flag | Default | What it does | Message for a wrong value (\`abc\`) |
+| Variable | Flag | Default | What it does | Message for a wrong value (\`abc\`, or an empty one where \`abc\` is fine) |
 |---|---|---|---|---|
 ${rows.join('\n')}
 
@@ -81,14 +81,16 @@ in your service manager's credential store; see [deployment.md](deployment.md).
 `;
 }
 
-/** What the setting's parser says about a value it cannot accept. */
+/** What the setting's parser says about a value it cannot accept: `abc`, else an empty one. */
 function rejection(setting: Setting<unknown>): string {
-  try {
-    setting.parse('abc');
-    return '(free text)';
-  } catch (error) {
-    return (error as Error).message;
+  for (const [value, prefix] of [['abc', ''], ['', 'empty: ']] as const) {
+    try {
+      setting.parse(value);
+    } catch (error) {
+      return `${prefix}${(error as Error).message}`;
+    }
   }
+  return '(free text)';
 }
 
 function sampleValidationMessage(): string {

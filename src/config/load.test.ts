@@ -41,6 +41,32 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: {}, flags: { port: '99999' }, file: null })).toThrow('--port: expected a whole number');
   });
 
+  it('rejects an empty HOST or data directory instead of listening on "" or writing into the working directory', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'jobscheduler-config-')), 'config.env');
+    writeFileSync(file, 'HOST=\nJOBSCHEDULER_DATA_DIR=   \n');
+    expect(() => loadConfig({ env: {}, file })).toThrow(
+      'Invalid configuration:\n  HOST: must not be empty; leave it unset for the default (127.0.0.1)\n' +
+        '  JOBSCHEDULER_DATA_DIR: must not be empty; leave it unset for the default (./data)',
+    );
+    expect(() => loadConfig({ env: {}, flags: { host: '' }, file: null })).toThrow('--host: must not be empty');
+    expect(() => loadConfig({ env: {}, flags: { dataDir: '' }, file: null })).toThrow('--data-dir: must not be empty');
+  });
+
+  it('takes an IP address or a host name for HOST, and says what is wrong with anything else', () => {
+    for (const host of ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost', 'api-1.internal']) {
+      expect(loadConfig({ env: { HOST: ` ${host} ` }, file: null }).host).toBe(host);
+    }
+    expect(() => loadConfig({ env: { HOST: '[::1]' }, file: null })).toThrow('HOST: expected an IPv6 address without brackets');
+    for (const host of ['local host', 'http://127.0.0.1', '127.0.0.1:8080', '-bad.example']) {
+      expect(() => loadConfig({ env: { HOST: host }, file: null }), host).toThrow(`HOST: expected an IP address (127.0.0.1, 0.0.0.0, ::) or a host name, got "${host}"`);
+    }
+  });
+
+  it('treats an empty value of a setting without a default value as unset', () => {
+    const config = loadConfig({ env: { DATABASE_URL: '', JOBSCHEDULER_NODE_ID: '', JOBSCHEDULER_API_KEYS: '', JOBSCHEDULER_SIGNING_SECRET: '' }, file: null });
+    expect([config.databaseUrl, config.nodeId, config.apiKeys, config.signingSecret]).toEqual([null, null, [], null]);
+  });
+
   it('parses lists and rejects a malformed signing secret', () => {
     expect(loadConfig({ env: { JOBSCHEDULER_API_KEYS: ' a, b ,,c' }, file: null }).apiKeys).toEqual(['a', 'b', 'c']);
     expect(() => loadConfig({ env: { JOBSCHEDULER_SIGNING_SECRET: 'secret' }, file: null })).toThrow('whsec_');

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * Every setting the scheduler reads, in one table: its environment variable, its
  * command-line flag, its default and how it is parsed. `serve --help` and
@@ -35,7 +37,27 @@ function oneOf<T extends string>(...values: T[]): SettingParser<T> {
   };
 }
 
-const text: SettingParser<string> = (raw) => raw.trim();
+/**
+ * Text that has a default: an empty value (`HOST=` in a file) is a mistake, not a request for
+ * the default, which only leaving the setting out gives.
+ */
+function requiredText(fallback: string): SettingParser<string> {
+  return (raw) => {
+    const value = raw.trim();
+    if (value === '') throw new Error(`must not be empty; leave it unset for the default (${fallback})`);
+    return value;
+  };
+}
+
+const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** What the server can listen on: an IP address or a host name (resolved by the system). */
+const listenHost: SettingParser<string> = (raw) => {
+  const value = requiredText('127.0.0.1')(raw);
+  if (isIP(value) !== 0 || (value.length <= 253 && HOST_NAME.test(value))) return value;
+  if (/^\[.*\]$/.test(value)) throw new Error(`expected an IPv6 address without brackets (::1, ::), got "${raw}"`);
+  throw new Error(`expected an IP address (127.0.0.1, 0.0.0.0, ::) or a host name, got "${raw}"`);
+};
 
 const optionalText: SettingParser<string | null> = (raw) => (raw.trim() === '' ? null : raw.trim());
 
@@ -77,7 +99,7 @@ const signingSecret: SettingParser<string | null> = (raw) => {
 };
 
 export const settings = {
-  host: { env: 'HOST', flag: 'host', description: 'Address the HTTP server listens on.', default: '127.0.0.1', parse: text },
+  host: { env: 'HOST', flag: 'host', description: 'Address the HTTP server listens on.', default: '127.0.0.1', parse: listenHost },
   port: { env: 'PORT', flag: 'port', description: 'Port the HTTP server listens on.', default: 8080, parse: integer(0, 65535) },
   databaseUrl: {
     env: 'DATABASE_URL',
@@ -91,7 +113,7 @@ export const settings = {
     flag: 'data-dir',
     description: 'Directory of the embedded store (used when DATABASE_URL is unset).',
     default: './data',
-    parse: text,
+    parse: requiredText('./data'),
   },
   role: {
     env: 'JOBSCHEDULER_ROLE',
