@@ -18,7 +18,6 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { buildServer } from '../src/api/server.js';
-import { uuidv7 } from '../src/ids.js';
 import { newJobFromBody, type JobBody } from '../src/jobs/definition.js';
 import { createStore } from '../src/store/index.js';
 import type { Store } from '../src/store/types.js';
@@ -45,6 +44,7 @@ interface AutocannonResult {
 type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
+const targets = { allowedTargets: [] };
 const job: JobBody = { schedule: '31 10-15 1 * * MON-FRI', api: 'http://localhost:4444/foo', type: 'ATLEAST_ONCE' };
 
 function median(values: number[]): number {
@@ -76,11 +76,8 @@ async function storeAlone(store: Store, callers: number): Promise<number> {
   await Promise.all(
     Array.from({ length: callers }, async () => {
       while (Date.now() < end) {
-        const now = new Date();
-        const params = Array.from({ length: BATCH }, () => {
-          const { definition, nextRunAt } = newJobFromBody(job, { targets: { allowedTargets: [] }, now });
-          return { ...definition, id: uuidv7(now.getTime()), nextRunAt };
-        });
+        const context = { targets, now: new Date() };
+        const params = Array.from({ length: BATCH }, () => newJobFromBody(job, context));
         await store.jobCreateMany(params);
         created += BATCH;
       }

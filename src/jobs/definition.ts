@@ -1,8 +1,10 @@
 import { isValidTimezone } from '../cron/index.js';
 import { JobSchedulerError } from '../errors.js';
+import { uuidv7 } from '../ids.js';
 import type {
   DeliveryGuarantee,
   HttpMethod,
+  JobCreateParams,
   JobDefinition,
   JobPatch,
   JobRecord,
@@ -53,41 +55,50 @@ export interface DefinitionContext {
   readonly prefix?: string;
 }
 
-export interface NewJob {
-  readonly definition: JobDefinition;
-  readonly nextRunAt: Date | null;
-}
-
 export function canonicalType(type: DeliveryTypeName): DeliveryGuarantee {
   if (type === 'ATLEAST_ONCE') return 'AT_LEAST_ONCE';
   if (type === 'ATMOST_ONCE') return 'AT_MOST_ONCE';
   return type;
 }
 
-export function newJobFromBody(body: JobBody, context: DefinitionContext): NewJob {
+/**
+ * A new job from a create body: its definition, a fresh id (minted at `now`, so the jobs of
+ * one request get ids in the order given) and its first run after `now`.
+ */
+export function newJobFromBody(body: JobBody, context: DefinitionContext): JobCreateParams {
   const at = fieldNamer(context.prefix);
   assertStorableText(body, context.prefix ?? '');
   if (body.schedule === undefined && body.runAt === undefined) {
     throw invalid(at('schedule'), `${at('schedule')} (a cron expression) or ${at('runAt')} (an RFC 3339 instant) is required`);
   }
-  const definition: JobDefinition = {
+  // Checked in the order of the fields, so a body with several mistakes always names the same one first.
+  const when = timing(body, undefined, at);
+  const api = checkTarget(body.api, at('api'), context.targets);
+  const headers = checkHeaders(body.headers ?? {}, at('headers'));
+  const retry = checkRetry({ ...JOB_DEFAULTS.retry, ...body.retry }, at('retry'));
+  const onFailure = body.onFailure == null ? null : checkTarget(body.onFailure, at('onFailure'), context.targets);
+  const next = nextRunAt(when, context.now, scheduleFields(at));
+  return {
+    id: uuidv7(context.now.getTime()),
     name: body.name ?? null,
     description: body.description ?? null,
-    ...timing(body, undefined, at),
-    api: checkTarget(body.api, at('api'), context.targets),
+    schedule: when.schedule,
+    runAt: when.runAt,
+    timezone: when.timezone,
+    api,
     method: body.method ?? JOB_DEFAULTS.method,
-    headers: checkHeaders(body.headers ?? {}, at('headers')),
+    headers,
     payload: body.payload ?? null,
     timeoutMs: body.timeoutMs ?? JOB_DEFAULTS.timeoutMs,
     type: canonicalType(body.type),
-    retry: checkRetry({ ...JOB_DEFAULTS.retry, ...body.retry }, at('retry')),
+    retry,
     misfirePolicy: body.misfirePolicy ?? JOB_DEFAULTS.misfirePolicy,
     overlapPolicy: body.overlapPolicy ?? JOB_DEFAULTS.overlapPolicy,
-    onFailure: body.onFailure == null ? null : checkTarget(body.onFailure, at('onFailure'), context.targets),
+    onFailure,
     isActive: body.isActive ?? JOB_DEFAULTS.isActive,
     paused: false,
+    nextRunAt: next,
   };
-  return { definition, nextRunAt: nextRunAt(definition, context.now, scheduleFields(at)) };
 }
 
 /**
@@ -161,12 +172,53 @@ export function parseInstant(text: string, property: string): Date {
 // eslint-disable-next-line no-control-regex -- matching NUL is the point
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** Every unstorable string contains one of these; most strings contain none and need no closer look. */
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
+const SUSPECT = /[\u0000\ud800-\udfff]/;
+
 /**
  * Refuses, naming the field, any string (or object key) in the body that could not be
  * stored intact, and bodies nested deeper than the payload limit (serialising or storing
  * those would exhaust a stack). Iterative, so a hostile body cannot overflow this walk.
  */
 function assertStorableText(body: unknown, prefix: string): void {
+  if (!mayBeUnstorable(body)) return;
+  explainUnstorable(body, prefix);
+}
+
+/**
+ * The walk of explainUnstorable without the bookkeeping that names fields: no string is
+ * built for a body that is fine, which is nearly every body. True when the full walk must run.
+ */
+function mayBeUnstorable(body: unknown): boolean {
+  const values: unknown[] = [body];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const value = values.pop();
+    const depth = depths.pop()!;
+    if (typeof value === 'string') {
+      if (SUSPECT.test(value)) return true;
+    } else if (value !== null && typeof value === 'object') {
+      if (depth > JOB_LIMITS.payloadDepth) return true;
+      if (Array.isArray(value)) {
+        for (const item of value as unknown[]) {
+          values.push(item);
+          depths.push(depth + 1);
+        }
+      } else {
+        for (const key of Object.keys(value)) {
+          if (SUSPECT.test(key)) return true;
+          values.push((value as Record<string, unknown>)[key]);
+          depths.push(depth + 1);
+        }
+      }
+    }
+  }
+  return false;
+}
+
+/** Throws for the first string that cannot be stored or value nested too deep, naming where it is. */
+function explainUnstorable(body: unknown, prefix: string): void {
   const pending: [value: unknown, path: string, depth: number][] = [[body, prefix, 0]];
   const name = (path: string): string => path.replace(/\.$/, '') || 'body';
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {

@@ -63,6 +63,28 @@ describe('job targets', () => {
     expect(codeOf('https://other.example.com/x', patterns)).toBe('TARGET_FORBIDDEN');
   });
 
+  it('judges a URL seen before under one policy afresh under another', () => {
+    const onlyA = { allowedTargets: ['a.example.com'] };
+    const onlyB = { allowedTargets: ['b.example.com'] };
+    expect(checkTarget('HTTPS://A.example.com/x', 'api', onlyA)).toBe('https://a.example.com/x');
+    expect(checkTarget('HTTPS://A.example.com/x', 'api', onlyA)).toBe('https://a.example.com/x');
+    expect(() => checkTarget('HTTPS://A.example.com/x', 'api', onlyB)).toThrow(/not in JOBSCHEDULER_ALLOWED_TARGETS/);
+  });
+
+  it('names the field of every refusal, also of a URL refused before', () => {
+    const policy = { allowedTargets: [] };
+    const propertyOf = (property: string): unknown => {
+      try {
+        checkTarget('http://169.254.169.254/', property, policy);
+      } catch (error) {
+        return isJobSchedulerError(error) ? error.details : null;
+      }
+      return null;
+    };
+    expect(propertyOf('jobs[0].api')).toMatchObject({ property: 'jobs[0].api' });
+    expect(propertyOf('jobs[1].onFailure')).toMatchObject({ property: 'jobs[1].onFailure' });
+  });
+
   it('still refuses metadata addresses that a pattern would allow', () => {
     expect(codeOf('http://169.254.169.254/', ['169.254.169.254'])).toBe('TARGET_FORBIDDEN');
   });

@@ -15,13 +15,36 @@ import { JobSchedulerError } from '../errors.js';
  * `isForbiddenAddress` as well.
  */
 
+/** Never changed once in use: checkTarget remembers its answers per policy object. */
 export interface TargetPolicy {
   /** Host patterns: "example.com" (that host), "*.example.com" (its subdomains). Empty: any host. */
   readonly allowedTargets: readonly string[];
 }
 
+/**
+ * Targets accepted under each policy, raw -> normalised. The jobs of a batch mostly name a
+ * few URLs, and parsing each again cost more than all other checks of a job together.
+ * Refusals are not kept: their messages name the request field.
+ */
+const accepted = new WeakMap<TargetPolicy, Map<string, string>>();
+const ACCEPTED_PER_POLICY = 512;
+
 /** Returns the normalised URL, or throws VALIDATION_FAILED / TARGET_FORBIDDEN naming `property`. */
 export function checkTarget(raw: string, property: string, policy: TargetPolicy): string {
+  let known = accepted.get(policy);
+  const hit = known?.get(raw);
+  if (hit !== undefined) return hit;
+  const href = parseTarget(raw, property, policy);
+  if (known === undefined) {
+    known = new Map();
+    accepted.set(policy, known);
+  }
+  if (known.size >= ACCEPTED_PER_POLICY) known.delete(known.keys().next().value as string);
+  known.set(raw, href);
+  return href;
+}
+
+function parseTarget(raw: string, property: string, policy: TargetPolicy): string {
   let url: URL;
   try {
     url = new URL(raw);

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { JobSchedulerError, isJobSchedulerError } from '../../errors.js';
-import { uuidv7 } from '../../ids.js';
 import { JOB_LIMITS } from '../../jobs/defaults.js';
 import { newJobFromBody, patchFromBody, type JobBody, type JobPatchBody } from '../../jobs/definition.js';
-import type { JobCreateParams, JobRecord } from '../../store/types.js';
+import type { JobRecord } from '../../store/types.js';
 import { etagHeader, idParams, pageQuery, problems } from '../schemas/common.js';
 import { expectedVersion, jobId, jobResponse, sendJob, withCursor, type ApiContext, type IdParams } from './context.js';
 
@@ -43,9 +42,7 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
       },
     },
     async (request, reply) => {
-      const now = new Date(clock.now());
-      const { definition, nextRunAt } = newJobFromBody(request.body, { targets, now });
-      const job = await creates.create({ ...definition, id: uuidv7(now.getTime()), nextRunAt });
+      const job = await creates.create(newJobFromBody(request.body, { targets, now: new Date(clock.now()) }));
       return sendJob(reply.header('location', `/api/v1/jobs/${job.id}`), job, 201);
     },
   );
@@ -78,10 +75,7 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
     },
     async (request, reply) => {
       const now = new Date(clock.now());
-      const params: JobCreateParams[] = request.body.jobs.map((body, index) => {
-        const { definition, nextRunAt } = newJobFromBody(body, { targets, now, prefix: `jobs[${index}].` });
-        return { ...definition, id: uuidv7(now.getTime()), nextRunAt };
-      });
+      const params = request.body.jobs.map((body, index) => newJobFromBody(body, { targets, now, prefix: `jobs[${index}].` }));
       const jobs = await store.jobCreateMany(params);
       return reply.status(201).send({ items: jobs.map(jobResponse) });
     },
