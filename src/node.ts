@@ -8,7 +8,7 @@ import type { Logger } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { guardedLookup } from './scheduler/lookup.js';
 import { Retention } from './scheduler/retention.js';
-import { Scheduler } from './scheduler/scheduler.js';
+import { Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
 import type { Clock } from './time/clock.js';
@@ -73,7 +73,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
 
     let retention: Retention | null = null;
     if (config.role === 'all' || config.role === 'scheduler') {
-      const scheduler = new Scheduler({ store, settings: config, nodeId, logger, metrics, clock, role: config.role, lookup: guardedLookup });
+      const scheduler = new Scheduler({ store, nodeId, logger, metrics, clock, role: config.role, lookup: guardedLookup, ...engineSettings(config) });
       stops.push(() => scheduler.stop());
       await scheduler.start();
       // Every engine node sweeps: the store lets concurrent sweeps skip each other's rows.
@@ -93,6 +93,16 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     await close();
     throw error;
   }
+}
+
+/** The engine's share of the configuration: every tunable an operator can set. */
+export function engineSettings(config: Config): Pick<SchedulerOptions, 'settings' | 'misfireGraceMs' | 'backoff' | 'recorder'> {
+  return {
+    settings: config,
+    misfireGraceMs: config.misfireGraceMs,
+    backoff: config.retryBackoff,
+    recorder: { flushIntervalMs: config.historyFlushIntervalMs },
+  };
 }
 
 function once(work: () => Promise<void>): () => Promise<void> {

@@ -67,6 +67,23 @@ describe('loadConfig', () => {
     expect([config.databaseUrl, config.nodeId, config.apiKeys, config.signingSecret]).toEqual([null, null, [], null]);
   });
 
+  it('reads the engine tunables, each within its bounds', () => {
+    const tuned = loadConfig({
+      env: { JOBSCHEDULER_MISFIRE_GRACE_MS: '0', JOBSCHEDULER_RETRY_BACKOFF: 'decorrelated', JOBSCHEDULER_HISTORY_FLUSH_INTERVAL_MS: '500' },
+      file: null,
+    });
+    expect([tuned.misfireGraceMs, tuned.retryBackoff, tuned.historyFlushIntervalMs]).toEqual([0, 'decorrelated', 500]);
+    const defaults = loadConfig({ env: {}, file: null });
+    expect([defaults.misfireGraceMs, defaults.retryBackoff, defaults.historyFlushIntervalMs]).toEqual([1000, 'full', 50]);
+    expect(() =>
+      loadConfig({ env: { JOBSCHEDULER_MISFIRE_GRACE_MS: '-1', JOBSCHEDULER_RETRY_BACKOFF: 'linear', JOBSCHEDULER_HISTORY_FLUSH_INTERVAL_MS: '0' }, file: null }),
+    ).toThrow(
+      'Invalid configuration:\n  JOBSCHEDULER_MISFIRE_GRACE_MS: expected a whole number from 0 to 3600000, got -1\n' +
+        '  JOBSCHEDULER_RETRY_BACKOFF: expected one of full, decorrelated, got "linear"\n' +
+        '  JOBSCHEDULER_HISTORY_FLUSH_INTERVAL_MS: expected a whole number from 1 to 60000, got 0',
+    );
+  });
+
   it('parses lists and rejects a malformed signing secret', () => {
     expect(loadConfig({ env: { JOBSCHEDULER_API_KEYS: ' a, b ,,c' }, file: null }).apiKeys).toEqual(['a', 'b', 'c']);
     expect(() => loadConfig({ env: { JOBSCHEDULER_SIGNING_SECRET: 'secret' }, file: null })).toThrow('whsec_');

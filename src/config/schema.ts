@@ -193,6 +193,24 @@ export const settings = {
     default: 2000,
     parse: integer(1, 100000),
   },
+  misfireGraceMs: {
+    env: 'JOBSCHEDULER_MISFIRE_GRACE_MS',
+    description: 'An occurrence up to this late (a node was busy or just took over) still fires; a later one is a misfire, settled by the job\'s misfirePolicy.',
+    default: 1000,
+    parse: integer(0, 3600000),
+  },
+  retryBackoff: {
+    env: 'JOBSCHEDULER_RETRY_BACKOFF',
+    description: 'How the wait before a retry grows between a job\'s minBackoffMs and maxBackoffMs: full (random up to an exponential ceiling) or decorrelated (random up to three times the previous wait).',
+    default: 'full' as 'full' | 'decorrelated',
+    parse: oneOf('full', 'decorrelated'),
+  },
+  historyFlushIntervalMs: {
+    env: 'JOBSCHEDULER_HISTORY_FLUSH_INTERVAL_MS',
+    description: 'Outcomes of attempts are written to the history in batches, at most this long after they happen: longer means fewer, larger writes.',
+    default: 50,
+    parse: integer(1, 60000),
+  },
   heartbeatIntervalMs: {
     env: 'JOBSCHEDULER_HEARTBEAT_INTERVAL_MS',
     description: 'How often a node writes its heartbeat.',
