@@ -118,7 +118,7 @@ export const settings = {
   role: {
     env: 'JOBSCHEDULER_ROLE',
     flag: 'role',
-    description: 'What this node does: all, api (HTTP only) or scheduler (firing only).',
+    description: 'What this node does: all, api (the HTTP API only) or scheduler (firing; over HTTP only /health, /ready and /metrics).',
     default: 'all' as 'all' | 'api' | 'scheduler',
     parse: oneOf('all', 'api', 'scheduler'),
   },
