@@ -28,6 +28,12 @@ export interface RecorderOptions {
   readonly flushIntervalMs?: number;
   /** A batch this large is written at once, and no write carries more (whole units aside). */
   readonly maxBatchRows?: number;
+  /**
+   * A request still running this long after it left is marked RUNNING in the history
+   * (default 1 s). Most requests finish sooner and go from SCHEDULED to their outcome in one
+   * write: marking every one of them would update every attempt row twice.
+   */
+  readonly runningMarkAfterMs?: number;
 }
 
 const RETRY_MIN_MS = 100;
@@ -46,6 +52,7 @@ export class Recorder {
   readonly #logger: Logger;
   readonly #intervalMs: number;
   readonly #maxRows: number;
+  readonly #markAfterMs: number;
   readonly #units = new Fifo<RecordUnit>();
   #unitRows = 0;
   /** Completions buffered or being written, by attempt id. */
@@ -53,6 +60,8 @@ export class Recorder {
   /** Attempts sent whose RUNNING mark is not written yet: id -> start time. */
   #running = new Map<string, number>();
   #timer: TimerHandle | null = null;
+  /** Clock time #timer fires at. */
+  #timerAt = Infinity;
   #writing: Promise<void> | null = null;
   #failures = 0;
 
@@ -62,6 +71,7 @@ export class Recorder {
     this.#logger = options.logger;
     this.#intervalMs = options.flushIntervalMs ?? 50;
     this.#maxRows = options.maxBatchRows ?? 1000;
+    this.#markAfterMs = options.runningMarkAfterMs ?? 1000;
   }
 
   /** Rows waiting to be written. */
@@ -99,7 +109,7 @@ export class Recorder {
         await this.#writing;
         continue;
       }
-      await this.#writeOnce(true);
+      await this.#writeOnce({ all: true, rethrow: true });
     }
   }
 
@@ -130,24 +140,49 @@ export class Recorder {
 
   #schedule(): void {
     if (this.#writing) return;
-    if (this.#unitRows >= this.#maxRows || this.#running.size >= this.#maxRows) {
+    if (this.#unitRows >= this.#maxRows) {
       this.#cancelTimer();
-      void this.#writeOnce(false);
+      void this.#writeOnce({ all: false, rethrow: false });
       return;
     }
-    if (!this.#timer) this.#timer = this.#clock.setTimer(this.#intervalMs, () => void this.#writeOnce(false));
+    const now = this.#clock.now();
+    let at = now + this.#intervalMs;
+    if (this.#units.length === 0) {
+      // Only RUNNING marks wait: come back when the oldest is due.
+      const oldest = this.#running.values().next();
+      if (oldest.done) return;
+      at = Math.max(at, oldest.value + this.#markAfterMs);
+    }
+    // While the database fails, the retry backoff decides (see #writeOnce).
+    if (this.#timer && (this.#timerAt <= at || this.#failures > 0)) return;
+    this.#arm(at - now);
+  }
+
+  #arm(delayMs: number): void {
+    this.#cancelTimer();
+    this.#timerAt = this.#clock.now() + delayMs;
+    this.#timer = this.#clock.setTimer(delayMs, () => void this.#writeOnce({ all: false, rethrow: false }));
   }
 
   #cancelTimer(): void {
     this.#timer?.cancel();
     this.#timer = null;
+    this.#timerAt = Infinity;
   }
 
-  /** One batch. In the background a failure is logged and retried later; `rethrow` is for flush(). */
-  async #writeOnce(rethrow: boolean): Promise<void> {
+  /**
+   * One batch. In the background a failure is logged and retried later, and only RUNNING
+   * marks older than runningMarkAfterMs go; flush() takes every mark (`all`) and sees the error.
+   */
+  async #writeOnce({ all, rethrow }: { all: boolean; rethrow: boolean }): Promise<void> {
     this.#timer = null;
+    this.#timerAt = Infinity;
     if (this.#writing || this.pending === 0) return;
-    const batch = this.#take();
+    const batch = this.#take(all);
+    if (batch.rows === 0) {
+      this.#schedule();
+      return;
+    }
     const done = this.#write(batch);
     this.#writing = done.then(
       () => undefined,
@@ -169,7 +204,7 @@ export class Recorder {
       this.#writing = null;
       if (this.pending > 0) {
         if (this.#failures > 0) {
-          if (!this.#timer) this.#timer = this.#clock.setTimer(this.#retryDelay(), () => void this.#writeOnce(false));
+          if (!this.#timer) this.#arm(this.#retryDelay());
         } else {
           this.#schedule();
         }
@@ -177,7 +212,7 @@ export class Recorder {
     }
   }
 
-  #take(): Batch {
+  #take(allMarks: boolean): Batch {
     const units: RecordUnit[] = [];
     let rows = 0;
     while (this.#units.length > 0 && (rows === 0 || rows < this.#maxRows)) {
@@ -186,8 +221,19 @@ export class Recorder {
       rows += (unit.inserts?.length ?? 0) + (unit.completions?.length ?? 0);
     }
     this.#unitRows -= rows;
-    const running = this.#running;
-    this.#running = new Map();
+    let running = this.#running;
+    if (allMarks) {
+      this.#running = new Map();
+    } else {
+      // Marks were added in start order (the clock's), so the old enough ones come first.
+      const before = this.#clock.now() - this.#markAfterMs;
+      running = new Map();
+      for (const [id, startedAt] of this.#running) {
+        if (startedAt > before) break;
+        running.set(id, startedAt);
+      }
+      for (const id of running.keys()) this.#running.delete(id);
+    }
     return { units, running, rows: rows + running.size };
   }
 

@@ -96,6 +96,27 @@ describe('the history recorder', () => {
     expect(Object.fromEntries(page.items.map((row) => [row.id, row.status]))).toEqual({ [a!.id]: 'RUNNING', [b!.id]: 'SUCCEEDED' });
   });
 
+  it('marks an attempt RUNNING once its request has run for a second, and a quicker one never', async () => {
+    const { store, writes } = countingStore();
+    const recorder = new Recorder({ store, clock, logger: silentLogger() });
+    const [slow, quick] = rows(2);
+    await context.store.executionWrite({ inserts: [slow!, quick!] });
+    recorder.markRunning(slow!.id, clock.now());
+    recorder.markRunning(quick!.id, clock.now());
+    await clock.advance(500);
+    expect(writes()).toBe(0);
+    const completed = recorder.signals.next('flushed');
+    recorder.write({ completions: [succeeded(quick!.id)] });
+    await clock.advance(50);
+    expect(await completed).toMatchObject({ completions: 1, running: 0 });
+    const marked = recorder.signals.next('flushed');
+    await clock.advance(450);
+    expect(await marked).toMatchObject({ completions: 0, running: 1 });
+    const byId = new Map((await context.store.executionList({ jobId, limit: 10 })).items.map((row) => [row.id, row]));
+    expect(byId.get(slow!.id)).toMatchObject({ status: 'RUNNING', startedAt: new Date(T0) });
+    expect(byId.get(quick!.id)).toMatchObject({ status: 'SUCCEEDED' });
+  });
+
   it('keeps rows whose write failed and writes them when the database answers again', async () => {
     const { store, fail } = countingStore();
     const recorder = new Recorder({ store, clock, logger: silentLogger() });
