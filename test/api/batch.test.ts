@@ -16,6 +16,35 @@ describeApi('POST /api/v1/jobs/batch', (context) => {
     expect(await context().jobCount()).toBe(1000);
   });
 
+  it('answers each job exactly as GET shows it, and lists the batch in the order given', async () => {
+    const full = {
+      ...MINIMAL_JOB,
+      name: 'full',
+      description: 'every field',
+      timezone: 'Europe/Paris',
+      method: 'PUT',
+      headers: { 'x-b': 'two', 'x-a': 'one' },
+      payload: { text: 'quote " backslash \\ emoji 🚀', list: [1, 2.5, null, true], nested: { z: 1, a: 2 } },
+      timeoutMs: 1234,
+      retry: { maxAttempts: 5, minBackoffMs: 10, maxBackoffMs: 20 },
+      misfirePolicy: 'fire_once',
+      overlapPolicy: 'forbid',
+      onFailure: 'https://example.com/alert',
+      isActive: false,
+    };
+    const jobs = [MINIMAL_JOB, full, { ...MINIMAL_JOB, schedule: undefined, runAt: '2026-04-01T10:00:00.5+02:00' }];
+    const response = await batch(jobs);
+    expect(response.statusCode).toBe(201);
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+    const items = response.json<{ items: { id: string }[] }>().items;
+    for (const item of items) {
+      const read = await context().app.inject({ method: 'GET', url: `/api/v1/jobs/${item.id}` });
+      expect(item).toEqual(read.json());
+    }
+    const listed = await context().app.inject({ method: 'GET', url: '/api/v1/jobs' });
+    expect(listed.json<{ items: { id: string }[] }>().items.map((job) => job.id)).toEqual(items.map((job) => job.id));
+  });
+
   it('creates none when one job is invalid, naming it by index', async () => {
     const jobs = [MINIMAL_JOB, MINIMAL_JOB, MINIMAL_JOB, { ...MINIMAL_JOB, schedule: '* * * * * MON-FUN' }, MINIMAL_JOB];
     const problem = problemOf(await batch(jobs));
