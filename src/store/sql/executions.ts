@@ -56,6 +56,11 @@ export async function executionInsertManyReturningIds(db: Queryable, rows: reado
 /**
  * Writes outcomes in one statement. Only open attempts (and LOST ones, whose real outcome
  * arrives late) change: a finished attempt is never rewritten, so a re-sent batch is harmless.
+ *
+ * `e.id = ANY($1)` beside the join (here and in executionMarkRunning) tells the planner how
+ * few rows a batch touches: with the join alone it hashed the whole table, a sequential scan
+ * per batch (28 ms instead of 12 ms for 1,000 rows of a 200,000-row table, growing with the
+ * history), until the table grew large enough for per-row index lookups to win.
  */
 export async function executionCompleteMany(db: Queryable, rows: readonly ExecutionCompletion[]): Promise<number> {
   if (rows.length === 0) return 0;
@@ -66,7 +71,7 @@ export async function executionCompleteMany(db: Queryable, rows: readonly Execut
          duration_ms = u.duration_ms, http_status = u.http_status, error = left(u.error, $8)
      FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::int[], $7::text[])
        AS u(id, status, started_at, finished_at, duration_ms, http_status, error)
-     WHERE e.id = u.id AND e.status IN ('SCHEDULED', 'RUNNING', 'LOST')`,
+     WHERE e.id = ANY($1::uuid[]) AND e.id = u.id AND e.status IN ('SCHEDULED', 'RUNNING', 'LOST')`,
     [
       column((row) => row.id),
       column((row) => row.status),
@@ -128,7 +133,7 @@ export async function executionMarkRunning(db: Queryable, params: { ids: readonl
   const result = await db.query(
     `UPDATE executions e SET status = 'RUNNING', started_at = u.started_at
      FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, started_at)
-     WHERE e.id = u.id AND e.status = 'SCHEDULED'`,
+     WHERE e.id = ANY($1::uuid[]) AND e.id = u.id AND e.status = 'SCHEDULED'`,
     [ids, starts],
   );
   return result.rowCount;
