@@ -77,12 +77,7 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
       const now = new Date(clock.now());
       const params = request.body.jobs.map((body, index) => newJobFromBody(body, { targets, now, prefix: `jobs[${index}].` }));
       const jobs = await store.jobCreateMany(params);
-      // A full batch answers ~650 KB. JSON.stringify writes it as one flat string in native
-      // code, where the schema's compiled serializer joins thousands of small strings that
-      // then cost as much again to measure and encode for the socket. jobResponse has exactly
-      // the schema's fields: the batch tests compare each item with what GET answers.
-      const body = Buffer.from(JSON.stringify({ items: jobs.map(jobResponse) }));
-      return reply.status(201).type('application/json; charset=utf-8').send(body);
+      return reply.status(201).type('application/json; charset=utf-8').send(batchAnswer(jobs));
     },
   );
 
@@ -162,6 +157,59 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
       return reply.status(204).send();
     },
   );
+}
+
+type JobAnswer = ReturnType<typeof jobResponse>;
+
+/**
+ * The answer to a batch create, ~650 KB for 1,000 jobs, serialised here rather than by the
+ * response schema: JSON.stringify writes one flat string in native code, where the schema's
+ * compiled serializer joins thousands of small strings that then cost as much again to
+ * measure and encode for the socket. Each distinct instant is formatted once (a batch shares
+ * createdAt and mostly a few nextRunAt values). The type below admits exactly the schema's
+ * fields, and the batch tests hold every item equal to what GET answers.
+ */
+function batchAnswer(jobs: readonly JobRecord[]): Buffer {
+  const formatted = new Map<number, string>();
+  const iso = (date: Date | null): string | null => {
+    if (date === null) return null;
+    const ms = date.getTime();
+    let text = formatted.get(ms);
+    if (text === undefined) {
+      text = date.toISOString();
+      formatted.set(ms, text);
+    }
+    return text;
+  };
+  const items = jobs.map((job): { [K in keyof JobAnswer]: unknown } => ({
+    id: job.id,
+    jobId: job.id,
+    name: job.name,
+    description: job.description,
+    schedule: job.schedule,
+    runAt: iso(job.runAt),
+    timezone: job.timezone,
+    api: job.api,
+    method: job.method,
+    headers: job.headers,
+    payload: job.payload,
+    timeoutMs: job.timeoutMs,
+    type: job.type,
+    retry: job.retry,
+    misfirePolicy: job.misfirePolicy,
+    overlapPolicy: job.overlapPolicy,
+    onFailure: job.onFailure,
+    isActive: job.isActive,
+    paused: job.paused,
+    nextRunAt: iso(job.nextRunAt),
+    lastRunAt: iso(job.lastRunAt),
+    lastStatus: job.lastStatus,
+    version: job.version,
+    createdAt: iso(job.createdAt),
+    updatedAt: iso(job.updatedAt),
+    deletedAt: iso(job.deletedAt),
+  }));
+  return Buffer.from(JSON.stringify({ items }));
 }
 
 /**
