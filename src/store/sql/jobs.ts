@@ -228,12 +228,21 @@ function plainArray<T>(items: readonly T[], pick: (item: T) => PlainElement): st
 
 const ARRAY_ESCAPED = /["\\]/g;
 
-/** Any text: quoted, with quotes and backslashes escaped, so "NULL" stays a word. */
+/**
+ * Any text: quoted, with quotes and backslashes escaped, so "NULL" stays a word. A value
+ * equal to the one before reuses its quoted form: most columns of a batch repeat.
+ */
 function textArray<T>(items: readonly T[], pick: (item: T) => string | null): string {
   const parts = new Array<string>(items.length);
+  let previous: string | null = null;
+  let quoted = 'NULL';
   for (let i = 0; i < items.length; i++) {
-    const value = pick(items[i]!);
-    parts[i] = value == null ? 'NULL' : `"${value.replace(ARRAY_ESCAPED, '\\$&')}"`;
+    const value = pick(items[i]!) ?? null;
+    if (value !== previous) {
+      previous = value;
+      quoted = value === null ? 'NULL' : `"${value.replace(ARRAY_ESCAPED, '\\$&')}"`;
+    }
+    parts[i] = quoted;
   }
   return `{${parts.join(',')}}`;
 }
