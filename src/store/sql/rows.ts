@@ -62,7 +62,8 @@ export function prefixedJobColumns(alias: string, prefix: string): string {
   return JOB_COLUMNS.map((column) => `${alias}.${column} AS ${prefix}${column}`).join(', ');
 }
 
-export function toScheduledJob(row: JobRow): ScheduledJob {
+/** `advanced`: the job as a claim leaves it (built anew: spreading the first copy cost more). */
+export function toScheduledJob(row: JobRow, advanced?: { readonly nextRunAt: Date | null; readonly isActive: boolean }): ScheduledJob {
   return {
     id: row.id,
     name: row.name,
@@ -80,9 +81,9 @@ export function toScheduledJob(row: JobRow): ScheduledJob {
     misfirePolicy: row.misfire_policy as MisfirePolicy,
     overlapPolicy: row.overlap_policy as OverlapPolicy,
     onFailure: row.on_failure,
-    isActive: row.is_active,
+    isActive: advanced ? advanced.isActive : row.is_active,
     paused: row.paused,
-    nextRunAt: row.next_run_at,
+    nextRunAt: advanced ? advanced.nextRunAt : row.next_run_at,
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
