@@ -27,6 +27,9 @@ export interface FiringEvents {
   unsent: { readonly executionIds: readonly string[] };
 }
 
+/** Attempts of one due batch started before the event loop gets a turn (see #fireFrom). */
+const FIRE_SLICE = 256;
+
 export interface FiringOptions {
   readonly nodeId: string;
   readonly clock: Clock;
@@ -56,10 +59,11 @@ export class Firing {
   readonly #queue: TimerQueue<HeldAttempt>;
   /** Occurrences in progress here (first request sent, last attempt not settled), per job. */
   readonly #inProgress = new Map<string, Set<string>>();
-  /** Sends and notifications not settled yet. */
-  readonly #pending = new Set<Promise<void>>();
-  /** Attempts handed to `fire` and not yet settled or given up. */
-  readonly #active = new Map<string, HeldAttempt>();
+  /** Sends, notifications and parts of a due batch not settled yet (see #begin). */
+  #unsettled = 0;
+  readonly #whenSettled: (() => void)[] = [];
+  /** Attempts handed to `fire` and not yet settled or given up (a count: nothing reads them). */
+  #active = 0;
   /** Every attempt held, queued or active. */
   readonly #held = new Set<string>();
   #accepting = true;
@@ -80,7 +84,7 @@ export class Firing {
 
   /** Attempts sent or waiting for a slot to their host. */
   get active(): number {
-    return this.#active.size;
+    return this.#active;
   }
 
   /** Whether this node holds the attempt (queued, waiting for a slot, or in flight). */
@@ -120,30 +124,65 @@ export class Firing {
   }
 
   /** Resolves when every send and notification in progress has settled. */
-  async settled(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  settled(): Promise<void> {
+    if (this.#unsettled === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#whenSettled.push(resolve));
+  }
+
+  // A count rather than a set of promises: a promise and a callback less per firing.
+  #begin(): void {
+    this.#unsettled++;
+  }
+
+  #end(): void {
+    if (--this.#unsettled > 0) return;
+    for (const resolve of this.#whenSettled.splice(0)) resolve();
   }
 
   #track(work: Promise<void>): void {
-    this.#pending.add(work);
-    void work.finally(() => this.#pending.delete(work));
+    this.#begin();
+    const end = (): void => this.#end();
+    void work.then(end, end);
+  }
+
+  #start(attempt: HeldAttempt): void {
+    this.#begin();
+    void this.#send(attempt);
   }
 
   #fire(due: HeldAttempt[]): void {
     this.#options.metrics.dueBacklog.set(this.#queue.size);
+    this.#fireFrom(due, 0);
+  }
+
+  /**
+   * Starts the sends of one slice of a due batch, then lets the event loop run (the requests
+   * just started leave, answers come in) before the next slice: with 10,000 attempts due at
+   * one instant, the first requests leave at once instead of after all of them are prepared.
+   */
+  #fireFrom(due: HeldAttempt[], from: number): void {
+    const to = Math.min(due.length, from + FIRE_SLICE);
+    if (to < due.length) {
+      this.#begin();
+      setImmediate(() => {
+        this.#fireFrom(due, to);
+        this.#end();
+      });
+    }
     const free: HeldAttempt[] = [];
     const checked: HeldAttempt[] = [];
-    for (const attempt of due) {
-      this.#active.set(attempt.execution.id, attempt);
+    for (let i = from; i < to; i++) {
+      const attempt = due[i]!;
+      this.#active++;
       if (attempt.job.overlapPolicy !== 'forbid' || attempt.execution.attempt > 1) free.push(attempt);
       else if (this.#runningHere(attempt)) this.#skip(attempt);
       else checked.push(attempt);
     }
-    for (const attempt of free) this.#track(this.#send(attempt));
+    for (const attempt of free) this.#start(attempt);
     if (checked.length === 0) return;
     const { findOverlaps } = this.#options;
     if (!findOverlaps) {
-      for (const attempt of checked) this.#track(this.#send(attempt));
+      for (const attempt of checked) this.#start(attempt);
       return;
     }
     this.#track(
@@ -151,7 +190,7 @@ export class Firing {
         (overlapping) => {
           for (const attempt of checked) {
             if (overlapping.has(attempt.execution.id) || this.#runningHere(attempt)) this.#skip(attempt);
-            else this.#track(this.#send(attempt));
+            else this.#start(attempt);
           }
         },
         (error: unknown) => {
@@ -160,7 +199,7 @@ export class Firing {
           this.#options.logger.warn({ err: error }, 'overlap check failed; firing by this node\'s knowledge');
           for (const attempt of checked) {
             if (this.#runningHere(attempt)) this.#skip(attempt);
-            else this.#track(this.#send(attempt));
+            else this.#start(attempt);
           }
         },
       ),
@@ -188,31 +227,36 @@ export class Firing {
     };
     this.#options.recorder.write({ completions: [completion] });
     this.#options.metrics.firings.inc({ type: attempt.job.type, outcome: 'SKIPPED' });
-    this.#active.delete(attempt.execution.id);
+    this.#active--;
     this.#held.delete(attempt.execution.id);
     this.#emitSettled(attempt, 'SKIPPED', null);
   }
 
+  /** One attempt's request, from its slot to its outcome; ends what #start began. */
   async #send(attempt: HeldAttempt): Promise<void> {
     const { dispatcher, recorder, metrics } = this.#options;
     const signals = this.signals;
     const { execution, job } = attempt;
-    const outcome = await dispatcher.send(attemptRequest(attempt), (startedAt) => {
-      if (!this.#options.maySend()) return false;
-      recorder.markRunning(execution.id, startedAt);
-      this.#startOccurrence(attempt);
-      const latenessMs = startedAt - execution.dueAt.getTime();
-      metrics.lateness.observe(Math.max(0, latenessMs) / 1000);
-      signals.emit('sent', { executionId: execution.id, jobId: job.id, attempt: execution.attempt, latenessMs });
-      return true;
-    });
-    if (!outcome.sent) {
-      this.#active.delete(execution.id);
-      this.#held.delete(execution.id);
-      signals.emit('unsent', { executionIds: [execution.id] });
-      return;
+    try {
+      const outcome = await dispatcher.send(attemptRequest(attempt), (startedAt) => {
+        if (!this.#options.maySend()) return false;
+        recorder.markRunning(execution.id, startedAt);
+        this.#startOccurrence(attempt);
+        const latenessMs = startedAt - execution.dueAt.getTime();
+        metrics.lateness.observe(Math.max(0, latenessMs) / 1000);
+        signals.emit('sent', { executionId: execution.id, jobId: job.id, attempt: execution.attempt, latenessMs });
+        return true;
+      });
+      if (!outcome.sent) {
+        this.#active--;
+        this.#held.delete(execution.id);
+        signals.emit('unsent', { executionIds: [execution.id] });
+        return;
+      }
+      this.#settle(attempt, outcome);
+    } finally {
+      this.#end();
     }
-    this.#settle(attempt, outcome);
   }
 
   #settle(attempt: HeldAttempt, outcome: RequestOutcome): void {
@@ -230,7 +274,7 @@ export class Firing {
     };
     metrics.attemptDuration.observe((outcome.finishedAt - outcome.startedAt) / 1000);
     metrics.firings.inc({ type: job.type, outcome: status });
-    this.#active.delete(execution.id);
+    this.#active--;
     this.#held.delete(execution.id);
 
     const retryable = !outcome.ok && job.type === 'AT_LEAST_ONCE' && execution.attempt < job.retry.maxAttempts;
