@@ -133,6 +133,10 @@ async function run(index: number): Promise<RunResult> {
     if (options.engine === 'scheduler') await startJobsAt(database.client, new Date(firstSecond));
     console.error(`run ${index}: ${options.jobs} jobs from ${new Date(firstSecond).toISOString()}, warm-up ${options.warmup} s, window ${options.seconds} s`);
 
+    // A live table has statistics (autovacuum analyses it as it grows); a database made a
+    // few seconds ago has none, and the planner would take its growing tables for empty ones.
+    await sleepUntil(firstSecond + Math.min(3, options.warmup / 2) * 1000);
+    await database.client.query('ANALYZE jobs, executions');
     await sleepUntil(windowStart);
     const load = { start: loadAverage(), end: 0 };
     const monitor = new PgMonitor({ admin: database.admin, client: database.client, database: database.name });

@@ -49,6 +49,8 @@ export async function spawnNode(options: NodeSpawnOptions): Promise<NodeProcess>
       // Several nodes share this machine: each takes a free port for its probes and metrics.
       PORT: '0',
       JOBSCHEDULER_NODE_ID: options.id,
+      // Nodes of role scheduler may serve probes and metrics: any free port, so several fit.
+      PORT: '0',
       LOG_LEVEL: 'info',
     },
   });
