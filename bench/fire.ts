@@ -8,7 +8,7 @@
  *
  * Run: npm run bench -- [--jobs 10000] [--seconds 60] [--warmup 10] [--nodes 1]
  *        [--type AT_MOST_ONCE|AT_LEAST_ONCE] [--delay 0] [--max-per-host n] [--runs 1]
- *        [--name fire-...] [--profile] [--pg-activity] [--engine scheduler|bare]
+ *        [--name fire-...] [--profile] [--pg-activity] [--engine scheduler|bare] [--node-arg=--flag ...]
  *   BENCH_DATABASE_URL (else TEST_DATABASE_URL, else DATABASE_URL): a PostgreSQL whose user may
  *   create databases; each run gets its own database, dropped at the end.
  *   JOBSCHEDULER_* variables reach the nodes unchanged (e.g. JOBSCHEDULER_LOOKAHEAD_MS).
@@ -43,6 +43,7 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     'pg-activity': { type: 'boolean', default: false },
     engine: { type: 'string', default: 'scheduler' },
+    'node-arg': { type: 'string', multiple: true, default: [] },
   },
 });
 
@@ -58,6 +59,8 @@ const options = {
   pgActivity: args['pg-activity'],
   /** 'bare': no scheduler, undici alone fires at every whole second (the floor). */
   engine: args.engine === 'bare' ? ('bare' as const) : ('scheduler' as const),
+  /** Flags for the node processes, e.g. --node-arg=--max-semi-space-size=64. */
+  nodeArgs: args['node-arg'],
 };
 if (options.type !== 'AT_MOST_ONCE' && options.type !== 'AT_LEAST_ONCE') throw new Error('--type is AT_MOST_ONCE or AT_LEAST_ONCE');
 /**
@@ -113,7 +116,13 @@ async function run(index: number): Promise<RunResult> {
     const profileDir = options.profile ? fileURLToPath(new URL(`./results/profiles/${name}/`, import.meta.url)) : undefined;
     for (let i = 1; i <= options.nodes && options.engine === 'scheduler'; i++) {
       nodes.push(
-        await spawnNode({ id: `bench-node-${i}${options.runs > 1 ? `-run${index}` : ''}`, databaseUrl: database.url, env: engineEnv, ...(profileDir ? { cpuProfileDir: profileDir } : {}) }),
+        await spawnNode({
+          id: `bench-node-${i}${options.runs > 1 ? `-run${index}` : ''}`,
+          databaseUrl: database.url,
+          env: engineEnv,
+          nodeArgs: options.nodeArgs,
+          ...(profileDir ? { cpuProfileDir: profileDir } : {}),
+        }),
       );
     }
 

@@ -29,11 +29,13 @@ export interface NodeSpawnOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Write a V8 CPU profile of the node into this directory when it exits. */
   readonly cpuProfileDir?: string;
+  /** More node flags for the node process (e.g. --max-semi-space-size=64). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** Starts one node and resolves once its engine reports "scheduler started". */
 export async function spawnNode(options: NodeSpawnOptions): Promise<NodeProcess> {
-  const execArgv = ['--import', 'tsx'];
+  const execArgv = ['--import', 'tsx', ...(options.nodeArgs ?? [])];
   if (options.cpuProfileDir) {
     mkdirSync(options.cpuProfileDir, { recursive: true });
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${options.id}.cpuprofile`);
@@ -49,8 +51,6 @@ export async function spawnNode(options: NodeSpawnOptions): Promise<NodeProcess>
       // Several nodes share this machine: each takes a free port for its probes and metrics.
       PORT: '0',
       JOBSCHEDULER_NODE_ID: options.id,
-      // Nodes of role scheduler may serve probes and metrics: any free port, so several fit.
-      PORT: '0',
       LOG_LEVEL: 'info',
     },
   });
