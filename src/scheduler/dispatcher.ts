@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { TcpNetConnectOpts } from 'node:net';
-import { Agent } from 'undici';
 import type { Clock } from '../time/clock.js';
 import type { HttpMethod } from '../store/types.js';
+import { ConnectionPools } from './connection-pools.js';
 import { HostLimiter } from './host-limiter.js';
 import type { WebhookSigner } from './signing.js';
 
@@ -47,14 +47,14 @@ const ERROR_BODY_BYTES = 512;
 const DRAIN_LIMIT_BYTES = 1 << 20;
 
 /**
- * Sends attempts over keep-alive connection pools: one undici Agent keeps a pool per
- * origin, so a job firing every second reuses its connection instead of opening one per
- * firing. A HostLimiter bounds the requests in flight per origin; the job's timeout runs
+ * Sends attempts over keep-alive connection pools (ConnectionPools: undici Agents keeping
+ * pools per origin), so a job firing every second reuses its connection instead of opening
+ * one per firing. A HostLimiter bounds the requests in flight per origin; the job's timeout runs
  * from the moment the request leaves and covers the whole answer.
  */
 export class Dispatcher {
   readonly #clock: Clock;
-  readonly #agent: Agent;
+  readonly #pools: ConnectionPools;
   readonly #limiter: HostLimiter;
   readonly #signer: WebhookSigner | null;
   readonly #userAgent: string;
@@ -66,8 +66,7 @@ export class Dispatcher {
     this.#limiter = new HostLimiter(options.maxConcurrentPerHost);
     this.#signer = options.signer;
     this.#userAgent = options.userAgent;
-    this.#agent = new Agent({
-      connections: options.maxConcurrentPerHost,
+    this.#pools = new ConnectionPools(options.maxConcurrentPerHost, {
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
       // The job's own timeout (an AbortSignal) bounds every request; these only stop undici
@@ -106,11 +105,12 @@ export class Dispatcher {
       release();
       return { sent: false, ok: false, httpStatus: null, error: null, startedAt, finishedAt: startedAt };
     }
+    const pool = this.#pools.pick(url.origin);
     const interrupt = new Interrupt();
     this.#inFlight.add(interrupt);
     const timer = this.#clock.setTimer(request.timeoutMs, () => interrupt.abort(new RequestTimeout(request.timeoutMs)));
     try {
-      const response = await this.#agent.request({
+      const response = await this.#pools.agent(pool).request({
         origin: url.origin,
         path: url.path,
         method: request.method,
@@ -131,6 +131,7 @@ export class Dispatcher {
     } finally {
       timer.cancel();
       this.#inFlight.delete(interrupt);
+      this.#pools.done(url.origin, pool);
       release();
     }
   }
@@ -160,7 +161,7 @@ export class Dispatcher {
   }
 
   async close(): Promise<void> {
-    await this.#agent.close();
+    await this.#pools.close();
   }
 
   #headers(request: OutgoingRequest, startedAt: number): Record<string, string> {
