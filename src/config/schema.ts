@@ -177,7 +177,7 @@ export const settings = {
   },
   lookaheadMs: {
     env: 'JOBSCHEDULER_LOOKAHEAD_MS',
-    description: 'How far ahead of their time occurrences are claimed by a node.',
+    description: 'How far ahead of their time occurrences are claimed: a job is taken once its next occurrence is half this away, and planned this far ahead.',
     default: 2000,
     parse: integer(200, 60000),
   },
