@@ -73,7 +73,17 @@ function expressionOf(positionals: readonly string[]): string {
   return positionals.join(' ');
 }
 
-function next(args: readonly string[], io: CliIo): number {
+type ParsedValues = ReturnType<typeof parse>['values'];
+
+/**
+ * What both subcommands share: parse the flags, answer --help, read the expression, and
+ * turn any failure into the message and exit code a user sees.
+ */
+function runWithExpression(
+  args: readonly string[],
+  io: CliIo,
+  run: (values: ParsedValues, expression: string) => void,
+): number {
   let expression = '';
   try {
     const { values, positionals } = parse(args);
@@ -82,6 +92,15 @@ function next(args: readonly string[], io: CliIo): number {
       return ExitCode.ok;
     }
     expression = expressionOf(positionals);
+    run(values, expression);
+    return ExitCode.ok;
+  } catch (error) {
+    return reportError(io, error, expression);
+  }
+}
+
+function next(args: readonly string[], io: CliIo): number {
+  return runWithExpression(args, io, (values, expression) => {
     const count = values.count === undefined ? 5 : Number(values.count);
     if (!/^\d+$/.test(values.count ?? '5') || count < 1 || count > MAX_COUNT) {
       throw new UsageError(`--count must be a whole number from 1 to ${MAX_COUNT}, got "${values.count}"`);
@@ -95,26 +114,13 @@ function next(args: readonly string[], io: CliIo): number {
     const runs = schedule.nextRuns(count, new Date(from)).map((date) => formatInZone(date, timezone));
     if (values.json) io.stdout(JSON.stringify(runs));
     else if (runs.length > 0) io.stdout(runs.join('\n'));
-    return ExitCode.ok;
-  } catch (error) {
-    return reportError(io, error, expression);
-  }
+  });
 }
 
 function explain(args: readonly string[], io: CliIo): number {
-  let expression = '';
-  try {
-    const { values, positionals } = parse(args);
-    if (values.help) {
-      io.stdout(HELP);
-      return ExitCode.ok;
-    }
-    expression = expressionOf(positionals);
+  return runWithExpression(args, io, (values, expression) => {
     io.stdout(parseCron(expression, { timezone: values.tz ?? 'UTC' }).describe());
-    return ExitCode.ok;
-  } catch (error) {
-    return reportError(io, error, expression);
-  }
+  });
 }
 
 export const cron: Command = async (args, io) => {
