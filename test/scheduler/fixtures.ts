@@ -1,5 +1,6 @@
 import type { ScheduledJob } from '../../src/store/types.js';
 import type { Schedule, ScheduleOf } from '../../src/scheduler/planner.js';
+import { jobParams } from '../store/fixtures.js';
 
 /** A schedule firing every `periodMs`, aligned to the epoch (every second for 1000). */
 export function everyMs(periodMs: number): Schedule {
@@ -13,28 +14,19 @@ export const periodicSchedules: ScheduleOf = (expression) => {
   return everyMs(Number(match[1]));
 };
 
+/** A stored job as the engine sees it: the store's fixture job, firing every second. */
 export function scheduledJob(overrides: Partial<ScheduledJob> = {}): ScheduledJob {
   const created = new Date(Date.UTC(2026, 0, 1));
   return {
-    id: '01900000-0000-7000-8000-000000000001',
-    name: 'test job',
-    description: null,
-    schedule: 'every 1000ms',
-    runAt: null,
-    timezone: 'UTC',
-    api: 'http://127.0.0.1:9/hook',
-    method: 'POST',
-    headers: {},
-    payload: null,
-    timeoutMs: 5000,
-    type: 'AT_LEAST_ONCE',
-    retry: { maxAttempts: 3, minBackoffMs: 1000, maxBackoffMs: 60000 },
-    misfirePolicy: 'skip',
-    overlapPolicy: 'allow',
-    onFailure: null,
-    isActive: true,
-    paused: false,
-    nextRunAt: created,
+    ...jobParams({
+      id: '01900000-0000-7000-8000-000000000001',
+      name: 'test job',
+      schedule: 'every 1000ms',
+      api: 'http://127.0.0.1:9/hook',
+      headers: {},
+      payload: null,
+      nextRunAt: created,
+    }),
     version: 1,
     createdAt: created,
     updatedAt: created,
