@@ -29,6 +29,8 @@ export interface FiringEvents {
 
 /** Attempts of one due batch started before the event loop gets a turn (see #fireFrom). */
 const FIRE_SLICE = 256;
+/** At most one warning this often about attempts recorded MISSED for being overdue. */
+const MISS_WARNING_INTERVAL_MS = 10_000;
 
 export interface FiringOptions {
   readonly nodeId: string;
@@ -41,6 +43,11 @@ export interface FiringOptions {
   readonly random: () => number;
   /** Asked just before each request leaves: false holds it back (see `unsent`). */
   readonly maySend: () => boolean;
+  /**
+   * How late past its due time a first scheduled attempt of a `skip` job may leave. Later
+   * than that it is recorded MISSED instead of sent (see #overdue).
+   */
+  readonly misfireGraceMs: number;
   /**
    * Of these first attempts of overlap-forbidding jobs, the ids whose job has another
    * occurrence in progress on some other node. Absent: only this node's are known.
@@ -64,9 +71,12 @@ export class Firing {
   readonly #whenSettled: (() => void)[] = [];
   /** Attempts handed to `fire` and not yet settled or given up (a count: nothing reads them). */
   #active = 0;
-  /** Every attempt held, queued or active. */
-  readonly #held = new Set<string>();
+  /** Every attempt held, queued or active, with the clock time this node took it on. */
+  readonly #held = new Map<string, number>();
   #accepting = true;
+  /** Overdue attempts recorded MISSED since the last warning about them (see #miss). */
+  #missedSinceWarning = 0;
+  #lastMissWarningAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: FiringOptions) {
     this.#options = options;
@@ -97,9 +107,10 @@ export class Firing {
       this.signals.emit('unsent', { executionIds: attempts.map((a) => a.execution.id) });
       return;
     }
+    const now = this.#options.clock.now();
     for (const attempt of attempts) {
       if (this.#held.has(attempt.execution.id)) continue;
-      this.#held.add(attempt.execution.id);
+      this.#held.set(attempt.execution.id, now);
       this.#queue.push(attempt);
     }
     this.#options.metrics.dueBacklog.set(this.#queue.size);
@@ -171,10 +182,12 @@ export class Firing {
     }
     const free: HeldAttempt[] = [];
     const checked: HeldAttempt[] = [];
+    const now = this.#options.clock.now();
     for (let i = from; i < to; i++) {
       const attempt = due[i]!;
       this.#active++;
-      if (attempt.job.overlapPolicy !== 'forbid' || attempt.execution.attempt > 1) free.push(attempt);
+      if (this.#overdue(attempt, now)) this.#miss(attempt, now);
+      else if (attempt.job.overlapPolicy !== 'forbid' || attempt.execution.attempt > 1) free.push(attempt);
       else if (this.#runningHere(attempt)) this.#skip(attempt);
       else checked.push(attempt);
     }
@@ -214,6 +227,61 @@ export class Firing {
     return false;
   }
 
+  /**
+   * Whether the attempt is too late to send: a first attempt of a scheduled occurrence of a
+   * `skip` job that has waited in this node longer than the misfire grace since it fell due
+   * (or since the node took it on, for one that came already late: planned late within the
+   * grace, or adopted from a node that stopped). The claim records occurrences MISSED that no
+   * node took on in time; this is the same rule for the time an attempt then spends here (an
+   * event loop too busy to keep up, or a target whose connection slots are all taken).
+   * Without it an overloaded node would keep every late attempt in memory and send it ever
+   * later; with it the backlog is bounded by what falls due within the grace, and each
+   * dropped occurrence is in history. Retries, manual runs and catch-up policies (fire_once,
+   * fire_all) are sent however late: their users asked for them.
+   */
+  #overdue(attempt: HeldAttempt, now: number): boolean {
+    const { execution, job } = attempt;
+    if (execution.attempt !== 1 || execution.trigger !== 'schedule' || job.misfirePolicy !== 'skip') return false;
+    return this.#waitedMs(attempt, now) > this.#options.misfireGraceMs;
+  }
+
+  /** How long the attempt has waited here since it fell due (or since it came, if later). */
+  #waitedMs(attempt: HeldAttempt, now: number): number {
+    const { id, dueAt } = attempt.execution;
+    return now - Math.max(dueAt.getTime(), this.#held.get(id) ?? now);
+  }
+
+  #miss(attempt: HeldAttempt, now: number): void {
+    const { execution, job } = attempt;
+    const waitedMs = this.#waitedMs(attempt, now);
+    this.#options.recorder.write({
+      completions: [
+        {
+          id: execution.id,
+          status: 'MISSED',
+          startedAt: null,
+          finishedAt: new Date(now),
+          durationMs: null,
+          httpStatus: null,
+          error: `not sent: waited ${waitedMs} ms in the node after falling due, longer than the misfire grace of ${this.#options.misfireGraceMs} ms`,
+        },
+      ],
+    });
+    this.#options.metrics.firings.inc({ type: job.type, outcome: 'MISSED' });
+    this.#active--;
+    this.#held.delete(execution.id);
+    this.#emitSettled(attempt, 'MISSED', null);
+    // One warning per interval, however many: under overload thousands fall here each second.
+    this.#missedSinceWarning++;
+    if (now - this.#lastMissWarningAt < MISS_WARNING_INTERVAL_MS) return;
+    this.#options.logger.warn(
+      { missed: this.#missedSinceWarning, waitedMs, graceMs: this.#options.misfireGraceMs, waitingForHostSlot: this.#options.dispatcher.waiting },
+      'occurrences recorded MISSED instead of sent: they waited in this node past the misfire grace (node overloaded, or a target\'s connection slots all taken)',
+    );
+    this.#missedSinceWarning = 0;
+    this.#lastMissWarningAt = now;
+  }
+
   #skip(attempt: HeldAttempt): void {
     const now = this.#options.clock.now();
     const completion: ExecutionCompletion = {
@@ -237,9 +305,14 @@ export class Firing {
     const { dispatcher, recorder, metrics } = this.#options;
     const signals = this.signals;
     const { execution, job } = attempt;
+    let overdueAt: number | null = null;
     try {
       const outcome = await dispatcher.send(attemptRequest(attempt), (startedAt) => {
         if (!this.#options.maySend()) return false;
+        if (this.#overdue(attempt, startedAt)) {
+          overdueAt = startedAt;
+          return false;
+        }
         recorder.markRunning(execution.id, startedAt);
         this.#startOccurrence(attempt);
         const latenessMs = startedAt - execution.dueAt.getTime();
@@ -247,6 +320,10 @@ export class Firing {
         signals.emit('sent', { executionId: execution.id, jobId: job.id, attempt: execution.attempt, latenessMs });
         return true;
       });
+      if (overdueAt !== null) {
+        this.#miss(attempt, overdueAt);
+        return;
+      }
       if (!outcome.sent) {
         this.#active--;
         this.#held.delete(execution.id);

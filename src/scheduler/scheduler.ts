@@ -125,6 +125,7 @@ export class Scheduler {
       backoff: options.backoff ?? 'full',
       random: options.random ?? Math.random,
       maySend: () => this.#state === 'running' && this.#membership.leaseValid(),
+      misfireGraceMs: options.misfireGraceMs ?? DEFAULT_MISFIRE_GRACE_MS,
       findOverlaps: async (attempts) => {
         const candidates = attempts.map(({ execution }) => ({
           id: execution.id,
@@ -144,7 +145,7 @@ export class Scheduler {
       lookaheadMs: settings.lookaheadMs,
       intervalMs: settings.claimIntervalMs,
       batchSize: settings.claimBatchSize,
-      misfireGraceMs: options.misfireGraceMs ?? 1000,
+      misfireGraceMs: options.misfireGraceMs ?? DEFAULT_MISFIRE_GRACE_MS,
       scheduleOf: options.scheduleOf ?? cachedCronSchedules(),
       canClaim: () => this.#state === 'running' && this.#membership.leaseValid(),
       onClaimed: (attempts) => this.#firing.accept(attempts),
@@ -335,6 +336,7 @@ export class Scheduler {
   }
 }
 
+const DEFAULT_MISFIRE_GRACE_MS = 1000;
 /** Writing the last history after the grace period may take this much longer. */
 const FINAL_WRITE_MS = 5000;
 /** How often a node looks for attempts it owns but does not hold. */

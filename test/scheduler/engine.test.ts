@@ -180,6 +180,42 @@ describe('misfires', () => {
   });
 });
 
+describe('overdue attempts', () => {
+  it('records a skip occurrence MISSED instead of sending it once it waited past the misfire grace, and still sends a fire_once one', async () => {
+    const answers: (() => void)[] = [];
+    world.receiver.setHandler((_req, res) => void answers.push(() => res.writeHead(200).end()));
+    const oneTime = (at: number) => ({ schedule: null, runAt: world.at(at), nextRunAt: world.at(at), timeoutMs: 10_000 });
+    const holderId = await world.createJob(oneTime(500));
+    const skipId = await world.createJob({ ...oneTime(1000), misfirePolicy: 'skip' });
+    const fireOnceId = await world.createJob({ ...oneTime(1000), misfirePolicy: 'fire_once' });
+    // One connection slot to the receiver: the holder's request takes it and is not answered.
+    const { logger, lines } = capturingLogger();
+    await world.startScheduler({ logger, settings: { maxConcurrentPerHost: 1 } });
+    await world.clock.set(world.at(500));
+    await world.receiver.waitForRequests(1);
+    await world.clock.set(world.at(2500));
+
+    const settled: string[] = [];
+    const allSettled = new Promise<void>((resolve) => {
+      world.scheduler!.signals.on('settled', ({ jobId, status }) => settled.push(`${jobId}:${status}`) === 3 && resolve());
+    });
+    answers.shift()!();
+    await world.receiver.waitForRequests(2);
+    answers.shift()!();
+    await allSettled;
+    await world.scheduler!.flush();
+
+    expect(settled).toEqual([`${holderId}:SUCCEEDED`, `${skipId}:MISSED`, `${fireOnceId}:SUCCEEDED`]);
+    expect(world.receiver.requests.map((request) => request.headers['x-job-id'])).toEqual([holderId, fireOnceId]);
+    const [skipped] = await world.history(skipId);
+    expect([skipped!.status, skipped!.startedAt, skipped!.finishedAt]).toEqual(['MISSED', null, world.at(2500)]);
+    expect(skipped!.error).toBe('not sent: waited 1500 ms in the node after falling due, longer than the misfire grace of 1000 ms');
+    expect((await world.history(fireOnceId)).map((row) => [row.status, row.startedAt])).toEqual([['SUCCEEDED', world.at(2500)]]);
+    const warnings = lines().filter((line) => String(line.msg).startsWith('occurrences recorded MISSED instead of sent'));
+    expect(warnings.map(({ missed, waitedMs, graceMs }) => ({ missed, waitedMs, graceMs }))).toEqual([{ missed: 1, waitedMs: 1500, graceMs: 1000 }]);
+  });
+});
+
 describe('overlap policy', () => {
   it('skips an occurrence of a forbid job while its previous occurrence is still running', async () => {
     const answers: (() => void)[] = [];
