@@ -8,12 +8,14 @@
  *
  * Run: npm run bench -- [--jobs 10000] [--seconds 60] [--warmup 10] [--nodes 1]
  *        [--type AT_MOST_ONCE|AT_LEAST_ONCE] [--delay 0] [--max-per-host n] [--runs 1]
- *        [--name fire-...] [--profile] [--pg-activity] [--engine scheduler|bare] [--node-arg=--flag ...]
+ *        [--name fire-...] [--profile] [--pg-activity] [--pg-statements] [--engine scheduler|bare] [--node-arg=--flag ...]
  *   BENCH_DATABASE_URL (else TEST_DATABASE_URL, else DATABASE_URL): a PostgreSQL whose user may
  *   create databases; each run gets its own database, dropped at the end.
  *   JOBSCHEDULER_* variables reach the nodes unchanged (e.g. JOBSCHEDULER_LOOKAHEAD_MS).
  *   --profile writes each node's V8 CPU profile to bench/results/profiles/<name>/;
  *   --pg-activity samples pg_stat_activity every 100 ms and prints what the backends were doing;
+ *   --pg-statements prints the window's statements by execution time (pg_stat_statements, which
+ *   the server must load through shared_preload_libraries);
  *   --engine bare replaces the nodes by undici alone firing the same requests (the floor).
  *
  * Writes bench/results/<name>.json and prints a markdown table (the median row when --runs > 1).
@@ -21,6 +23,7 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { settings } from '../src/config/schema.js';
 import type { DeliveryGuarantee } from '../src/store/types.js';
 import { spawnBareFirer, spawnNode, spawnReceiver, type NodeProcess, type ReceiverProcess } from './harness/children.js';
 import { adminUrl, createBenchDatabase, createJobs, startJobsAt } from './harness/database.js';
@@ -42,6 +45,7 @@ const { values: args } = parseArgs({
     name: { type: 'string' },
     profile: { type: 'boolean', default: false },
     'pg-activity': { type: 'boolean', default: false },
+    'pg-statements': { type: 'boolean', default: false },
     engine: { type: 'string', default: 'scheduler' },
     'node-arg': { type: 'string', multiple: true, default: [] },
   },
@@ -57,22 +61,15 @@ const options = {
   runs: Number(args.runs),
   profile: args.profile,
   pgActivity: args['pg-activity'],
+  pgStatements: args['pg-statements'],
   /** 'bare': no scheduler, undici alone fires at every whole second (the floor). */
   engine: args.engine === 'bare' ? ('bare' as const) : ('scheduler' as const),
   /** Flags for the node processes, e.g. --node-arg=--max-semi-space-size=64. */
   nodeArgs: args['node-arg'],
 };
 if (options.type !== 'AT_MOST_ONCE' && options.type !== 'AT_LEAST_ONCE') throw new Error('--type is AT_MOST_ONCE or AT_LEAST_ONCE');
-/**
- * Requests in flight to the one receiver: with a slow receiver, rate x delay of them at once.
- * The engine's default per-host limit (256) protects real targets; the bench sets the limit
- * such a target would need, with room to spare, unless told otherwise.
- */
-const maxPerHost = args['max-per-host']
-  ? Number(args['max-per-host'])
-  : options.delayMs > 0
-    ? Math.max(256, Math.ceil(((options.jobs / options.nodes) * (options.delayMs + 50) * 2) / 1000))
-    : null;
+/** Requests in flight to the one receiver at once: the engine's own default unless told. */
+const maxPerHost = args['max-per-host'] ? Number(args['max-per-host']) : null;
 const name =
   args.name ??
   (options.engine === 'bare'
@@ -127,7 +124,7 @@ async function run(index: number): Promise<RunResult> {
     }
 
     const firstSecond = Math.ceil(Date.now() / 1000) * 1000 + 2000;
-    if (options.engine === 'bare') nodes.push(await spawnBareFirer({ url: receiver.url, jobIds, firstSecond, connections: maxPerHost ?? 256 }));
+    if (options.engine === 'bare') nodes.push(await spawnBareFirer({ url: receiver.url, jobIds, firstSecond, connections: maxPerHost ?? settings.maxConcurrentPerHost.default }));
     const windowStart = firstSecond + options.warmup * 1000;
     const windowEnd = windowStart + options.seconds * 1000;
     const drainMs = 3000 + 2 * options.delayMs;
@@ -148,7 +145,7 @@ async function run(index: number): Promise<RunResult> {
     await database.client.query('ANALYZE jobs, executions');
     await sleepUntil(windowStart);
     const load = { start: loadAverage(), end: 0 };
-    const monitor = new PgMonitor({ admin: database.admin, client: database.client, database: database.name });
+    const monitor = new PgMonitor({ admin: database.admin, client: database.client, database: database.name, statements: options.pgStatements });
     const nodeCpu = new Map(nodes.map((node) => [node.id, new CpuMeter()]));
     const receiverCpu = new CpuMeter();
     for (const node of nodes) nodeCpu.get(node.id)!.begin([node.pid]);
@@ -295,6 +292,13 @@ async function main(): Promise<void> {
     if (result.postgres.activity.length > 0) {
       console.error(`pg_stat_activity, ${result.postgres.activitySamples} samples of the run's active backends:`);
       for (const { what, samples } of result.postgres.activity) console.error(`  ${String(samples).padStart(6)}  ${what}`);
+    }
+    if (result.postgres.statements.length > 0) {
+      const window = options.seconds;
+      console.error(`pg_stat_statements over the ${window} s window (execution time, ms per second of window; calls; mean ms; rows):`);
+      for (const { query, calls, totalMs, meanMs, rows } of result.postgres.statements) {
+        console.error(`  ${fmt(totalMs / window, 1).padStart(8)}  ${fmt(calls).padStart(8)}  ${fmt(meanMs, 3).padStart(8)}  ${fmt(rows).padStart(10)}  ${query}`);
+      }
     }
   }
   const postgresVersion = await serverVersion();

@@ -3,7 +3,8 @@
  * (client connections and autovacuum workers), CPU of the server's shared background
  * processes (WAL writer, checkpointer, ...: shared with every other database on the server),
  * WAL written, row counts from pg_stat_user_tables, and optionally a sampled profile of the
- * statements the run's backends are busy with (pg_stat_activity every `sampleEveryMs`).
+ * statements the run's backends are busy with (pg_stat_activity every `sampleEveryMs`) and the
+ * statements' own timings over the window (pg_stat_statements, when the server loads it).
  */
 import type pg from 'pg';
 import { CpuMeter } from './proc.js';
@@ -23,7 +24,20 @@ export interface PgFigures {
   /** Samples per (state, wait event, statement), most frequent first; empty unless sampling. */
   readonly activity: { readonly samples: number; readonly what: string }[];
   readonly activitySamples: number;
+  /** The window's statements by total execution time, most first; empty unless asked for. */
+  readonly statements: readonly StatementFigures[];
 }
+
+export interface StatementFigures {
+  readonly query: string;
+  readonly calls: number;
+  readonly totalMs: number;
+  readonly meanMs: number;
+  readonly rows: number;
+}
+
+/** What pg_stat_statements holds for one statement of the run's database at one moment. */
+type StatementCounters = Omit<StatementFigures, 'meanMs'>;
 
 export class PgMonitor {
   readonly #admin: pg.Client;
@@ -35,14 +49,25 @@ export class PgMonitor {
   #activitySamples = 0;
   #walStart = '0/0';
   #tablesStart: Record<string, TableCounts> = {};
+  readonly #statements: boolean;
+  #statementsStart = new Map<string, StatementCounters>();
 
-  constructor(options: { admin: pg.Client; client: pg.Client; database: string }) {
+  constructor(options: { admin: pg.Client; client: pg.Client; database: string; statements?: boolean }) {
     this.#admin = options.admin;
     this.#client = options.client;
     this.#database = options.database;
+    this.#statements = options.statements ?? false;
   }
 
   async begin(): Promise<void> {
+    if (this.#statements) {
+      const loaded = await this.#client.query<{ libraries: string }>("SELECT current_setting('shared_preload_libraries') AS libraries");
+      if (!/\bpg_stat_statements\b/.test(loaded.rows[0]!.libraries)) {
+        throw new Error("--pg-statements: the server does not load pg_stat_statements (ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements', then restart it)");
+      }
+      await this.#client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+      this.#statementsStart = await this.#statementCounters();
+    }
     const { own, background } = await this.#pids();
     this.#backends.begin(own);
     this.#background.begin(background);
@@ -64,6 +89,7 @@ export class PgMonitor {
     await this.sample(false);
     const wal = await this.#admin.query<{ bytes: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text AS bytes', [this.#walStart]);
     const tables = await this.#tables();
+    const statements = this.#statements ? this.#statementDeltas(await this.#statementCounters()) : [];
     const delta: Record<string, TableCounts> = {};
     for (const [name, counts] of Object.entries(tables)) {
       const before = this.#tablesStart[name] ?? { inserted: 0, updated: 0, hotUpdated: 0, deleted: 0 };
@@ -81,7 +107,30 @@ export class PgMonitor {
       tables: delta,
       activity: [...this.#activity].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([what, samples]) => ({ what, samples })),
       activitySamples: this.#activitySamples,
+      statements,
     };
+  }
+
+  /** Every statement pg_stat_statements has seen in the run's database, by its query id. */
+  async #statementCounters(): Promise<Map<string, StatementCounters>> {
+    const result = await this.#client.query<{ id: string; query: string; calls: string; total: number; rows: string }>(
+      `SELECT queryid::text AS id, left(regexp_replace(query, '\\s+', ' ', 'g'), 120) AS query, calls::text AS calls,
+              total_exec_time AS total, rows::text AS rows
+       FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
+    return new Map(result.rows.map((row) => [row.id, { query: row.query, calls: Number(row.calls), totalMs: row.total, rows: Number(row.rows) }]));
+  }
+
+  #statementDeltas(now: Map<string, StatementCounters>): StatementFigures[] {
+    const deltas: StatementFigures[] = [];
+    for (const [id, counters] of now) {
+      const before = this.#statementsStart.get(id);
+      const calls = counters.calls - (before?.calls ?? 0);
+      if (calls === 0) continue;
+      const totalMs = counters.totalMs - (before?.totalMs ?? 0);
+      deltas.push({ query: counters.query, calls, totalMs, meanMs: totalMs / calls, rows: counters.rows - (before?.rows ?? 0) });
+    }
+    return deltas.sort((a, b) => b.totalMs - a.totalMs).slice(0, 12);
   }
 
   async #pids(): Promise<{ own: number[]; background: number[]; active: string[] }> {
