@@ -35,4 +35,18 @@ describe('HostLimiter', () => {
     expect(other).toBe(true);
     expect(limiter.waiting).toBe(0);
   });
+
+  it('hands out a free slot at once with tryAcquire, and null without queueing when none is free', async () => {
+    const limiter = new HostLimiter(1);
+    const release = limiter.tryAcquire('http://a.test');
+    expect(release).toBeTypeOf('function');
+    expect(limiter.tryAcquire('http://a.test')).toBeNull();
+    expect(limiter.waiting).toBe(0);
+    const queued = limiter.acquire('http://a.test');
+    release!();
+    const next = await queued;
+    expect(limiter.tryAcquire('http://a.test')).toBeNull();
+    next();
+    expect(limiter.tryAcquire('http://a.test')).toBeTypeOf('function');
+  });
 });
