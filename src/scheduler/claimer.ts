@@ -28,6 +28,8 @@ export interface ClaimerOptions {
   readonly onClaimed: (attempts: ClaimedAttempt[]) => void;
   /** Runs after each round, never at the same time as a claim (adoption of orphans). */
   readonly afterRound?: () => Promise<void>;
+  /** While true (requests of due attempts still leaving) a round waits, a quarter look-ahead at most. */
+  readonly yieldTo?: () => boolean;
 }
 
 /** Claim round trips in one round when every one comes back full. */
@@ -56,6 +58,9 @@ export class Claimer {
       intervalMs: options.intervalMs,
       run: () => this.claimOnce(),
       nextDelay: () => (this.#behind ? 0 : undefined),
+      // Claims run a look-ahead ahead of the instants they plan, so a quarter of it spent
+      // waiting for a burst of requests to leave costs no firing its time.
+      ...(options.yieldTo ? { yieldTo: options.yieldTo, maxYieldMs: options.lookaheadMs / 4 } : {}),
     });
   }
 

@@ -74,6 +74,8 @@ export class Firing {
   /** Every attempt held, queued or active, with the clock time this node took it on. */
   readonly #held = new Map<string, number>();
   #accepting = true;
+  /** Parts of due batches waiting for their turn (see #fireFrom). */
+  #slicesPending = 0;
   /** Overdue attempts recorded MISSED since the last warning about them (see #miss). */
   #missedSinceWarning = 0;
   #lastMissWarningAt = Number.NEGATIVE_INFINITY;
@@ -90,6 +92,16 @@ export class Firing {
   /** Attempts waiting for their instant. */
   get queued(): number {
     return this.#queue.size;
+  }
+
+  /**
+   * Whether attempts that fell due are still waiting to leave: part of a due batch not
+   * started yet, or requests waiting for a slot to their host. Background work (claims,
+   * history writes) waits while this holds, for a bounded time, so that when thousands of
+   * occurrences share one instant their requests leave first.
+   */
+  get sending(): boolean {
+    return this.#slicesPending > 0 || this.#options.dispatcher.waiting > 0;
   }
 
   /** Attempts sent or waiting for a slot to their host. */
@@ -175,7 +187,9 @@ export class Firing {
     const to = Math.min(due.length, from + FIRE_SLICE);
     if (to < due.length) {
       this.#begin();
+      this.#slicesPending++;
       setImmediate(() => {
+        this.#slicesPending--;
         this.#fireFrom(due, to);
         this.#end();
       });

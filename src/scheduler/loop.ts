@@ -35,9 +35,25 @@ export class Loop {
     this.#running = null;
   }
 
+  /** Waits while `yieldTo` asks it to (bounded); false when the loop was stopped meanwhile. */
+  async #yield(signal: AbortSignal): Promise<boolean> {
+    const { clock, yieldTo, maxYieldMs = 0 } = this.#options;
+    if (!yieldTo) return true;
+    const until = clock.now() + maxYieldMs;
+    while (yieldTo() && clock.now() < until) {
+      try {
+        await clock.sleep(YIELD_POLL_MS, signal);
+      } catch {
+        return false;
+      }
+    }
+    return !signal.aborted;
+  }
+
   async #run(signal: AbortSignal): Promise<void> {
     const { clock, intervalMs, logger, name } = this.#options;
     while (!signal.aborted) {
+      if (!(await this.#yield(signal))) return;
       const startedAt = clock.now();
       try {
         await this.#options.run();
@@ -60,6 +76,9 @@ export class Loop {
   }
 }
 
+/** How often a yielding loop looks again whether it may run. */
+const YIELD_POLL_MS = 5;
+
 export interface LoopOptions {
   readonly name: string;
   readonly clock: Clock;
@@ -68,4 +87,7 @@ export interface LoopOptions {
   readonly run: () => Promise<void>;
   /** Overrides the wait before the next round (e.g. 0 while a backlog remains). */
   readonly nextDelay?: () => number | undefined;
+  /** While this returns true a round waits before it starts, at most `maxYieldMs`. */
+  readonly yieldTo?: () => boolean;
+  readonly maxYieldMs?: number;
 }

@@ -34,8 +34,17 @@ export interface RecorderOptions {
    * write: marking every one of them would update every attempt row twice.
    */
   readonly runningMarkAfterMs?: number;
+  /**
+   * While true (requests of due attempts still leaving) background writes wait, so a burst's
+   * requests leave before its history is serialised; none is held back longer than MAX_YIELD_MS
+   * after it arrived. flush() and drain() never wait.
+   */
+  readonly yieldTo?: () => boolean;
 }
 
+/** Longest a background write waits for a burst of requests to leave (see yieldTo). */
+const MAX_YIELD_MS = 500;
+const YIELD_POLL_MS = 5;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5000;
 
@@ -64,6 +73,9 @@ export class Recorder {
   #timerAt = Infinity;
   #writing: Promise<void> | null = null;
   #failures = 0;
+  readonly #yieldTo: () => boolean;
+  /** Clock time the oldest buffered unit arrived (about: see #take). */
+  #oldestUnitAt = 0;
 
   constructor(options: RecorderOptions) {
     this.#store = options.store;
@@ -72,6 +84,7 @@ export class Recorder {
     this.#intervalMs = options.flushIntervalMs ?? 50;
     this.#maxRows = options.maxBatchRows ?? 1000;
     this.#markAfterMs = options.runningMarkAfterMs ?? 1000;
+    this.#yieldTo = options.yieldTo ?? (() => false);
   }
 
   /** Rows waiting to be written. */
@@ -86,6 +99,7 @@ export class Recorder {
       this.#running.delete(completion.id);
       this.#pendingCompletions.add(completion.id);
     }
+    if (this.#units.length === 0) this.#oldestUnitAt = this.#clock.now();
     this.#units.push(unit);
     this.#unitRows += rows;
     this.#schedule();
@@ -142,7 +156,7 @@ export class Recorder {
     if (this.#writing) return;
     if (this.#unitRows >= this.#maxRows) {
       this.#cancelTimer();
-      void this.#writeOnce({ all: false, rethrow: false });
+      this.#writeInBackground();
       return;
     }
     const now = this.#clock.now();
@@ -161,7 +175,15 @@ export class Recorder {
   #arm(delayMs: number): void {
     this.#cancelTimer();
     this.#timerAt = this.#clock.now() + delayMs;
-    this.#timer = this.#clock.setTimer(delayMs, () => void this.#writeOnce({ all: false, rethrow: false }));
+    this.#timer = this.#clock.setTimer(delayMs, () => this.#writeInBackground());
+  }
+
+  #writeInBackground(): void {
+    if (this.#failures === 0 && this.#yieldTo() && this.#clock.now() - this.#oldestUnitAt < MAX_YIELD_MS) {
+      this.#arm(YIELD_POLL_MS);
+      return;
+    }
+    void this.#writeOnce({ all: false, rethrow: false });
   }
 
   #cancelTimer(): void {
@@ -221,6 +243,8 @@ export class Recorder {
       rows += (unit.inserts?.length ?? 0) + (unit.completions?.length ?? 0);
     }
     this.#unitRows -= rows;
+    // What stays behind arrived before now: taking now keeps its wait bounded, if a little later.
+    if (this.#units.length > 0) this.#oldestUnitAt = this.#clock.now();
     let running = this.#running;
     if (allMarks) {
       this.#running = new Map();

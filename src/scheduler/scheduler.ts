@@ -107,7 +107,7 @@ export class Scheduler {
       heartbeatIntervalMs: settings.heartbeatIntervalMs,
       nodeTimeoutMs: settings.nodeTimeoutMs,
     });
-    this.#recorder = new Recorder({ store, clock, logger, ...options.recorder });
+    this.#recorder = new Recorder({ store, clock, logger, ...options.recorder, yieldTo: () => this.#firing.sending });
     this.#dispatcher = new Dispatcher({
       clock,
       maxConcurrentPerHost: settings.maxConcurrentPerHost,
@@ -149,6 +149,7 @@ export class Scheduler {
       scheduleOf: options.scheduleOf ?? cachedCronSchedules(),
       canClaim: () => this.#state === 'running' && this.#membership.leaseValid(),
       onClaimed: (attempts) => this.#firing.accept(attempts),
+      yieldTo: () => this.#firing.sending,
       afterRound: () => this.#sweep(),
     });
 

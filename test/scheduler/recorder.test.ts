@@ -84,6 +84,33 @@ describe('the history recorder', () => {
     expect(writes()).toBe(1);
   });
 
+  it('waits while requests of due attempts are still leaving, at most 500 ms after a row arrived; flush never waits', async () => {
+    const { store, writes } = countingStore();
+    let sending = true;
+    const recorder = new Recorder({ store, clock, logger: silentLogger(), yieldTo: () => sending });
+    recorder.write({ inserts: rows(2000) });
+    recorder.write({ inserts: rows(20, 2000) });
+    await clock.advance(495);
+    expect(writes()).toBe(0);
+    const bounded = recorder.signals.next('flushed');
+    await clock.advance(10);
+    expect(await bounded).toMatchObject({ inserts: 2000 });
+
+    // What stayed behind counts from when the first batch was taken.
+    await clock.advance(400);
+    expect(writes()).toBe(1);
+    const released = recorder.signals.next('flushed');
+    sending = false;
+    await clock.advance(5);
+    expect(await released).toMatchObject({ inserts: 20 });
+
+    sending = true;
+    recorder.write({ inserts: rows(3, 3000) });
+    await recorder.flush();
+    expect(writes()).toBe(3);
+    expect(recorder.pending).toBe(0);
+  });
+
   it('marks attempts RUNNING and then completes them, never the other way round', async () => {
     const recorder = new Recorder({ store: context.store, clock, logger: silentLogger() });
     const [a, b] = rows(2);

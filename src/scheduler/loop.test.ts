@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../logging.js';
+import { FakeClock } from '../time/fake-clock.js';
+import { Loop } from './loop.js';
+
+describe('Loop', () => {
+  it('holds a round back while yieldTo asks, and starts it when asked no more', async () => {
+    const clock = new FakeClock(0);
+    const rounds: number[] = [];
+    let busy = true;
+    const loop = new Loop({
+      name: 'test',
+      clock,
+      logger: silentLogger(),
+      intervalMs: 1000,
+      run: async () => void rounds.push(clock.now()),
+      yieldTo: () => busy,
+      maxYieldMs: 300,
+    });
+    loop.start();
+    await clock.advance(100);
+    expect(rounds).toEqual([]);
+    busy = false;
+    await clock.advance(5);
+    expect(rounds).toEqual([105]);
+    await clock.advance(1000);
+    expect(rounds).toEqual([105, 1105]);
+    await loop.stop();
+  });
+
+  it('starts the round after maxYieldMs however long yieldTo asks, and stops while yielding', async () => {
+    const clock = new FakeClock(0);
+    const rounds: number[] = [];
+    const loop = new Loop({
+      name: 'test',
+      clock,
+      logger: silentLogger(),
+      intervalMs: 1000,
+      run: async () => void rounds.push(clock.now()),
+      yieldTo: () => true,
+      maxYieldMs: 300,
+    });
+    loop.start();
+    await clock.advance(2000);
+    expect(rounds).toEqual([300, 1600]);
+    await loop.stop();
+    await clock.advance(2000);
+    expect(rounds).toEqual([300, 1600]);
+  });
+});
