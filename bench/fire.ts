@@ -47,7 +47,7 @@ const { values: args } = parseArgs({
     'pg-activity': { type: 'boolean', default: false },
     'pg-statements': { type: 'boolean', default: false },
     engine: { type: 'string', default: 'scheduler' },
-    'node-arg': { type: 'string', multiple: true, default: [] },
+    'node-arg': { type: 'string', multiple: true },
   },
 });
 
@@ -64,7 +64,7 @@ const options = {
   pgStatements: args['pg-statements'],
   /** 'bare': no scheduler, undici alone fires at every whole second (the floor). */
   engine: args.engine === 'bare' ? ('bare' as const) : ('scheduler' as const),
-  /** Flags for the node processes, e.g. --node-arg=--max-semi-space-size=64. */
+  /** Flags for the node processes instead of npm start's, e.g. --node-arg=--max-semi-space-size=16 (V8's default). */
   nodeArgs: args['node-arg'],
 };
 if (options.type !== 'AT_MOST_ONCE' && options.type !== 'AT_LEAST_ONCE') throw new Error('--type is AT_MOST_ONCE or AT_LEAST_ONCE');

@@ -29,13 +29,16 @@ export interface NodeSpawnOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Write a V8 CPU profile of the node into this directory when it exits. */
   readonly cpuProfileDir?: string;
-  /** More node flags for the node process (e.g. --max-semi-space-size=64). */
+  /** Node flags for the node process; default NODE_FLAGS_OF_NPM_START. */
   readonly nodeArgs?: readonly string[];
 }
 
+/** The flags `npm start` gives a node (package.json), so a bench node runs as a started one. */
+export const NODE_FLAGS_OF_NPM_START: readonly string[] = ['--max-semi-space-size=64'];
+
 /** Starts one node and resolves once its engine reports "scheduler started". */
 export async function spawnNode(options: NodeSpawnOptions): Promise<NodeProcess> {
-  const execArgv = ['--import', 'tsx', ...(options.nodeArgs ?? [])];
+  const execArgv = ['--import', 'tsx', ...(options.nodeArgs ?? NODE_FLAGS_OF_NPM_START)];
   if (options.cpuProfileDir) {
     mkdirSync(options.cpuProfileDir, { recursive: true });
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${options.id}.cpuprofile`);
