@@ -373,6 +373,10 @@ export class Firing {
       recorder.write({ completions: [completion] });
       this.#endOccurrence(attempt);
       if (!outcome.ok) this.#finalFailure(attempt, outcome);
+      // Checked first: at thousands a second, building the line when it goes nowhere costs.
+      else if (logger.isLevelEnabled('debug')) {
+        logger.debug({ jobId: job.id, executionId: execution.id, attempt: execution.attempt, httpStatus: outcome.httpStatus, durationMs: completion.durationMs }, 'attempt succeeded');
+      }
       this.#emitSettled(attempt, status, null);
       return;
     }

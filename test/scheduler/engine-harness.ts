@@ -53,7 +53,7 @@ export function makeScheduler(
 }
 
 /** A logger whose JSON lines the test can read. */
-export function capturingLogger(): { logger: Logger; lines: () => Record<string, unknown>[] } {
+export function capturingLogger(level: pino.Level = 'info'): { logger: Logger; lines: () => Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -61,5 +61,5 @@ export function capturingLogger(): { logger: Logger; lines: () => Record<string,
       callback();
     },
   });
-  return { logger: pino({ level: 'info' }, stream), lines: () => lines };
+  return { logger: pino({ level }, stream), lines: () => lines };
 }

@@ -40,6 +40,15 @@ describe('firing occurrences', () => {
     expect(exposition).toContain('jobscheduler_firing_lateness_seconds_count 1');
   });
 
+  it('logs each succeeded attempt at debug level', async () => {
+    const jobId = await world.createJob({ schedule: null, runAt: world.at(1000), nextRunAt: world.at(1000) });
+    const { logger, lines } = capturingLogger('debug');
+    await world.startScheduler({ logger });
+    await world.settleAt(1000);
+    const succeeded = lines().filter((line) => line.msg === 'attempt succeeded');
+    expect(succeeded).toMatchObject([{ level: 20, jobId, attempt: 1, httpStatus: 204, durationMs: 0 }]);
+  });
+
   it('fires a one-time job once and makes it inactive', async () => {
     // Within half the look-ahead, so the claim at start takes it.
     const jobId = await world.createJob({ schedule: null, runAt: world.at(900), nextRunAt: world.at(900) });
