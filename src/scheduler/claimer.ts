@@ -60,7 +60,8 @@ export class Claimer {
       nextDelay: () => (this.#behind ? 0 : undefined),
       // Claims run a look-ahead ahead of the instants they plan, so a quarter of it spent
       // waiting for a burst of requests to leave costs no firing its time.
-      ...(options.yieldTo ? { yieldTo: options.yieldTo, maxYieldMs: options.lookaheadMs / 4 } : {}),
+      // A round that came back full (a backlog) goes on at once.
+      ...(options.yieldTo ? { yieldTo: () => !this.#behind && options.yieldTo!(), maxYieldMs: options.lookaheadMs / 4 } : {}),
     });
   }
 

@@ -63,6 +63,8 @@ export class Recorder {
   readonly #maxRows: number;
   readonly #markAfterMs: number;
   readonly #units = new Fifo<RecordUnit>();
+  /** Clock time each buffered unit arrived, in step with #units. */
+  readonly #arrivals = new Fifo<number>();
   #unitRows = 0;
   /** Completions buffered or being written, by attempt id. */
   readonly #pendingCompletions = new Set<string>();
@@ -74,8 +76,6 @@ export class Recorder {
   #writing: Promise<void> | null = null;
   #failures = 0;
   readonly #yieldTo: () => boolean;
-  /** Clock time the oldest buffered unit arrived (about: see #take). */
-  #oldestUnitAt = 0;
 
   constructor(options: RecorderOptions) {
     this.#store = options.store;
@@ -99,8 +99,8 @@ export class Recorder {
       this.#running.delete(completion.id);
       this.#pendingCompletions.add(completion.id);
     }
-    if (this.#units.length === 0) this.#oldestUnitAt = this.#clock.now();
     this.#units.push(unit);
+    this.#arrivals.push(this.#clock.now());
     this.#unitRows += rows;
     this.#schedule();
   }
@@ -179,7 +179,10 @@ export class Recorder {
   }
 
   #writeInBackground(): void {
-    if (this.#failures === 0 && this.#yieldTo() && this.#clock.now() - this.#oldestUnitAt < MAX_YIELD_MS) {
+    // Measured from the oldest row's arrival, so a node that is always sending (overloaded)
+    // writes back to back instead of one batch per MAX_YIELD_MS.
+    const oldest = this.#arrivals.peek() ?? this.#clock.now();
+    if (this.#failures === 0 && this.#yieldTo() && this.#clock.now() - oldest < MAX_YIELD_MS) {
       this.#arm(YIELD_POLL_MS);
       return;
     }
@@ -236,15 +239,15 @@ export class Recorder {
 
   #take(allMarks: boolean): Batch {
     const units: RecordUnit[] = [];
+    const arrivals: number[] = [];
     let rows = 0;
     while (this.#units.length > 0 && (rows === 0 || rows < this.#maxRows)) {
       const unit = this.#units.shift()!;
       units.push(unit);
+      arrivals.push(this.#arrivals.shift()!);
       rows += (unit.inserts?.length ?? 0) + (unit.completions?.length ?? 0);
     }
     this.#unitRows -= rows;
-    // What stays behind arrived before now: taking now keeps its wait bounded, if a little later.
-    if (this.#units.length > 0) this.#oldestUnitAt = this.#clock.now();
     let running = this.#running;
     if (allMarks) {
       this.#running = new Map();
@@ -258,11 +261,12 @@ export class Recorder {
       }
       for (const id of running.keys()) this.#running.delete(id);
     }
-    return { units, running, rows: rows + running.size };
+    return { units, arrivals, running, rows: rows + running.size };
   }
 
   #restore(batch: Batch): void {
     this.#units.unshiftAll(batch.units);
+    this.#arrivals.unshiftAll(batch.arrivals);
     this.#unitRows += batch.units.reduce((sum, unit) => sum + (unit.inserts?.length ?? 0) + (unit.completions?.length ?? 0), 0);
     const completed = new Set<string>();
     for (const unit of this.#units) for (const completion of unit.completions ?? []) completed.add(completion.id);
@@ -291,6 +295,7 @@ export class Recorder {
     } catch (error) {
       // The inserts and completions are in; only the marks are retried.
       batch.units.length = 0;
+      batch.arrivals.length = 0;
       throw error;
     }
     this.signals.emit('flushed', {
@@ -308,6 +313,7 @@ export class Recorder {
 
 interface Batch {
   readonly units: RecordUnit[];
+  readonly arrivals: number[];
   readonly running: Map<string, number>;
   readonly rows: number;
 }
