@@ -47,7 +47,12 @@ export interface SchedulerOptions {
   readonly scheduleOf?: ScheduleOf;
   /** Resolves target host names; lets the node refuse forbidden addresses. */
   readonly lookup?: LookupFunction;
-  readonly recorder?: { readonly flushIntervalMs?: number; readonly maxBatchRows?: number };
+  readonly recorder?: {
+    readonly flushIntervalMs?: number;
+    readonly maxBatchRows?: number;
+    /** History rows waiting to be written beyond which the node claims nothing (default 50,000). */
+    readonly maxBacklogRows?: number;
+  };
 }
 
 export interface SchedulerEvents extends ClaimerEvents, FiringEvents, MembershipEvents, RecorderEvents {
@@ -85,6 +90,9 @@ export class Scheduler {
   #releasing: Promise<void> | null = null;
   #lifeStartedAt = 0;
   #lastSweepAt = 0;
+  readonly #maxBacklogRows: number;
+  /** Set while claims wait for the history to be written (see #historyKeepsUp). */
+  #claimsHeldBack = false;
   /** While an adoption query runs: the attempts that left this node's hands meanwhile. */
   #leaving: Set<string> | null = null;
 
@@ -107,7 +115,15 @@ export class Scheduler {
       heartbeatIntervalMs: settings.heartbeatIntervalMs,
       nodeTimeoutMs: settings.nodeTimeoutMs,
     });
-    this.#recorder = new Recorder({ store, clock, logger, ...options.recorder, yieldTo: () => this.#firing.sending });
+    this.#recorder = new Recorder({
+      store,
+      clock,
+      logger,
+      ...(options.recorder?.flushIntervalMs !== undefined ? { flushIntervalMs: options.recorder.flushIntervalMs } : {}),
+      ...(options.recorder?.maxBatchRows !== undefined ? { maxBatchRows: options.recorder.maxBatchRows } : {}),
+      yieldTo: () => this.#firing.sending,
+    });
+    this.#maxBacklogRows = options.recorder?.maxBacklogRows ?? MAX_HISTORY_BACKLOG_ROWS;
     this.#dispatcher = new Dispatcher({
       clock,
       maxConcurrentPerHost: settings.maxConcurrentPerHost,
@@ -147,7 +163,7 @@ export class Scheduler {
       batchSize: settings.claimBatchSize,
       misfireGraceMs: options.misfireGraceMs ?? DEFAULT_MISFIRE_GRACE_MS,
       scheduleOf: options.scheduleOf ?? cachedCronSchedules(),
-      canClaim: () => this.#state === 'running' && this.#membership.leaseValid(),
+      canClaim: () => this.#state === 'running' && this.#membership.leaseValid() && this.#historyKeepsUp(),
       onClaimed: (attempts) => this.#firing.accept(attempts),
       yieldTo: () => this.#firing.sending,
       afterRound: () => this.#sweep(),
@@ -284,6 +300,27 @@ export class Scheduler {
     await this.#adopt(new Date(now - SWEEP_MIN_AGE_MS));
   }
 
+  /**
+   * False while more history rows wait to be written than the backlog limit: the node takes
+   * on no new work until the database has caught up with the work it did (a database too
+   * slow, or a node too busy to write). The occurrences it leaves are claimed by another
+   * node, or recorded MISSED by the claim that finds them past the grace; either way the
+   * node's memory stays bounded.
+   */
+  #historyKeepsUp(): boolean {
+    const pending = this.#recorder.pending;
+    if (pending < this.#maxBacklogRows) {
+      if (this.#claimsHeldBack) this.#logger.info({ pending }, 'history caught up; claiming again');
+      this.#claimsHeldBack = false;
+      return true;
+    }
+    if (!this.#claimsHeldBack) {
+      this.#logger.warn({ pending, limit: this.#maxBacklogRows }, 'history rows are waiting to be written beyond the limit; claiming nothing until they are');
+    }
+    this.#claimsHeldBack = true;
+    return false;
+  }
+
   #left(ids: Iterable<string>): void {
     if (!this.#leaving) return;
     for (const id of ids) this.#leaving.add(id);
@@ -338,6 +375,8 @@ export class Scheduler {
 }
 
 const DEFAULT_MISFIRE_GRACE_MS = 1000;
+/** History rows waiting beyond which a node claims nothing: about 5 s of 10,000 firings/s. */
+const MAX_HISTORY_BACKLOG_ROWS = 50_000;
 /** Writing the last history after the grace period may take this much longer. */
 const FINAL_WRITE_MS = 5000;
 /** How often a node looks for attempts it owns but does not hold. */

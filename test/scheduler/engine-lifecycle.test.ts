@@ -4,7 +4,7 @@ import type { Store } from '../../src/store/types.js';
 import { attempt } from '../store/fixtures.js';
 import { createMetrics } from '../../src/metrics.js';
 import { FakeClock } from '../../src/time/fake-clock.js';
-import { capturingLogger, makeScheduler } from './engine-harness.js';
+import { capturingLogger, makeScheduler, T0 } from './engine-harness.js';
 import { useEngineWorld } from './engine-world.js';
 
 const world = useEngineWorld('engine_lifecycle');
@@ -149,6 +149,35 @@ describe('nodes dying and coming back', () => {
     expect((await world.history(orphanJob)).map((row) => row.status)).toEqual(['SUCCEEDED']);
   });
 
+  it('claims nothing while its history cannot be written beyond the backlog limit, and claims again once it is', async () => {
+    const writes = failing(world.context.store, 'executionWrite');
+    const jobId = await world.createJob({ schedule: '* * * * * *', nextRunAt: world.at(1000) });
+    const { logger, lines } = capturingLogger();
+    world.scheduler = makeScheduler(writes.store, world.clock, { logger, recorder: { maxBacklogRows: 2 } });
+    const claimed = world.scheduler.signals.next('claimed');
+    await world.scheduler.start();
+    await claimed;
+    writes.fail(true);
+    await world.clock.set(world.at(5000));
+    // Claimed before the writes failed: 1 s and 2 s fired; nothing after was taken on.
+    expect(world.receiver.requests.map((request) => request.headers['x-scheduled-at'])).toEqual([world.at(1000), world.at(2000)].map((d) => d.toISOString()));
+    expect((await world.history(jobId)).map((row) => row.scheduledAt.getTime() - T0)).toEqual([1000, 2000]);
+    expect(lines().some((line) => line.msg === 'history rows are waiting to be written beyond the limit; claiming nothing until they are')).toBe(true);
+
+    writes.fail(false);
+    const flushed = world.scheduler.signals.next('flushed');
+    await world.clock.set(world.at(10_000));
+    await flushed;
+    await world.clock.set(world.at(12_000));
+    await world.scheduler.flush();
+    const rows = await world.history(jobId);
+    expect(rows.filter((row) => row.scheduledAt.getTime() <= T0 + 2000).map((row) => row.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    // The seconds no node took on while the history was stuck are in history as MISSED.
+    expect(rows.find((row) => row.scheduledAt.getTime() === T0 + 3000)?.status).toBe('MISSED');
+    expect(rows.find((row) => row.scheduledAt.getTime() === T0 + 12_000)?.status).toBe('SUCCEEDED');
+    expect(lines().some((line) => line.msg === 'history caught up; claiming again')).toBe(true);
+  });
+
   it('holds back its work once its lease may have run out, and hands it back when the database answers again', async () => {
     const failing = failingHeartbeats(world.context.store);
     const jobId = await world.createJob({ schedule: null, runAt: world.at(5000), nextRunAt: world.at(5000) });
@@ -177,12 +206,18 @@ describe('nodes dying and coming back', () => {
 
 /** The real store, with heartbeats that fail on demand (the database unreachable for this node only). */
 function failingHeartbeats(store: Store): { store: Store; fail: (on: boolean) => void } {
+  return failing(store, 'nodeHeartbeat');
+}
+
+/** The store, with one of its methods failing while `fail(true)` holds. */
+function failing(store: Store, method: 'nodeHeartbeat' | 'executionWrite'): { store: Store; fail: (on: boolean) => void } {
   let failing = false;
-  const nodeHeartbeat: Store['nodeHeartbeat'] = (params) =>
-    failing ? Promise.reject(new JobSchedulerError('STORE_UNAVAILABLE', 'database unreachable (test)')) : store.nodeHeartbeat(params);
+  const original = store[method].bind(store) as (params: never) => Promise<unknown>;
+  const replacement = (params: never): Promise<unknown> =>
+    failing ? Promise.reject(new JobSchedulerError('STORE_UNAVAILABLE', 'database unreachable (test)')) : original(params);
   const wrapped = new Proxy(store, {
     get(target, property) {
-      if (property === 'nodeHeartbeat') return nodeHeartbeat;
+      if (property === method) return replacement;
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
