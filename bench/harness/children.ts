@@ -34,7 +34,7 @@ export interface NodeSpawnOptions {
 }
 
 /** The flags `npm start` gives a node (package.json), so a bench node runs as a started one. */
-export const NODE_FLAGS_OF_NPM_START: readonly string[] = ['--max-semi-space-size=64'];
+export const NODE_FLAGS_OF_NPM_START: readonly string[] = ['--max-semi-space-size=128'];
 
 /** Starts one node and resolves once its engine reports "scheduler started". */
 export async function spawnNode(options: NodeSpawnOptions): Promise<NodeProcess> {
