@@ -115,15 +115,9 @@ export class Scheduler {
       heartbeatIntervalMs: settings.heartbeatIntervalMs,
       nodeTimeoutMs: settings.nodeTimeoutMs,
     });
-    this.#recorder = new Recorder({
-      store,
-      clock,
-      logger,
-      ...(options.recorder?.flushIntervalMs !== undefined ? { flushIntervalMs: options.recorder.flushIntervalMs } : {}),
-      ...(options.recorder?.maxBatchRows !== undefined ? { maxBatchRows: options.recorder.maxBatchRows } : {}),
-      yieldTo: () => this.#firing.sending,
-    });
-    this.#maxBacklogRows = options.recorder?.maxBacklogRows ?? MAX_HISTORY_BACKLOG_ROWS;
+    const { maxBacklogRows, ...recorderOptions } = options.recorder ?? {};
+    this.#recorder = new Recorder({ store, clock, logger, ...recorderOptions, yieldTo: () => this.#firing.sending });
+    this.#maxBacklogRows = maxBacklogRows ?? MAX_HISTORY_BACKLOG_ROWS;
     this.#dispatcher = new Dispatcher({
       clock,
       maxConcurrentPerHost: settings.maxConcurrentPerHost,
