@@ -62,9 +62,7 @@ export class Recorder {
   readonly #intervalMs: number;
   readonly #maxRows: number;
   readonly #markAfterMs: number;
-  readonly #units = new Fifo<RecordUnit>();
-  /** Clock time each buffered unit arrived, in step with #units. */
-  readonly #arrivals = new Fifo<number>();
+  readonly #units = new Fifo<BufferedUnit>();
   #unitRows = 0;
   /** Completions buffered or being written, by attempt id. */
   readonly #pendingCompletions = new Set<string>();
@@ -93,14 +91,13 @@ export class Recorder {
   }
 
   write(unit: RecordUnit): void {
-    const rows = (unit.inserts?.length ?? 0) + (unit.completions?.length ?? 0);
+    const rows = rowsOf(unit);
     if (rows === 0) return;
     for (const completion of unit.completions ?? []) {
       this.#running.delete(completion.id);
       this.#pendingCompletions.add(completion.id);
     }
-    this.#units.push(unit);
-    this.#arrivals.push(this.#clock.now());
+    this.#units.push({ unit, arrivedAt: this.#clock.now() });
     this.#unitRows += rows;
     this.#schedule();
   }
@@ -181,7 +178,7 @@ export class Recorder {
   #writeInBackground(): void {
     // Measured from the oldest row's arrival, so a node that is always sending (overloaded)
     // writes back to back instead of one batch per MAX_YIELD_MS.
-    const oldest = this.#arrivals.peek() ?? this.#clock.now();
+    const oldest = this.#units.peek()?.arrivedAt ?? this.#clock.now();
     if (this.#failures === 0 && this.#yieldTo() && this.#clock.now() - oldest < MAX_YIELD_MS) {
       this.#arm(YIELD_POLL_MS);
       return;
@@ -238,14 +235,12 @@ export class Recorder {
   }
 
   #take(allMarks: boolean): Batch {
-    const units: RecordUnit[] = [];
-    const arrivals: number[] = [];
+    const units: BufferedUnit[] = [];
     let rows = 0;
     while (this.#units.length > 0 && (rows === 0 || rows < this.#maxRows)) {
-      const unit = this.#units.shift()!;
-      units.push(unit);
-      arrivals.push(this.#arrivals.shift()!);
-      rows += (unit.inserts?.length ?? 0) + (unit.completions?.length ?? 0);
+      const buffered = this.#units.shift()!;
+      units.push(buffered);
+      rows += rowsOf(buffered.unit);
     }
     this.#unitRows -= rows;
     let running = this.#running;
@@ -261,23 +256,22 @@ export class Recorder {
       }
       for (const id of running.keys()) this.#running.delete(id);
     }
-    return { units, arrivals, running, rows: rows + running.size };
+    return { units, running, rows: rows + running.size };
   }
 
   #restore(batch: Batch): void {
     this.#units.unshiftAll(batch.units);
-    this.#arrivals.unshiftAll(batch.arrivals);
-    this.#unitRows += batch.units.reduce((sum, unit) => sum + (unit.inserts?.length ?? 0) + (unit.completions?.length ?? 0), 0);
+    this.#unitRows += batch.units.reduce((sum, { unit }) => sum + rowsOf(unit), 0);
     const completed = new Set<string>();
-    for (const unit of this.#units) for (const completion of unit.completions ?? []) completed.add(completion.id);
+    for (const { unit } of this.#units) for (const completion of unit.completions ?? []) completed.add(completion.id);
     for (const [id, startedAt] of batch.running) {
       if (!completed.has(id) && !this.#running.has(id)) this.#running.set(id, startedAt);
     }
   }
 
   async #write(batch: Batch): Promise<void> {
-    const inserts = batch.units.flatMap((unit) => unit.inserts ?? []);
-    const completions = batch.units.flatMap((unit) => unit.completions ?? []);
+    const inserts = batch.units.flatMap(({ unit }) => unit.inserts ?? []);
+    const completions = batch.units.flatMap(({ unit }) => unit.completions ?? []);
     // Inserts and completions first: a retry may already be running and its row must exist
     // before its RUNNING mark. Completed attempts are no longer in `running` (see write()).
     if (inserts.length > 0 || completions.length > 0) await this.#store.executionWrite({ inserts, completions });
@@ -295,7 +289,6 @@ export class Recorder {
     } catch (error) {
       // The inserts and completions are in; only the marks are retried.
       batch.units.length = 0;
-      batch.arrivals.length = 0;
       throw error;
     }
     this.signals.emit('flushed', {
@@ -312,8 +305,17 @@ export class Recorder {
 }
 
 interface Batch {
-  readonly units: RecordUnit[];
-  readonly arrivals: number[];
+  readonly units: BufferedUnit[];
   readonly running: Map<string, number>;
   readonly rows: number;
+}
+
+/** A unit waiting to be written, with the clock time it arrived (see #writeInBackground). */
+interface BufferedUnit {
+  readonly unit: RecordUnit;
+  readonly arrivedAt: number;
+}
+
+function rowsOf(unit: RecordUnit): number {
+  return (unit.inserts?.length ?? 0) + (unit.completions?.length ?? 0);
 }
