@@ -4,7 +4,8 @@ import type { Clock } from '../time/clock.js';
 import { systemClock } from '../time/system-clock.js';
 import { PgliteDb } from './pglite/pglite-db.js';
 import { PgDb } from './postgres/pg-db.js';
-import { SqlStore } from './sql-store.js';
+import { SqlStore, type SqlStoreOptions } from './sql-store.js';
+import type { DatabaseTimeouts } from './timeouts.js';
 import type { Store } from './types.js';
 
 export interface CreateStoreOptions {
@@ -19,6 +20,9 @@ export interface CreateStoreOptions {
   readonly schema?: string | null;
   /** Times the pauses between retries. */
   readonly clock?: Clock;
+  /** How long PostgreSQL calls may take (see timeouts.ts); default: from the default settings. */
+  readonly timeouts?: DatabaseTimeouts;
+  readonly onOutcome?: SqlStoreOptions['onOutcome'];
 }
 
 /** Picks the backend: PostgreSQL when a database URL is given, otherwise embedded PGlite. */
@@ -26,7 +30,7 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
   const logger = options.logger ?? silentLogger();
   const schema = options.schema ?? null;
   const db = options.databaseUrl
-    ? new PgDb({ connectionString: options.databaseUrl, poolSize: options.poolSize ?? 10, schema, logger })
+    ? new PgDb({ connectionString: options.databaseUrl, poolSize: options.poolSize ?? 10, schema, logger, ...(options.timeouts ? { timeouts: options.timeouts } : {}) })
     : await PgliteDb.open({ dataDir: options.dataDir ?? null, schema });
-  return new SqlStore({ db, schema, logger, clock: options.clock ?? systemClock });
+  return new SqlStore({ db, schema, logger, clock: options.clock ?? systemClock, ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}) });
 }

@@ -15,13 +15,27 @@ export interface Queryable {
   script(text: string): Promise<void>;
 }
 
+export interface TransactionOptions {
+  /**
+   * No time bound: for schema migrations, which may build an index on a large table or wait
+   * for another node's migration. Every other call is bounded (see DatabaseTimeouts).
+   */
+  readonly unbounded?: boolean;
+}
+
 export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
+  /**
+   * The statements a node's liveness hangs on (heartbeat, clock reading, readiness, marking
+   * the node stopped): one connection of their own and the shorter bound, so they neither wait
+   * behind a busy pool nor report a silent network late.
+   */
+  readonly control: Queryable;
   /**
    * Runs `fn` inside BEGIN/COMMIT on one connection. Any error rolls the transaction back
    * and is rethrown; the connection is clean for the next caller either way.
    */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -37,5 +51,20 @@ export class DbConnectionError extends Error {
     super(message, options);
     this.name = 'DbConnectionError';
     this.committed = committed;
+  }
+}
+
+/**
+ * No answer within the call's time bound: the network or the server went silent. The
+ * connection was dropped. Not tried again at once (another try would wait as long again);
+ * the caller's next round tries again.
+ */
+export class DbTimeoutError extends DbConnectionError {
+  readonly timeoutMs: number;
+
+  constructor(message: string, timeoutMs: number, committed: 'no' | 'unknown') {
+    super(message, committed);
+    this.name = 'DbTimeoutError';
+    this.timeoutMs = timeoutMs;
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JobSchedulerError } from '../errors.js';
-import { DbConnectionError } from './db.js';
-import { toStoreError, transience } from './errors.js';
+import { DbConnectionError, DbTimeoutError } from './db.js';
+import { databaseFailure, toStoreError, transience } from './errors.js';
 
 function sqlError(code: string, constraint?: string): Error {
   return Object.assign(new Error('driver text that must not matter'), { code, ...(constraint ? { constraint } : {}) });
@@ -17,6 +17,8 @@ describe('mapping driver errors to the catalogue', () => {
     ['57P01', 'STORE_UNAVAILABLE'],
     ['08006', 'STORE_UNAVAILABLE'],
     ['53300', 'STORE_UNAVAILABLE'],
+    ['57014', 'STORE_UNAVAILABLE'],
+    ['25P03', 'STORE_UNAVAILABLE'],
     ['28P01', 'STORE_UNAVAILABLE'],
     ['42P01', 'STORE_UNAVAILABLE'],
     ['42601', 'INTERNAL'],
@@ -41,6 +43,14 @@ describe('mapping driver errors to the catalogue', () => {
     expect(mapped.cause).toBe(lost);
   });
 
+  it('says how long a call waited when it got no answer in time', () => {
+    const silent = new DbTimeoutError('no answer from the database within 6000 ms', 6000, 'unknown');
+    const mapped = toStoreError(silent, 'jobClaimDue');
+    expect(mapped).toMatchObject({ code: 'STORE_UNAVAILABLE', details: { operation: 'jobClaimDue', timeoutMs: 6000 } });
+    expect(mapped.message).toBe('The database did not answer in time (jobClaimDue): no answer from the database within 6000 ms');
+    expect(toStoreError(sqlError('57014'), 'jobList').message).toMatch(/statement timeout/);
+  });
+
   it('passes the catalogue\'s own errors through and wraps anything else as INTERNAL', () => {
     const ours = new JobSchedulerError('NOT_FOUND', 'No job');
     expect(toStoreError(ours, 'jobGet')).toBe(ours);
@@ -54,7 +64,22 @@ describe('which errors are worth retrying', () => {
     expect(transience(sqlError('40P01'))).toBe('rolled-back');
     expect(transience(sqlError('57P01'))).toBe('rolled-back');
     expect(transience(sqlError('08006'))).toBe('unknown-outcome');
+    expect(transience(sqlError('25P03'))).toBe('rolled-back');
+    expect(transience(sqlError('57014'))).toBe('timed-out');
+    expect(transience(new DbTimeoutError('no answer', 100, 'no'))).toBe('timed-out');
     expect(transience(sqlError('23505'))).toBe('permanent');
     expect(transience(Object.assign(new Error('deadlock detected'), { code: 'ECONNRESET' }))).toBe('permanent');
+  });
+});
+
+describe('why a call failed, for the failure counter', () => {
+  it('tells silence from broken connections and from a server that cannot serve, and ignores the rest', () => {
+    expect(databaseFailure(new DbTimeoutError('no answer', 100, 'no'))).toBe('timeout');
+    expect(databaseFailure(sqlError('57014'))).toBe('timeout');
+    expect(databaseFailure(new DbConnectionError('connect ECONNREFUSED', 'no'))).toBe('connection');
+    expect(databaseFailure(sqlError('57P01'))).toBe('unavailable');
+    expect(databaseFailure(sqlError('53300'))).toBe('unavailable');
+    expect(databaseFailure(sqlError('23505'))).toBeNull();
+    expect(databaseFailure(new JobSchedulerError('NOT_FOUND', 'No job'))).toBeNull();
   });
 });

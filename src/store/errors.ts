@@ -1,5 +1,5 @@
 import { JobSchedulerError, isJobSchedulerError } from '../errors.js';
-import { DbConnectionError } from './db.js';
+import { DbConnectionError, DbTimeoutError } from './db.js';
 
 /**
  * Driver errors become the catalogue's errors here, at the store's edge. Decisions use
@@ -14,7 +14,12 @@ export type Transience =
   /** Transient, and nothing was written: any operation may be retried. */
   | 'rolled-back'
   /** Transient, but a write may have committed: only idempotent operations are retried. */
-  | 'unknown-outcome';
+  | 'unknown-outcome'
+  /**
+   * No answer in time (the call's bound, or the server's statement timeout). Not retried at
+   * once: another try would wait as long again. The caller's next round tries again.
+   */
+  | 'timed-out';
 
 export function sqlState(error: unknown): string | null {
   if (typeof error !== 'object' || error === null || !('code' in error)) return null;
@@ -26,16 +31,22 @@ const ROLLED_BACK_STATES = new Set([
   '40001', // serialization_failure
   '40P01', // deadlock_detected
   '55P03', // lock_not_available
+  '25P03', // idle_in_transaction_session_timeout: the server ended the session and its transaction
   '57P01', // admin_shutdown: the statement was cancelled with its connection
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now (server starting up)
   '53300', // too_many_connections (at connect time)
 ]);
 
+/** query_canceled: raised by statement_timeout (or an operator's pg_cancel_backend). */
+const STATEMENT_TIMEOUT_STATE = '57014';
+
 export function transience(error: unknown): Transience {
+  if (error instanceof DbTimeoutError) return 'timed-out';
   if (error instanceof DbConnectionError) return error.committed === 'no' ? 'rolled-back' : 'unknown-outcome';
   const state = sqlState(error);
   if (state === null) return 'permanent';
+  if (state === STATEMENT_TIMEOUT_STATE) return 'timed-out';
   if (ROLLED_BACK_STATES.has(state)) return 'rolled-back';
   // Class 08: connection exception. The server may or may not have seen the statement.
   if (state.startsWith('08')) return 'unknown-outcome';
@@ -46,6 +57,14 @@ export function transience(error: unknown): Transience {
 export function toStoreError(error: unknown, operation: string): JobSchedulerError {
   if (isJobSchedulerError(error)) return error;
   const cause = { cause: error };
+  if (error instanceof DbTimeoutError) {
+    return new JobSchedulerError(
+      'STORE_UNAVAILABLE',
+      `The database did not answer in time (${operation}): ${error.message}`,
+      { operation, timeoutMs: error.timeoutMs },
+      cause,
+    );
+  }
   if (error instanceof DbConnectionError) {
     return new JobSchedulerError('STORE_UNAVAILABLE', `The database cannot be reached (${operation}): ${error.message}`, { operation }, cause);
   }
@@ -54,6 +73,9 @@ export function toStoreError(error: unknown, operation: string): JobSchedulerErr
   const details = { operation, sqlState: state, ...(constraint ? { constraint } : {}) };
   if (state === null) {
     return new JobSchedulerError('INTERNAL', `Unexpected error in the store (${operation})`, details, cause);
+  }
+  if (state === STATEMENT_TIMEOUT_STATE) {
+    return new JobSchedulerError('STORE_UNAVAILABLE', `The database cancelled a statement that ran past the statement timeout (${operation})`, details, cause);
   }
   if (state === '23505') return new JobSchedulerError('CONFLICT', conflictMessage(constraint), details, cause);
   if (state === '23503') return new JobSchedulerError('NOT_FOUND', 'The job referred to does not exist', details, cause);
@@ -72,6 +94,21 @@ export function toStoreError(error: unknown, operation: string): JobSchedulerErr
     return new JobSchedulerError('STORE_UNAVAILABLE', `The database is unavailable (${operation}, SQLSTATE ${state})`, details, cause);
   }
   return new JobSchedulerError('INTERNAL', `The database failed (${operation}, SQLSTATE ${state})`, details, cause);
+}
+
+/**
+ * Why a call failed, for the failure counter: no answer in time, no working connection, or
+ * the server unable to serve. Null for every other outcome (a conflict, a missing row, a bug).
+ */
+export type DatabaseFailure = 'timeout' | 'connection' | 'unavailable';
+
+export function databaseFailure(error: unknown): DatabaseFailure | null {
+  if (transience(error) === 'timed-out') return 'timeout';
+  if (error instanceof DbConnectionError) return 'connection';
+  const state = sqlState(error);
+  if (state === null) return null;
+  if (transience(error) !== 'permanent' || state.startsWith('53') || state.startsWith('08')) return 'unavailable';
+  return null;
 }
 
 function constraintOf(error: unknown): string | null {

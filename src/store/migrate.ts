@@ -47,7 +47,10 @@ export interface MigrateOptions {
  */
 export async function migrate(db: Db, options: MigrateOptions): Promise<number[]> {
   const migrations = await readMigrations(options.dir);
+  // Unbounded, here and on the server: building an index on a large table, or waiting for
+  // another node's migration, may take longer than any statement of a running node.
   return db.transaction(async (tx) => {
+    await tx.query('SET LOCAL statement_timeout = 0');
     const target = options.schema ?? (await tx.query<{ schema: string }>('SELECT current_schema() AS schema')).rows[0]?.schema ?? 'public';
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`jobscheduler:migrate:${target}`]);
     await tx.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target)}`);
@@ -83,5 +86,5 @@ export async function migrate(db: Db, options: MigrateOptions): Promise<number[]
       options.logger?.info({ migration: migration.id, name: migration.name, schema: target }, 'migration applied');
     }
     return pending.map((migration) => migration.id);
-  });
+  }, { unbounded: true });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../time/fake-clock.js';
-import { DbConnectionError } from './db.js';
+import { DbConnectionError, DbTimeoutError } from './db.js';
 import { backoffDelay, withRetry, type RetryOptions } from './retry.js';
 
 function sqlError(code: string): Error & { code: string } {
@@ -73,6 +73,15 @@ describe('retrying database operations', () => {
     const clock = new FakeClock();
     const op = flaky([new DbConnectionError('connect ECONNREFUSED', 'no')]);
     expect(await settle(clock, withRetry(op.fn, false, options(clock)))).toBe('done');
+  });
+
+  it('does not try again at once a call that got no answer in time, even one safe to repeat', async () => {
+    const clock = new FakeClock();
+    for (const silence of [new DbTimeoutError('no answer from the database within 6000 ms', 6000, 'no'), sqlError('57014')]) {
+      const op = flaky([silence]);
+      await expect(settle(clock, withRetry(op.fn, true, options(clock)))).rejects.toBe(silence);
+      expect(op.calls()).toBe(1);
+    }
   });
 
   it('does not retry errors that would repeat, such as a unique violation', async () => {

@@ -4,7 +4,7 @@ import { isUuid } from '../ids.js';
 import type { Clock } from '../time/clock.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { Db } from './db.js';
-import { toStoreError } from './errors.js';
+import { databaseFailure, toStoreError, type DatabaseFailure } from './errors.js';
 import { migrate } from './migrate.js';
 import { withRetry, type RetryOptions } from './retry.js';
 import { claimDueJobs, claimUnownedExecutions, executionSelectOwnedOpen } from './sql/claims.js';
@@ -58,6 +58,8 @@ export interface SqlStoreOptions {
   readonly logger: Logger;
   readonly clock: Pick<Clock, 'sleep'>;
   readonly retry?: Partial<Pick<RetryOptions, 'retries' | 'baseDelayMs' | 'maxDelayMs'>>;
+  /** Told the outcome of every operation: null when the database answered, else why not. */
+  readonly onOutcome?: (operation: string, failure: DatabaseFailure | null) => void;
 }
 
 /**
@@ -69,6 +71,8 @@ export class SqlStore implements Store {
   readonly #db: Db;
   readonly #options: SqlStoreOptions;
   readonly #retry: RetryOptions;
+  /** The readiness ping in progress, shared by every probe that arrives meanwhile. */
+  #ping: Promise<void> | null = null;
 
   constructor(options: SqlStoreOptions) {
     this.#db = options.db;
@@ -88,13 +92,22 @@ export class SqlStore implements Store {
     await this.#op('migrate', true, () => migrate(this.#db, { schema: this.#options.schema, logger: this.#options.logger }));
   }
 
-  async ping(): Promise<void> {
-    await this.#op('ping', true, () => this.#db.query('SELECT 1'));
+  /**
+   * On the control connection, and one at a time: however many probes arrive while the
+   * database is silent, they wait for the same bounded round trip and hold no connection each.
+   */
+  ping(): Promise<void> {
+    this.#ping ??= this.#op('ping', true, async () => {
+      await this.#db.control.query('SELECT 1');
+    }).finally(() => {
+      this.#ping = null;
+    });
+    return this.#ping;
   }
 
   databaseNow(): Promise<Date> {
     return this.#op('databaseNow', true, async () => {
-      const result = await this.#db.query<{ now: Date }>('SELECT clock_timestamp() AS now');
+      const result = await this.#db.control.query<{ now: Date }>('SELECT clock_timestamp() AS now');
       return result.rows[0]!.now;
     });
   }
@@ -232,19 +245,19 @@ export class SqlStore implements Store {
   }
 
   async nodeRegister(params: NodeRegisterParams): Promise<void> {
-    await this.#op('nodeRegister', true, () => nodeUpsert(this.#db, params));
+    await this.#op('nodeRegister', true, () => nodeUpsert(this.#db.control, params));
   }
 
   nodeHeartbeat(params: { readonly id: string; readonly clockSkewMs: number }): Promise<Date> {
     return this.#op('nodeHeartbeat', true, async () => {
-      const now = await nodeHeartbeat(this.#db, params);
+      const now = await nodeHeartbeat(this.#db.control, params);
       if (now === null) throw new JobSchedulerError('NOT_FOUND', `Node ${params.id} is not registered`, { id: params.id });
       return now;
     });
   }
 
   async nodeStop(id: string): Promise<void> {
-    await this.#op('nodeStop', true, () => nodeMarkStopped(this.#db, id));
+    await this.#op('nodeStop', true, () => nodeMarkStopped(this.#db.control, id));
   }
 
   nodeList(): Promise<NodeRecord[]> {
@@ -256,9 +269,13 @@ export class SqlStore implements Store {
   }
 
   async #op<T>(operation: string, idempotent: boolean, fn: () => Promise<T>): Promise<T> {
+    const onOutcome = this.#options.onOutcome;
     try {
-      return await withRetry(fn, idempotent, this.#retry);
+      const result = await withRetry(fn, idempotent, this.#retry);
+      onOutcome?.(operation, null);
+      return result;
     } catch (error) {
+      onOutcome?.(operation, databaseFailure(error));
       throw toStoreError(error, operation);
     }
   }

@@ -19,10 +19,13 @@ interface PgliteQueryable {
 /**
  * PGlite is one connection. Every statement and every transaction goes through one mutex,
  * so a statement can never land inside another caller's transaction; a failed statement
- * rolls its transaction back before the next caller runs.
+ * rolls its transaction back before the next caller runs. It runs inside the process, with no
+ * network to go silent: calls need no time bound, and the control statements share the one
+ * connection.
  */
 export class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
+  readonly control: Queryable = this;
   readonly #pg: PGlite;
   readonly #lock: DataDirLock | null;
   readonly #mutex = new Mutex();

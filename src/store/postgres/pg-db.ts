@@ -1,7 +1,9 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { DbConnectionError, type Db, type Queryable, type QueryResult } from '../db.js';
+import { DbConnectionError, DbTimeoutError, type Db, type Queryable, type QueryResult, type TransactionOptions } from '../db.js';
 import { quoteIdent } from '../sql/identifiers.js';
+import { databaseTimeouts, type DatabaseTimeouts } from '../timeouts.js';
+import { BoundedCall } from './bounded-call.js';
 
 export interface PgDbOptions {
   readonly connectionString: string;
@@ -11,51 +13,81 @@ export interface PgDbOptions {
   readonly logger: Logger;
   /** Shown in pg_stat_activity, so operators can tell the scheduler's connections apart. */
   readonly applicationName?: string;
+  /** Default: derived from the default heartbeat interval and node timeout. */
+  readonly timeouts?: DatabaseTimeouts;
+}
+
+/** What one pool serves and how long its calls may take. */
+interface Lane {
+  readonly pool: pg.Pool;
+  /** The whole of one call, from asking for a connection to its last row. */
+  readonly boundMs: number;
 }
 
 /**
- * PostgreSQL through a pg Pool. A connection that breaks is discarded by the pool and the
- * next query opens a fresh one, so a restarted server or a killed backend needs no restart
- * here. Errors pg raises for a broken connection carry no SQLSTATE; they are wrapped in
- * DbConnectionError so the store can tell them from mistakes in our own code.
+ * PostgreSQL through two pg Pools: the main one, and a control connection for the
+ * statements the node's liveness hangs on (see Db.control).
+ *
+ * Every call is bounded (see timeouts.ts). When a call gets no answer in time its connection
+ * is dropped, so a silent network costs one bound, never the kernel's retransmission timers;
+ * the server, told the same bounds, ends a session whose client vanished and frees its locks.
+ * When the control connection answers again after failing, calls still waiting on main
+ * connections that went silent before are abandoned, so the store tries them again at once
+ * on fresh connections instead of each waiting out its own bound.
+ *
+ * A connection that breaks is discarded by the pool and the next query opens a fresh one, so a
+ * restarted server or a killed backend needs no restart here. Errors pg raises for a broken
+ * connection carry no SQLSTATE; they are wrapped in DbConnectionError so the store can tell them
+ * from mistakes in our own code.
  */
 export class PgDb implements Db {
   readonly kind = 'postgres' as const;
-  readonly #pool: pg.Pool;
+  readonly control: Queryable;
+  readonly #main: Lane;
+  readonly #control: Lane;
+  readonly #connectMs: number;
+  readonly #logger: Logger;
+  /** Main-lane calls holding a connection. */
+  readonly #inFlight = new Set<BoundedCall>();
+  /** Every open connection, so close() can cut those a polite goodbye cannot end. */
+  readonly #clients = new Set<pg.PoolClient>();
+  #controlFailing = false;
+  #sessionWarned = false;
+  /** Resolves close()'s wait for the last connection to end. */
+  #allClosed: () => void = () => undefined;
 
   constructor(options: PgDbOptions) {
-    this.#pool = new pg.Pool({
-      connectionString: options.connectionString,
-      max: options.poolSize,
-      application_name: options.applicationName ?? 'jobscheduler',
-      connectionTimeoutMillis: 10_000,
-      idleTimeoutMillis: 30_000,
-      keepAlive: true,
-      ...(options.schema === null ? {} : { options: `-c search_path=${quoteIdent(options.schema)}` }),
-    });
-    // An idle connection that dies (server restart, pg_terminate_backend) is reported here;
-    // the pool has already dropped it. Without a listener the process would crash.
-    this.#pool.on('error', (error) => options.logger.warn({ err: error }, 'idle database connection lost; the pool will reconnect'));
+    const timeouts = options.timeouts ?? databaseTimeouts(DEFAULT_LIVENESS);
+    this.#connectMs = timeouts.connectMs;
+    this.#logger = options.logger;
+    this.#main = { pool: this.#pool(options, options.poolSize, timeouts.statementMs, timeouts), boundMs: timeouts.queryMs };
+    this.#control = { pool: this.#pool(options, 1, timeouts.controlMs, timeouts), boundMs: timeouts.controlMs };
+    this.control = {
+      query: (text, values = []) => this.#run(this.#control, false, (client, call) => runQuery(client, call, text, values)),
+      script: async (text) => {
+        await this.#run(this.#control, false, (client, call) => runQuery(client, call, text, undefined));
+      },
+    };
   }
 
   query<T>(text: string, values: readonly unknown[] = []): Promise<QueryResult<T>> {
-    return this.#withClient((client) => runQuery<T>(client, text, values, 'unknown'));
+    return this.#run(this.#main, false, (client, call) => runQuery<T>(client, call, text, values));
   }
 
   async script(text: string): Promise<void> {
-    await this.#withClient((client) => runQuery(client, text, undefined, 'unknown'));
+    await this.#run(this.#main, false, (client, call) => runQuery(client, call, text, undefined));
   }
 
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.#withClient(async (client) => {
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return this.#run(this.#main, options.unbounded ?? false, async (client, call) => {
       // Before COMMIT is sent, a broken connection means the server rolls the work back.
       const tx: Queryable = {
-        query: (text, values = []) => runQuery(client, text, values, 'no'),
+        query: (text, values = []) => runQuery(client, call, text, values, 'in-transaction'),
         script: async (text) => {
-          await runQuery(client, text, undefined, 'no');
+          await runQuery(client, call, text, undefined, 'in-transaction');
         },
       };
-      await runQuery(client, 'BEGIN', undefined, 'no');
+      await runQuery(client, call, 'BEGIN', undefined, 'in-transaction');
       let result: T;
       try {
         result = await fn(tx);
@@ -63,47 +95,186 @@ export class PgDb implements Db {
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       }
-      await runQuery(client, 'COMMIT', undefined, 'unknown');
+      await runQuery(client, call, 'COMMIT', undefined);
       return result;
     });
   }
 
+  /**
+   * Says goodbye on every connection once the calls in progress are over (each is bounded),
+   * and cuts after a moment whatever is still open: a goodbye on a silent network is never
+   * acknowledged, and a call still running now is work nobody waits for.
+   */
   async close(): Promise<void> {
-    if (!this.#pool.ended) await this.#pool.end();
+    const pools = [this.#main.pool, this.#control.pool].filter((pool) => !pool.ended && !pool.ending);
+    const ended = Promise.all(pools.map((pool) => pool.end()));
+    const gone = ended.then(
+      () =>
+        new Promise<void>((resolve) => {
+          this.#allClosed = resolve;
+          if (this.#clients.size === 0) resolve();
+        }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([gone, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GOODBYE_MS)))]);
+    clearTimeout(timer);
+    for (const client of this.#clients) client.connection.stream.destroy();
+    await ended;
   }
 
-  async #withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  #pool(options: PgDbOptions, max: number, statementMs: number, timeouts: DatabaseTimeouts): pg.Pool {
+    const pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max,
+      application_name: options.applicationName ?? 'jobscheduler',
+      // Only cleans up a connection attempt left hanging: calls stop waiting earlier (#acquire).
+      connectionTimeoutMillis: timeouts.connectMs + CONNECT_CLEANUP_MS,
+      idleTimeoutMillis: 30_000,
+      // Probes an idle connection after this long without traffic (then every second, ten
+      // times: libuv's settings), so one that died silently is found before it is used.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: timeouts.controlMs,
+      ...(options.schema === null ? {} : { options: `-c search_path=${quoteIdent(options.schema)}` }),
+    });
+    const session = sessionSettings(statementMs, timeouts);
+    pool.on('connect', (client) => {
+      this.#clients.add(client);
+      // Queued before the caller's first statement on this connection, so every statement runs under it.
+      client.query(session).catch((error: unknown) => {
+        if (this.#sessionWarned) return;
+        this.#sessionWarned = true;
+        this.#logger.warn({ err: error }, 'could not apply the session time limits to a database connection');
+      });
+    });
+    pool.on('remove', (client) => {
+      this.#clients.delete(client);
+      if (this.#clients.size === 0) this.#allClosed();
+    });
+    // An idle connection that dies (server restart, pg_terminate_backend) is reported here;
+    // the pool has already dropped it. Without a listener the process would crash.
+    pool.on('error', (error) => this.#logger.warn({ err: error }, 'idle database connection lost; the pool will reconnect'));
+    return pool;
+  }
+
+  /** Runs `work` on a connection of `lane` within the lane's bound (none when `unbounded`). */
+  async #run<T>(lane: Lane, unbounded: boolean, work: (client: pg.PoolClient, call: BoundedCall) => Promise<T>): Promise<T> {
+    const call = new BoundedCall(unbounded ? null : lane.boundMs);
     let client: pg.PoolClient;
     try {
-      client = await this.#pool.connect();
+      client = await this.#acquire(lane.pool, call);
     } catch (error) {
-      throw asConnectionError(error, 'no');
+      call.finish();
+      const failure = asConnectionError(error, 'no');
+      if (lane === this.#control) this.#afterControlCall(call, failure);
+      throw failure;
     }
     // A connection that dies between statements reports it as an 'error' event; while the
     // client is checked out nobody else listens, and an unheard 'error' would crash the process.
     // The failure resurfaces on the next statement, which is where it is handled.
     const ignore = (): void => undefined;
     client.on('error', ignore);
+    // Ended early (timed out, abandoned): whatever the connection was doing is of no use now.
+    call.onEnd(() => client.connection.stream.destroy());
+    const tracked = lane === this.#main && !unbounded;
+    if (tracked) this.#inFlight.add(call);
     let broken: unknown;
     try {
-      return await fn(client);
+      return await call.race(work(client, call));
     } catch (error) {
-      if (error instanceof DbConnectionError) broken = error;
+      broken = error;
       throw error;
     } finally {
+      call.finish();
+      if (tracked) this.#inFlight.delete(call);
       client.off('error', ignore);
       // Releasing with an error destroys the connection instead of returning it to the pool.
-      client.release(broken instanceof Error ? broken : undefined);
+      client.release(broken instanceof DbConnectionError ? broken : undefined);
+      if (lane === this.#control) this.#afterControlCall(call, broken);
     }
+  }
+
+  /**
+   * A connection within the call's bound and the connect timeout. One that arrives after the
+   * caller stopped waiting goes back to the pool for the next call.
+   */
+  async #acquire(pool: pg.Pool, call: BoundedCall): Promise<pg.PoolClient> {
+    const pending = pool.connect();
+    const timer = setTimeout(() => {
+      call.end(new DbTimeoutError(`no database connection within ${this.#connectMs} ms`, this.#connectMs, 'no'));
+    }, this.#connectMs);
+    try {
+      return await call.race(pending);
+    } catch (error) {
+      pending.then(
+        (client) => client.release(),
+        () => undefined,
+      );
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * The control connection tells whether the network carries traffic. When it answers again
+   * after failing, main calls that began before this answer was asked for are waiting on
+   * connections that went silent: TCP retransmits less and less often the longer a cut lasts,
+   * so they could wait out their whole bound. They are abandoned and tried again by the store.
+   */
+  #afterControlCall(call: BoundedCall, failure: unknown): void {
+    if (failure instanceof DbConnectionError) {
+      this.#controlFailing = true;
+      return;
+    }
+    if (failure !== undefined || !this.#controlFailing) return;
+    this.#controlFailing = false;
+    const stuck = [...this.#inFlight].filter((other) => other.startedAt < call.startedAt);
+    for (const other of stuck) {
+      other.end(new DbConnectionError('abandoned: its connection went silent and the database answers again on another one', other.committed));
+    }
+    if (stuck.length > 0) this.#logger.info({ calls: stuck.length }, 'database answers again; calls waiting on silent connections are tried again on fresh ones');
   }
 }
 
+/** Without settings, the bounds follow from the default heartbeat interval and node timeout. */
+const DEFAULT_LIVENESS = { heartbeatIntervalMs: 2000, nodeTimeoutMs: 10_000 };
+/** How long close() waits for idle connections to say goodbye before cutting them. */
+const CLOSE_GOODBYE_MS = 1000;
+/** The pool's own connect timeout trails ours, so ours always decides. */
+const CONNECT_CLEANUP_MS = 250;
+
+/**
+ * Applied to every session as it opens. statement_timeout: the server cancels a statement
+ * that runs longer. idle_in_transaction_session_timeout: a transaction left idle longer than
+ * a whole call may take has lost its client (a cut inside a claim), so the server ends it and
+ * frees its row locks. tcp_user_timeout and keepalives: the server drops a connection whose
+ * client went silent instead of keeping its backend for the kernel's default 2 hours.
+ */
+function sessionSettings(statementMs: number, timeouts: DatabaseTimeouts): string {
+  const settings: [string, number][] = [
+    ['statement_timeout', statementMs],
+    ['idle_in_transaction_session_timeout', timeouts.queryMs],
+    ['tcp_user_timeout', timeouts.queryMs],
+    ['tcp_keepalives_idle', Math.max(1, Math.round(timeouts.controlMs / 1000))],
+    ['tcp_keepalives_interval', 1],
+    ['tcp_keepalives_count', 5],
+  ];
+  // One statement, one round trip; values are numbers of our own, never user text.
+  return `SELECT ${settings.map(([name, value]) => `set_config('${name}', '${value}', false)`).join(', ')}`;
+}
+
+/**
+ * One statement of a call. Outside a transaction a statement commits on its own, so once it
+ * is sent its fate is unknown until the answer arrives; inside one it is not, until COMMIT.
+ */
 async function runQuery<T>(
   client: pg.PoolClient,
+  call: BoundedCall,
   text: string,
   values: readonly unknown[] | undefined,
-  committed: 'no' | 'unknown',
+  scope: 'own' | 'in-transaction' = 'own',
 ): Promise<QueryResult<T>> {
+  if (scope === 'own') call.committed = 'unknown';
   try {
     if (values === undefined) {
       // Without parameters pg uses the simple protocol: several statements, one result each.
@@ -113,16 +284,16 @@ async function runQuery<T>(
     const result = await client.query(text, [...values]);
     return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
   } catch (error) {
-    throw asConnectionError(error, committed);
+    throw asConnectionError(error, call.committed);
   }
 }
 
 /**
- * Errors the server sent (pg.DatabaseError, with a SQLSTATE) and our own programming errors
- * pass through; anything else pg raises means the connection itself failed.
+ * Errors the server sent (pg.DatabaseError, with a SQLSTATE), our own programming errors and
+ * ours about the connection pass through; anything else pg raises means the connection failed.
  */
 function asConnectionError(error: unknown, committed: 'no' | 'unknown'): unknown {
-  if (error instanceof pg.DatabaseError || error instanceof TypeError || error instanceof RangeError) return error;
+  if (error instanceof pg.DatabaseError || error instanceof TypeError || error instanceof RangeError || error instanceof DbConnectionError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new DbConnectionError(message, committed, { cause: error });
 }
