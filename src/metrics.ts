@@ -22,6 +22,12 @@ export interface Metrics {
   readonly nodesAlive: Gauge;
   /** This node's clock minus the database's, in seconds. */
   readonly clockSkew: Gauge;
+  /** How far clockSkew may be off: half the round trip it was measured from, in seconds. */
+  readonly clockSkewUncertainty: Gauge;
+  /** 1 while the database answers this node's calls, 0 from the first one that got no answer. */
+  readonly databaseUp: Gauge;
+  /** Database operations that failed, by operation and reason (timeout, connection, unavailable). */
+  readonly databaseFailures: Counter<'operation' | 'reason'>;
 }
 
 export function createMetrics(options: { readonly defaultMetrics?: boolean } = {}): Metrics {
@@ -64,6 +70,22 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     clockSkew: new Gauge({
       name: 'jobscheduler_clock_skew_seconds',
       help: 'This node\'s clock minus the database\'s clock.',
+      registers,
+    }),
+    clockSkewUncertainty: new Gauge({
+      name: 'jobscheduler_clock_skew_uncertainty_seconds',
+      help: 'How far the clock skew may be off: half the round trip it was measured from.',
+      registers,
+    }),
+    databaseUp: new Gauge({
+      name: 'jobscheduler_database_up',
+      help: '1 while the database answers this node, 0 from the first call that got no answer.',
+      registers,
+    }),
+    databaseFailures: new Counter({
+      name: 'jobscheduler_database_failures_total',
+      help: 'Database operations that failed, by operation and reason (timeout, connection, unavailable).',
+      labelNames: ['operation', 'reason'] as const,
       registers,
     }),
   };

@@ -5,23 +5,24 @@ import type { Clock } from '../time/clock.js';
 import type { NodeReapResult, NodeRegisterParams, Store } from '../store/types.js';
 import { Loop } from './loop.js';
 import { Signals } from './signals.js';
+import { SkewEstimator, type SkewEstimate } from './skew.js';
 
 export interface MembershipEvents {
-  /** A heartbeat round finished (ok false: the database did not answer). */
+  /** A heartbeat finished (ok false: the database did not answer); skewMs null until measured. */
   heartbeat: { readonly ok: boolean; readonly skewMs: number | null };
   /** Dead nodes were found and their work settled. */
   reaped: NodeReapResult;
 }
 
 export interface MembershipOptions {
-  readonly store: Store;
+  readonly store: Pick<Store, 'databaseNow' | 'nodeRegister' | 'nodeHeartbeat' | 'nodeStop' | 'nodeReapDead' | 'nodeList'>;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly node: NodeRegisterParams;
   readonly heartbeatIntervalMs: number;
   readonly nodeTimeoutMs: number;
-  /** Skew beyond this is logged as a warning. */
+  /** Skew certainly beyond this (whatever the measurement's uncertainty) is logged as a warning. */
   readonly skewWarnMs?: number;
 }
 
@@ -29,6 +30,11 @@ export interface MembershipOptions {
  * This node's membership of the cluster: it registers, writes a heartbeat every interval,
  * measures its clock against the database's, and settles the work of nodes whose heartbeat
  * expired (every node reaps; the store makes concurrent reaps agree).
+ *
+ * Heartbeats and reaping are separate loops: a heartbeat goes on the control connection and
+ * gets at most one interval, so a node that cannot reach the database says so (a warning,
+ * once per episode, and a failed heartbeat event) within one interval of its next heartbeat,
+ * and a slow reap never delays a heartbeat. The node only reaps while its heartbeats answer.
  *
  * The lease: other nodes may take this node's work once its heartbeat is older than
  * nodeTimeoutMs by the database's clock. The stored heartbeat is never older than the moment
@@ -38,32 +44,34 @@ export interface MembershipOptions {
 export class Membership {
   readonly signals = new Signals<MembershipEvents>();
   readonly #options: MembershipOptions;
-  readonly #loop: Loop;
+  readonly #heartbeats: Loop;
+  readonly #reaper: Loop;
   readonly #skewWarnMs: number;
+  readonly #skew = new SkewEstimator();
   #lastHeartbeatSentAt = -Infinity;
-  #skewMs = 0;
+  #skewWarned = false;
+  /** Heartbeats failed in a row, and when the first of them was sent. */
   #failures = 0;
+  #failingSince = 0;
+  #reapFailing = false;
   #registered = false;
 
   constructor(options: MembershipOptions) {
     this.#options = options;
     this.#skewWarnMs = options.skewWarnMs ?? 500;
-    this.#loop = new Loop({
-      name: 'heartbeat',
-      clock: options.clock,
-      logger: options.logger,
-      intervalMs: options.heartbeatIntervalMs,
-      run: () => this.#round(),
-    });
+    const loop = (name: string, run: () => Promise<void>): Loop =>
+      new Loop({ name, clock: options.clock, logger: options.logger, intervalMs: options.heartbeatIntervalMs, run });
+    this.#heartbeats = loop('heartbeat', () => this.#heartbeat());
+    this.#reaper = loop('reap', () => this.#reap());
   }
 
   get nodeId(): string {
     return this.#options.node.id;
   }
 
-  /** This node's clock minus the database's, as last measured (ms). */
-  get skewMs(): number {
-    return this.#skewMs;
+  /** This node's clock minus the database's (ms), from the best recent measurement; null until one. */
+  get skew(): SkewEstimate | null {
+    return this.#skew.estimate;
   }
 
   /** True while no other node can have declared this one dead. */
@@ -75,20 +83,25 @@ export class Membership {
   /** Measures the skew and registers; throws when the database cannot be reached. */
   async start(): Promise<void> {
     if (this.#registered) return;
-    const { store, clock } = this.#options;
+    const { store, clock, metrics } = this.#options;
     const sentAt = clock.now();
     const databaseNow = await store.databaseNow();
-    this.#recordSkew(sentAt, databaseNow, clock.now());
+    if (!this.#recordSkew(sentAt, databaseNow, clock.now())) {
+      // Unknown until a heartbeat's round trip is short enough to tell.
+      metrics.clockSkew.set(Number.NaN);
+      metrics.clockSkewUncertainty.set(Number.NaN);
+    }
     const registeredAt = clock.now();
     await store.nodeRegister(this.#options.node);
     this.#lastHeartbeatSentAt = registeredAt;
     this.#registered = true;
-    this.#loop.start();
+    this.#heartbeats.start();
+    this.#reaper.start();
   }
 
   /** Stops the heartbeat and marks the node stopped, so its remaining work is settled at once. */
   async stop(): Promise<void> {
-    await this.#loop.stop();
+    await Promise.all([this.#heartbeats.stop(), this.#reaper.stop()]);
     if (!this.#registered) return;
     this.#registered = false;
     this.#lastHeartbeatSentAt = -Infinity;
@@ -99,18 +112,19 @@ export class Membership {
     }
   }
 
-  /** One heartbeat round now (tests, and the loop). */
+  /** One heartbeat, then one reap, now (tests; the loops run on their own). */
   async beat(): Promise<void> {
-    await this.#round();
+    await this.#heartbeat();
+    await this.#reap();
   }
 
-  async #round(): Promise<void> {
-    const { store, clock, logger, metrics } = this.#options;
+  async #heartbeat(): Promise<void> {
+    const { store, clock, logger } = this.#options;
     const sentAt = clock.now();
     try {
       let databaseNow: Date;
       try {
-        databaseNow = await store.nodeHeartbeat({ id: this.nodeId, clockSkewMs: storableSkew(this.#skewMs) });
+        databaseNow = await store.nodeHeartbeat({ id: this.nodeId, clockSkewMs: storableSkew(this.#skew.estimate?.skewMs ?? 0) });
       } catch (error) {
         if (!isJobSchedulerError(error, 'NOT_FOUND')) throw error;
         // Our row is gone (deleted by an operator): register again.
@@ -119,15 +133,27 @@ export class Membership {
       }
       this.#lastHeartbeatSentAt = sentAt;
       this.#recordSkew(sentAt, databaseNow, clock.now());
-      if (this.#failures > 0) logger.info({ nodeId: this.nodeId, failures: this.#failures }, 'database reachable again; heartbeat resumed');
+      if (this.#failures > 0) {
+        logger.info(
+          { nodeId: this.nodeId, failures: this.#failures, unreachableMs: sentAt - this.#failingSince },
+          'database reachable again; heartbeat resumed',
+        );
+      }
       this.#failures = 0;
-      this.signals.emit('heartbeat', { ok: true, skewMs: this.#skewMs });
+      this.signals.emit('heartbeat', { ok: true, skewMs: this.#skew.estimate?.skewMs ?? null });
     } catch (error) {
-      this.#failures++;
-      if (this.#failures === 1) logger.warn({ err: error, nodeId: this.nodeId }, 'heartbeat failed');
+      if (this.#failures++ === 0) {
+        this.#failingSince = sentAt;
+        logger.warn({ err: error, nodeId: this.nodeId }, 'heartbeat failed: cannot reach the database; trying again every interval');
+      }
       this.signals.emit('heartbeat', { ok: false, skewMs: null });
-      return;
     }
+  }
+
+  async #reap(): Promise<void> {
+    // A database that does not answer heartbeats would not answer this either.
+    if (this.#failures > 0) return;
+    const { store, logger, metrics } = this.#options;
     try {
       const reaped = await store.nodeReapDead({ timeoutMs: this.#options.nodeTimeoutMs });
       if (reaped.deadNodes.length > 0 || reaped.requeued > 0 || reaped.lost > 0) {
@@ -137,23 +163,29 @@ export class Membership {
       }
       const nodes = await store.nodeList();
       metrics.nodesAlive.set(nodes.filter((node) => node.stoppedAt === null).length);
+      this.#reapFailing = false;
     } catch (error) {
-      logger.warn({ err: error, nodeId: this.nodeId }, 'could not check for dead nodes');
+      if (!this.#reapFailing) logger.warn({ err: error, nodeId: this.nodeId }, 'could not check for dead nodes; trying again every interval');
+      this.#reapFailing = true;
     }
   }
 
-  #recordSkew(sentAt: number, databaseNow: Date, receivedAt: number): void {
-    // The database read its clock somewhere during the round trip; the midpoint is the best guess.
-    const skew = Math.round((sentAt + receivedAt) / 2 - databaseNow.getTime());
-    const wasLarge = Math.abs(this.#skewMs) > this.#skewWarnMs;
-    this.#skewMs = skew;
-    this.#options.metrics.clockSkew.set(skew / 1000);
-    if (Math.abs(skew) > this.#skewWarnMs && !wasLarge) {
+  /** False when the round trip was too long to tell anything. */
+  #recordSkew(sentAt: number, databaseNow: Date, receivedAt: number): boolean {
+    if (!this.#skew.add(sentAt, databaseNow.getTime(), receivedAt)) return false;
+    const { skewMs, uncertaintyMs } = this.#skew.estimate!;
+    this.#options.metrics.clockSkew.set(skewMs / 1000);
+    this.#options.metrics.clockSkewUncertainty.set(uncertaintyMs / 1000);
+    // Only a skew the measurement supports: beyond the threshold even at the near end of its range.
+    const certainlyLarge = Math.abs(skewMs) - uncertaintyMs > this.#skewWarnMs;
+    if (certainlyLarge && !this.#skewWarned) {
       this.#options.logger.warn(
-        { nodeId: this.nodeId, skewMs: skew, roundTripMs: receivedAt - sentAt },
-        'this node\'s clock differs from the database\'s by more than 500 ms; occurrences fire by the node\'s clock',
+        { nodeId: this.nodeId, skewMs, uncertaintyMs },
+        `this node's clock differs from the database's by ${skewMs} ms (± ${uncertaintyMs} ms), more than ${this.#skewWarnMs} ms; occurrences fire by the node's clock`,
       );
     }
+    this.#skewWarned = certainlyLarge;
+    return true;
   }
 }
 
