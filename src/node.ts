@@ -1,25 +1,33 @@
 import { randomBytes } from 'node:crypto';
 import { isIPv6, type AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { hostname } from 'node:os';
 import { assertSafeToListen } from './api/auth.js';
+import { closeServer } from './api/close.js';
 import { buildServer } from './api/server.js';
 import type { Config } from './config/index.js';
 import type { Logger } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { guardedLookup } from './scheduler/lookup.js';
 import { Retention } from './scheduler/retention.js';
-import { Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
-import { createStore } from './store/index.js';
+import { FINAL_WRITE_MS, Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
+import { createStore, databaseTimeouts } from './store/index.js';
 import type { Store } from './store/types.js';
 import type { Clock } from './time/clock.js';
 import { systemClock } from './time/system-clock.js';
 
 /**
  * The composition root: one node is a store, a scheduling engine with its history retention
- * sweep (roles all and scheduler) and an HTTP server, started in that order and stopped in
- * the reverse one. The server of roles all and api serves the API and the dashboard; that of
- * role scheduler only /health, /ready and /metrics, so the nodes that fire can be probed and
- * scraped like the others.
+ * sweep (roles all and scheduler) and an HTTP server, started in that order. The server of
+ * roles all and api serves the API and the dashboard; that of role scheduler only /health,
+ * /ready and /metrics, so the nodes that fire can be probed and scraped like the others.
+ *
+ * Stopping goes engine first, then the HTTP server, then the store, each bounded: the engine
+ * stops claiming, hands back what it has not sent, gives requests in flight the grace period
+ * and writes the history (see Scheduler.stop); then the server refuses new requests, closes
+ * idle connections and cuts, at the end of the grace period, whatever a client still holds
+ * open; then the database connections close. Serving the API meanwhile costs nothing, while
+ * waiting for a client first would let the engine go on claiming.
  */
 
 export interface NodeOptions {
@@ -36,7 +44,7 @@ export interface RunningNode {
   readonly metrics: Metrics;
   /** Deletes history older than config.historyRetentionDays; null on nodes that run no engine. */
   readonly retention: Retention | null;
-  /** Stops the server, then the engine, then closes the store. Safe to call more than once. */
+  /** Stops the engine, then the server, then closes the store. Safe to call more than once. */
   close(): Promise<void>;
 }
 
@@ -48,20 +56,35 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   if (servesApi) assertSafeToListen(config);
 
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const metrics = createMetrics();
   const store = await createStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: config.databasePoolSize,
     logger,
     clock,
+    timeouts: databaseTimeouts(config),
+    onOutcome: (operation, failure) => {
+      if (failure === null) {
+        metrics.databaseUp.set(1);
+        return;
+      }
+      metrics.databaseFailures.inc({ operation, reason: failure });
+      if (failure !== 'unavailable') metrics.databaseUp.set(0);
+    },
   });
-  const metrics = createMetrics();
-  // Run in reverse order by close(): the last thing started is the first stopped.
-  const stops: (() => Promise<void>)[] = [() => store.close()];
+  let engine: { scheduler: Scheduler; sweeper: Retention } | null = null;
+  let app: FastifyInstance | null = null;
   const close = once(async () => {
-    for (const stop of stops.reverse()) {
+    const deadline = clock.now() + config.shutdownGraceMs;
+    const steps: (() => Promise<unknown> | undefined)[] = [
+      () => (engine ? Promise.all([engine.scheduler.stop(), engine.sweeper.stop()]) : undefined),
+      () => (app ? closeServer(app, deadline, clock) : undefined),
+      () => store.close(),
+    ];
+    for (const step of steps) {
       try {
-        await stop();
+        await step();
       } catch (error) {
         logger.error({ err: error }, 'error while stopping the node');
       }
@@ -71,24 +94,20 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   try {
     await store.migrate();
 
-    let retention: Retention | null = null;
     if (config.role === 'all' || config.role === 'scheduler') {
       const scheduler = new Scheduler({ store, nodeId, logger, metrics, clock, role: config.role, lookup: guardedLookup, ...engineSettings(config) });
-      stops.push(() => scheduler.stop());
-      await scheduler.start();
       // Every engine node sweeps: the store lets concurrent sweeps skip each other's rows.
       const sweeper = new Retention({ store, clock, logger, retentionDays: config.historyRetentionDays });
-      stops.push(() => sweeper.stop());
+      engine = { scheduler, sweeper };
+      await scheduler.start();
       sweeper.start();
-      retention = sweeper;
     }
 
-    const app = await buildServer({ store, config, logger, clock, metrics, api: servesApi, dashboard: servesApi });
-    stops.push(() => app.close());
+    app = await buildServer({ store, config, logger, clock, metrics, api: servesApi, dashboard: servesApi });
     await app.listen({ host: config.host, port: config.port });
     const { port } = app.server.address() as AddressInfo;
     const address = `http://${isIPv6(config.host) ? `[${config.host}]` : config.host}:${port}`;
-    return { nodeId, address, store, metrics, retention, close };
+    return { nodeId, address, store, metrics, retention: engine?.sweeper ?? null, close };
   } catch (error) {
     await close();
     throw error;
@@ -103,6 +122,15 @@ export function engineSettings(config: Config): Pick<SchedulerOptions, 'settings
     backoff: config.retryBackoff,
     recorder: { flushIntervalMs: config.historyFlushIntervalMs },
   };
+}
+
+/**
+ * The longest close() may take when every step uses its whole bound (the database silent):
+ * the grace period for requests in flight, the last history writes, and two more database
+ * calls (handing work back, the last write already under way).
+ */
+export function stopBudgetMs(config: Config): number {
+  return config.shutdownGraceMs + FINAL_WRITE_MS + 2 * databaseTimeouts(config).queryMs;
 }
 
 function once(work: () => Promise<void>): () => Promise<void> {

@@ -29,6 +29,12 @@ function integer(min: number, max: number): SettingParser<number> {
   };
 }
 
+/** A whole number, or nothing (an empty value): the setting is then derived from others. */
+function optionalInteger(min: number, max: number): SettingParser<number | null> {
+  const parse = integer(min, max);
+  return (raw) => (raw.trim() === '' ? null : parse(raw));
+}
+
 function oneOf<T extends string>(...values: T[]): SettingParser<T> {
   return (raw) => {
     const value = raw.trim() as T;
@@ -165,9 +171,30 @@ export const settings = {
   },
   databasePoolSize: {
     env: 'JOBSCHEDULER_DB_POOL_SIZE',
-    description: 'PostgreSQL connections per node.',
+    description: 'PostgreSQL connections per node, plus one of its own for heartbeats and readiness probes.',
     default: 10,
     parse: integer(1, 200),
+  },
+  dbStatementTimeoutMs: {
+    env: 'JOBSCHEDULER_DB_STATEMENT_TIMEOUT_MS',
+    description:
+      'PostgreSQL cancels a statement of this node that runs longer (statement_timeout; migrations are exempt). Unset: half of JOBSCHEDULER_NODE_TIMEOUT_MS, at least 1000 (5000 with the defaults).',
+    default: null as number | null,
+    parse: optionalInteger(100, 3600000),
+  },
+  dbQueryTimeoutMs: {
+    env: 'JOBSCHEDULER_DB_QUERY_TIMEOUT_MS',
+    description:
+      'Longest a node waits for the answer to a database call (a statement, or a transaction with all its statements), counted from asking for a connection; then it drops the connection and the call fails (503 STORE_UNAVAILABLE in the API, tried again next round in the engine). A session of this node left idle inside a transaction this long is ended by the server. Unset: the statement timeout plus 1000 (6000 with the defaults). Heartbeats, clock readings and /ready get one heartbeat interval instead.',
+    default: null as number | null,
+    parse: optionalInteger(100, 3600000),
+  },
+  dbConnectTimeoutMs: {
+    env: 'JOBSCHEDULER_DB_CONNECT_TIMEOUT_MS',
+    description:
+      'Longest a database call waits for a connection: a free one from the pool, or a new one (TCP, TLS, authentication). Unset: JOBSCHEDULER_HEARTBEAT_INTERVAL_MS, at least 1000 (2000 with the defaults).',
+    default: null as number | null,
+    parse: optionalInteger(100, 600000),
   },
   historyRetentionDays: {
     env: 'JOBSCHEDULER_HISTORY_RETENTION_DAYS',

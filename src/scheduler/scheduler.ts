@@ -372,7 +372,7 @@ const DEFAULT_MISFIRE_GRACE_MS = 1000;
 /** History rows waiting beyond which a node claims nothing: about 5 s of 10,000 firings/s. */
 const MAX_HISTORY_BACKLOG_ROWS = 50_000;
 /** Writing the last history after the grace period may take this much longer. */
-const FINAL_WRITE_MS = 5000;
+export const FINAL_WRITE_MS = 5000;
 /** How often a node looks for attempts it owns but does not hold. */
 const SWEEP_INTERVAL_MS = 30_000;
 /** Only attempts overdue by this much count: anything younger may still be on its way here. */

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,10 +87,10 @@ describe('jobscheduler serve', { timeout: 90_000 }, () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('logs one line saying where it listens and which store it uses, and stops cleanly on SIGTERM', async () => {
-    const env = cleanEnv();
+  /** `jobscheduler serve` on the embedded store in its own process, once it says where it listens. */
+  async function startServe(env: Record<string, string> = {}) {
     const child = spawn(process.execPath, ['--import', TSX, CHILD, 'serve', '--port', '0', '--data-dir', join(dataDir, 'db')], {
-      env,
+      env: { ...cleanEnv(), ...env },
       cwd: dataDir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -104,17 +106,48 @@ describe('jobscheduler serve', { timeout: 90_000 }, () => {
       });
       void exited.then(() => reject(new Error(`serve exited early: ${stderr}`)));
     });
+    const logs = () => stdout.trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
+    return { child, exited, listening, address: String(listening.address), logs };
+  }
+
+  it('logs one line saying where it listens and which store it uses, and stops cleanly on SIGTERM', async () => {
+    const { child, exited, listening, address, logs } = await startServe();
     expect(listening).toMatchObject({ store: 'pglite', role: 'all' });
     expect(String(listening.msg)).toContain(join(dataDir, 'db'));
     expect(String(listening.msg)).toContain('embedded PGlite');
-    const address = String(listening.address);
     expect((await fetch(`${address}/ready`)).status).toBe(200);
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
-    expect(lines.filter((line) => /listening/i.test(line.msg))).toHaveLength(1);
-    expect(lines.at(-1)!.msg).toBe('stopped');
+    expect(logs().filter((line) => /listening/i.test(line.msg))).toHaveLength(1);
+    expect(logs().at(-1)!.msg).toBe('stopped');
+  });
+
+  it('stops the engine first, then exits within the grace period however a client holds its connections open', async () => {
+    const { child, exited, address, logs } = await startServe({ JOBSCHEDULER_SHUTDOWN_GRACE_MS: '1000' });
+    const { hostname, port } = new URL(address);
+    const open = async (request: string) => {
+      const socket = connect(Number(port), hostname);
+      await once(socket, 'connect');
+      // Flowing, so the server closing the connection is seen whether or not it answered; a
+      // reset instead of a goodbye closes it too.
+      const answered = new Promise((resolve) => socket.once('data', resolve));
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      socket.on('error', () => undefined);
+      socket.resume();
+      socket.write(request);
+      return { answered, closed };
+    };
+    // A keep-alive connection left idle after its answer, and one whose request is still arriving.
+    const idle = await open('GET /health HTTP/1.1\r\nHost: node\r\nConnection: keep-alive\r\n\r\n');
+    await idle.answered;
+    const inFlight = await open('POST /api/v1/jobs HTTP/1.1\r\nHost: node\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{');
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await Promise.all([idle.closed, inFlight.closed]);
+    const order = logs().map((line) => line.msg).filter((msg) => ['SIGTERM: stopping', 'scheduler stopped', 'stopped'].includes(msg));
+    expect(order).toEqual(['SIGTERM: stopping', 'scheduler stopped', 'stopped']);
   });
 
   it('exits with 2 and says why when asked to listen on the network without keys', async () => {

@@ -34,7 +34,7 @@ export const serve: Command = async (args, io) => {
     return ExitCode.usage;
   }
   const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY === true });
-  const { startNode } = await import('../../node.js');
+  const { startNode, stopBudgetMs } = await import('../../node.js');
 
   let node: Awaited<ReturnType<typeof startNode>>;
   try {
@@ -49,21 +49,40 @@ export const serve: Command = async (args, io) => {
     { address: node.address, store: node.store.kind, role: config.role, nodeId: node.nodeId },
     `jobscheduler ${where}, store: ${describeStore(config)}, role ${config.role}, node ${node.nodeId}`,
   );
-  return waitForSignal(node, logger, io);
+  const code = await waitForSignal(node, logger, io, stopBudgetMs(config));
+  // Everything the node opened is closed; should anything else keep the process alive, it
+  // must not keep it from exiting.
+  setTimeout(() => process.exit(code), EXIT_LINGER_MS).unref();
+  return code;
 };
 
-function waitForSignal(node: { close(): Promise<void> }, logger: ReturnType<typeof createLogger>, io: CliIo): Promise<number> {
+/** How long a stopped node's process may take to exit by itself. */
+const EXIT_LINGER_MS = 1000;
+
+/**
+ * Stops the node on the first SIGTERM or SIGINT. A second one ends the process at once (the
+ * signal's default action). Every step of a stop is bounded; should one not be after all,
+ * the process exits anyway, with code 1, once the stop's budget is spent.
+ */
+function waitForSignal(node: { close(): Promise<void> }, logger: ReturnType<typeof createLogger>, io: CliIo, budgetMs: number): Promise<number> {
   return new Promise((done) => {
     const stop = (signal: NodeJS.Signals): void => {
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
-      logger.info({ signal }, `${signal}: stopping`);
+      logger.info({ signal, budgetMs }, `${signal}: stopping`);
+      const watchdog = setTimeout(() => {
+        logger.error({ budgetMs }, `the node did not stop within ${budgetMs} ms; exiting anyway`);
+        process.exit(ExitCode.failure);
+      }, budgetMs);
+      watchdog.unref();
       node.close().then(
         () => {
+          clearTimeout(watchdog);
           logger.info('stopped');
           done(ExitCode.ok);
         },
         (error: unknown) => {
+          clearTimeout(watchdog);
           io.stderr(`Error while stopping: ${(error as Error).message}`);
           done(ExitCode.failure);
         },
