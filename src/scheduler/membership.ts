@@ -80,19 +80,33 @@ export class Membership {
     return now < this.#lastHeartbeatSentAt + this.#options.nodeTimeoutMs - margin;
   }
 
-  /** Measures the skew and registers; throws when the database cannot be reached. */
+  /**
+   * Measures the skew and registers. Each try gets a heartbeat's bound, opening the control
+   * connection included, so a slow first answer is tried again, for up to one node timeout;
+   * throws when the database still cannot be reached.
+   */
   async start(): Promise<void> {
     if (this.#registered) return;
-    const { store, clock, metrics } = this.#options;
-    const sentAt = clock.now();
-    const databaseNow = await store.databaseNow();
-    if (!this.#recordSkew(sentAt, databaseNow, clock.now())) {
-      // Unknown until a heartbeat's round trip is short enough to tell.
-      metrics.clockSkew.set(Number.NaN);
-      metrics.clockSkewUncertainty.set(Number.NaN);
+    const { store, clock, metrics, heartbeatIntervalMs, nodeTimeoutMs } = this.#options;
+    const giveUpAt = clock.now() + nodeTimeoutMs;
+    let registeredAt: number;
+    for (;;) {
+      try {
+        const sentAt = clock.now();
+        const databaseNow = await store.databaseNow();
+        if (!this.#recordSkew(sentAt, databaseNow, clock.now())) {
+          // Unknown until a heartbeat's round trip is short enough to tell.
+          metrics.clockSkew.set(Number.NaN);
+          metrics.clockSkewUncertainty.set(Number.NaN);
+        }
+        registeredAt = clock.now();
+        await store.nodeRegister(this.#options.node);
+        break;
+      } catch (error) {
+        if (clock.now() >= giveUpAt) throw error;
+        await clock.sleep(heartbeatIntervalMs);
+      }
     }
-    const registeredAt = clock.now();
-    await store.nodeRegister(this.#options.node);
     this.#lastHeartbeatSentAt = registeredAt;
     this.#registered = true;
     this.#heartbeats.start();

@@ -60,8 +60,11 @@ export class PgDb implements Db {
     const timeouts = options.timeouts ?? databaseTimeouts(DEFAULT_LIVENESS);
     this.#connectMs = timeouts.connectMs;
     this.#logger = options.logger;
-    this.#main = { pool: this.#pool(options, options.poolSize, timeouts.statementMs, timeouts), boundMs: timeouts.queryMs };
-    this.#control = { pool: this.#pool(options, 1, timeouts.controlMs, timeouts), boundMs: timeouts.controlMs };
+    this.#main = { pool: this.#pool(options, { max: options.poolSize, statementMs: timeouts.statementMs, connectMs: timeouts.connectMs }, timeouts), boundMs: timeouts.queryMs };
+    // A connection attempt of the control lane gets no more than a heartbeat: one begun during
+    // a cut would otherwise wait out TCP's connect retransmissions (1 s, then 3 s) after it.
+    const controlConnectMs = Math.min(timeouts.connectMs, timeouts.controlMs);
+    this.#control = { pool: this.#pool(options, { max: 1, statementMs: timeouts.controlMs, connectMs: controlConnectMs }, timeouts), boundMs: timeouts.controlMs };
     this.control = {
       query: (text, values = []) => this.#run(this.#control, false, (client, call) => runQuery(client, call, text, values)),
       script: async (text) => {
@@ -122,13 +125,13 @@ export class PgDb implements Db {
     await ended;
   }
 
-  #pool(options: PgDbOptions, max: number, statementMs: number, timeouts: DatabaseTimeouts): pg.Pool {
+  #pool(options: PgDbOptions, lane: { max: number; statementMs: number; connectMs: number }, timeouts: DatabaseTimeouts): pg.Pool {
     const pool = new pg.Pool({
       connectionString: options.connectionString,
-      max,
+      max: lane.max,
       application_name: options.applicationName ?? 'jobscheduler',
       // Only cleans up a connection attempt left hanging: calls stop waiting earlier (#acquire).
-      connectionTimeoutMillis: timeouts.connectMs + CONNECT_CLEANUP_MS,
+      connectionTimeoutMillis: lane.connectMs + CONNECT_CLEANUP_MS,
       idleTimeoutMillis: 30_000,
       // Probes an idle connection after this long without traffic (then every second, ten
       // times: libuv's settings), so one that died silently is found before it is used.
@@ -136,7 +139,7 @@ export class PgDb implements Db {
       keepAliveInitialDelayMillis: timeouts.controlMs,
       ...(options.schema === null ? {} : { options: `-c search_path=${quoteIdent(options.schema)}` }),
     });
-    const session = sessionSettings(statementMs, timeouts);
+    const session = sessionSettings(lane.statementMs, timeouts);
     pool.on('connect', (client) => {
       this.#clients.add(client);
       // Queued before the caller's first statement on this connection, so every statement runs under it.
@@ -241,7 +244,7 @@ const DEFAULT_LIVENESS = { heartbeatIntervalMs: 2000, nodeTimeoutMs: 10_000 };
 /** How long close() waits for idle connections to say goodbye before cutting them. */
 const CLOSE_GOODBYE_MS = 1000;
 /** The pool's own connect timeout trails ours, so ours always decides. */
-const CONNECT_CLEANUP_MS = 250;
+const CONNECT_CLEANUP_MS = 50;
 
 /**
  * Applied to every session as it opens. statement_timeout: the server cancels a statement
