@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.ts'],
+    // Minutes long and root only: npm run test:partition (vitest.partition.config.ts).
+    exclude: [...configDefaults.exclude, 'test/partition/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -17,7 +17,7 @@ export interface CountingReceiver {
   close(): Promise<void>;
 }
 
-export async function startCountingReceiver(answer?: (request: ReceivedRequest, response: ServerResponse) => void): Promise<CountingReceiver> {
+export async function startCountingReceiver(answer?: (request: ReceivedRequest, response: ServerResponse) => void, host?: string): Promise<CountingReceiver> {
   const deliveries = new Map<string, number>();
   const lateness: number[] = [];
   const receiver = await startReceiver((request, response) => {
@@ -27,7 +27,7 @@ export async function startCountingReceiver(answer?: (request: ReceivedRequest, 
     if (count === 1) lateness.push(request.receivedAt - Date.parse(String(request.headers['x-scheduled-at'])));
     if (answer) answer(request, response);
     else response.writeHead(204).end();
-  });
+  }, host);
   // Counted above; the receiver's own list would only grow.
   const close = () => receiver.close();
   return { receiver, deliveries, lateness, close };

@@ -8,6 +8,8 @@ export interface NodeProcess {
   readonly child: ChildProcess;
   /** Resolves once the node logged that it serves. */
   readonly ready: Promise<void>;
+  /** Where its HTTP server listens ("http://10.1.2.3:41234"), once ready. */
+  address(): string;
   /** Resolves with the exit code (null when killed by a signal). */
   readonly exited: Promise<number | null>;
   /** Log lines (JSON) the node wrote. */
@@ -21,13 +23,17 @@ export function urlWithSchema(databaseUrl: string, schema: string): string {
   return url.toString();
 }
 
-/** Starts `jobscheduler serve --role scheduler` in its own process. */
-export function spawnNode(nodeId: string, env: Record<string, string>): NodeProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, '--role', 'scheduler', '--node-id', nodeId], {
+/** Starts `jobscheduler serve --role scheduler` in its own process, inside network namespace `netns` when given. */
+export function spawnNode(nodeId: string, env: Record<string, string>, options: { readonly netns?: string } = {}): NodeProcess {
+  const command = [process.execPath, '--import', 'tsx', ENTRY, '--role', 'scheduler', '--node-id', nodeId];
+  // `ip netns exec` replaces itself with the command: the child is the node, signals and all.
+  const [file, ...args] = options.netns ? ['ip', 'netns', 'exec', options.netns, ...command] : command;
+  const child = spawn(file!, args, {
     // Port 0: several nodes share this machine, each with its own probe port.
     env: { ...process.env, LOG_LEVEL: 'info', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let address = '';
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   let markReady: () => void = () => undefined;
@@ -41,7 +47,10 @@ export function spawnNode(nodeId: string, env: Record<string, string>): NodeProc
       if (!line.startsWith('{')) continue;
       const entry = JSON.parse(line) as Record<string, unknown>;
       logs.push(entry);
-      if (entry.msg === 'scheduler started') markReady();
+      if (typeof entry.address === 'string' && address === '') {
+        address = entry.address;
+        markReady();
+      }
     }
   });
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -49,5 +58,5 @@ export function spawnNode(nodeId: string, env: Record<string, string>): NodeProc
   const failedEarly = exited.then((code) => {
     throw new Error(`node ${nodeId} exited (${code}) before it was ready: ${stderr}`);
   });
-  return { nodeId, child, ready: Promise.race([ready, failedEarly]), exited, logs };
+  return { nodeId, child, ready: Promise.race([ready, failedEarly]), address: () => address, exited, logs };
 }

@@ -8,13 +8,15 @@ export interface ReceivedRequest {
   readonly body: string;
   /** Date.now() when the request's body had arrived. */
   readonly receivedAt: number;
+  /** The address the request came from (which node sent it, when nodes have addresses of their own). */
+  readonly remoteAddress: string;
 }
 
 export type Handler = (request: ReceivedRequest, response: ServerResponse) => void | Promise<void>;
 
 /**
- * A real HTTP server on 127.0.0.1 standing in for job targets. It records every request,
- * counts connections, and answers with `handler` (204 when none is given).
+ * A real HTTP server on 127.0.0.1 (or `host`) standing in for job targets. It records every
+ * request, counts connections, and answers with `handler` (204 when none is given).
  */
 export interface Receiver {
   readonly url: string;
@@ -27,7 +29,7 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(initial?: Handler): Promise<Receiver> {
+export async function startReceiver(initial?: Handler, host = '127.0.0.1'): Promise<Receiver> {
   let handler: Handler = initial ?? ((_request, response) => void response.writeHead(204).end());
   const requests: ReceivedRequest[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
@@ -42,6 +44,7 @@ export async function startReceiver(initial?: Handler): Promise<Receiver> {
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
         receivedAt: Date.now(),
+        remoteAddress: req.socket.remoteAddress ?? '',
       };
       requests.push(request);
       for (const waiter of [...waiters]) {
@@ -55,10 +58,10 @@ export async function startReceiver(initial?: Handler): Promise<Receiver> {
   });
   server.on('connection', () => connections++);
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     requests,
     connections: () => connections,
     waitForRequests: (count) =>

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,7 +12,7 @@ const ROOT = '/usr/lib/postgresql';
 /**
  * A PostgreSQL server of the test's own, which it may stop and start under a running node:
  * initdb and pg_ctl from the machine's PostgreSQL, run as the postgres user in a temporary
- * directory, listening on a free port of 127.0.0.1.
+ * directory, listening on a free port of 127.0.0.1 (or of an address the test made).
  */
 export interface ThrowawayPostgres {
   readonly url: string;
@@ -35,7 +35,15 @@ export function canRunThrowawayPostgres(): boolean {
   return binDir() !== null && process.getuid?.() === 0;
 }
 
-export async function createThrowawayPostgres(): Promise<ThrowawayPostgres> {
+export interface ThrowawayPostgresOptions {
+  /** The address to listen on (default 127.0.0.1). */
+  readonly listen?: string;
+  /** A network (CIDR) whose clients may connect too, without a password. */
+  readonly allow?: string;
+}
+
+export async function createThrowawayPostgres(options: ThrowawayPostgresOptions = {}): Promise<ThrowawayPostgres> {
+  const listen = options.listen ?? '127.0.0.1';
   const bin = binDir()!;
   const dir = await mkdtemp(join(tmpdir(), 'jobscheduler-pg-'));
   const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
@@ -44,13 +52,14 @@ export async function createThrowawayPostgres(): Promise<ThrowawayPostgres> {
   const data = join(dir, 'data');
   const asPostgres = (tool: string, args: string[]) => run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]);
   await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'root', '-E', 'UTF8', '--no-sync']);
+  if (options.allow) await appendFile(join(data, 'pg_hba.conf'), `host all all ${options.allow} trust\n`);
   const port = await closedPort();
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=${listen} -c fsync=off`;
   let running = false;
   const server: ThrowawayPostgres = {
-    url: `postgresql://root@127.0.0.1:${port}/postgres`,
+    url: `postgresql://root@${listen}:${port}/postgres`,
     async start() {
-      await asPostgres('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', options, '-w', 'start']);
+      await asPostgres('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', serverOptions, '-w', 'start']);
       running = true;
     },
     async stop() {
