@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { settings } from '../../config/schema.js';
 import { DbConnectionError, DbTimeoutError, type Db, type Queryable, type QueryResult, type TransactionOptions } from '../db.js';
 import { quoteIdent } from '../sql/identifiers.js';
 import { databaseTimeouts, type DatabaseTimeouts } from '../timeouts.js';
@@ -17,11 +18,19 @@ export interface PgDbOptions {
   readonly timeouts?: DatabaseTimeouts;
 }
 
-/** What one pool serves and how long its calls may take. */
+/** One pool and how long its calls may take. */
 interface Lane {
   readonly pool: pg.Pool;
   /** The whole of one call, from asking for a connection to its last row. */
   readonly boundMs: number;
+  /** Waiting for a connection, free or new. */
+  readonly connectMs: number;
+}
+
+interface LaneSettings extends Omit<Lane, 'pool'> {
+  readonly max: number;
+  /** statement_timeout of its sessions. */
+  readonly statementMs: number;
 }
 
 /**
@@ -45,7 +54,6 @@ export class PgDb implements Db {
   readonly control: Queryable;
   readonly #main: Lane;
   readonly #control: Lane;
-  readonly #connectMs: number;
   readonly #logger: Logger;
   /** Main-lane calls holding a connection. */
   readonly #inFlight = new Set<BoundedCall>();
@@ -58,13 +66,21 @@ export class PgDb implements Db {
 
   constructor(options: PgDbOptions) {
     const timeouts = options.timeouts ?? databaseTimeouts(DEFAULT_LIVENESS);
-    this.#connectMs = timeouts.connectMs;
     this.#logger = options.logger;
-    this.#main = { pool: this.#pool(options, { max: options.poolSize, statementMs: timeouts.statementMs, connectMs: timeouts.connectMs }, timeouts), boundMs: timeouts.queryMs };
-    // A connection attempt of the control lane gets no more than a heartbeat: one begun during
-    // a cut would otherwise wait out TCP's connect retransmissions (1 s, then 3 s) after it.
-    const controlConnectMs = Math.min(timeouts.connectMs, timeouts.controlMs);
-    this.#control = { pool: this.#pool(options, { max: 1, statementMs: timeouts.controlMs, connectMs: controlConnectMs }, timeouts), boundMs: timeouts.controlMs };
+    this.#main = this.#lane(options, timeouts, {
+      max: options.poolSize,
+      statementMs: timeouts.statementMs,
+      boundMs: timeouts.queryMs,
+      connectMs: timeouts.connectMs,
+    });
+    this.#control = this.#lane(options, timeouts, {
+      max: 1,
+      statementMs: timeouts.controlMs,
+      boundMs: timeouts.controlMs,
+      // No more than a heartbeat either: an attempt begun during a cut would otherwise wait out
+      // TCP's connect retransmissions (1 s, then 3 s) after the network healed.
+      connectMs: Math.min(timeouts.connectMs, timeouts.controlMs),
+    });
     this.control = {
       query: (text, values = []) => this.#run(this.#control, false, (client, call) => runQuery(client, call, text, values)),
       script: async (text) => {
@@ -104,9 +120,9 @@ export class PgDb implements Db {
   }
 
   /**
-   * Says goodbye on every connection once the calls in progress are over (each is bounded),
-   * and cuts after a moment whatever is still open: a goodbye on a silent network is never
-   * acknowledged, and a call still running now is work nobody waits for.
+   * Says goodbye on every idle connection and cuts, after a moment, whatever is still open: a
+   * goodbye on a silent network is never acknowledged, and a call still running now (the node
+   * has stopped everything else) is work nobody waits for.
    */
   async close(): Promise<void> {
     const pools = [this.#main.pool, this.#control.pool].filter((pool) => !pool.ended && !pool.ending);
@@ -125,7 +141,7 @@ export class PgDb implements Db {
     await ended;
   }
 
-  #pool(options: PgDbOptions, lane: { max: number; statementMs: number; connectMs: number }, timeouts: DatabaseTimeouts): pg.Pool {
+  #lane(options: PgDbOptions, timeouts: DatabaseTimeouts, lane: LaneSettings): Lane {
     const pool = new pg.Pool({
       connectionString: options.connectionString,
       max: lane.max,
@@ -156,7 +172,7 @@ export class PgDb implements Db {
     // An idle connection that dies (server restart, pg_terminate_backend) is reported here;
     // the pool has already dropped it. Without a listener the process would crash.
     pool.on('error', (error) => this.#logger.warn({ err: error }, 'idle database connection lost; the pool will reconnect'));
-    return pool;
+    return { pool, boundMs: lane.boundMs, connectMs: lane.connectMs };
   }
 
   /** Runs `work` on a connection of `lane` within the lane's bound (none when `unbounded`). */
@@ -164,7 +180,7 @@ export class PgDb implements Db {
     const call = new BoundedCall(unbounded ? null : lane.boundMs);
     let client: pg.PoolClient;
     try {
-      client = await this.#acquire(lane.pool, call);
+      client = await this.#acquire(lane, call);
     } catch (error) {
       call.finish();
       const failure = asConnectionError(error, 'no');
@@ -200,11 +216,11 @@ export class PgDb implements Db {
    * A connection within the call's bound and the connect timeout. One that arrives after the
    * caller stopped waiting goes back to the pool for the next call.
    */
-  async #acquire(pool: pg.Pool, call: BoundedCall): Promise<pg.PoolClient> {
-    const pending = pool.connect();
+  async #acquire(lane: Lane, call: BoundedCall): Promise<pg.PoolClient> {
+    const pending = lane.pool.connect();
     const timer = setTimeout(() => {
-      call.end(new DbTimeoutError(`no database connection within ${this.#connectMs} ms`, this.#connectMs, 'no'));
-    }, this.#connectMs);
+      call.end(new DbTimeoutError(`no database connection within ${lane.connectMs} ms`, lane.connectMs, 'no'));
+    }, lane.connectMs);
     try {
       return await call.race(pending);
     } catch (error) {
@@ -240,7 +256,7 @@ export class PgDb implements Db {
 }
 
 /** Without settings, the bounds follow from the default heartbeat interval and node timeout. */
-const DEFAULT_LIVENESS = { heartbeatIntervalMs: 2000, nodeTimeoutMs: 10_000 };
+const DEFAULT_LIVENESS = { heartbeatIntervalMs: settings.heartbeatIntervalMs.default, nodeTimeoutMs: settings.nodeTimeoutMs.default };
 /** How long close() waits for idle connections to say goodbye before cutting them. */
 const CLOSE_GOODBYE_MS = 1000;
 /** The pool's own connect timeout trails ours, so ours always decides. */
