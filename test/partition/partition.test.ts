@@ -2,8 +2,19 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { idempotencyKey } from '../../src/scheduler/attempt.js';
 import { createStore } from '../../src/store/index.js';
-import type { ExecutionRecord, Store } from '../../src/store/types.js';
-import { everySecondJobs, historyOf, nextSecond, occurrenceTimes, consecutiveSeconds, sleepUntil, startCountingReceiver, type CountingReceiver } from '../scheduler/cluster-harness.js';
+import type { Store } from '../../src/store/types.js';
+import {
+  consecutiveSeconds,
+  everySecondJobs,
+  expectEveryOccurrenceDelivered,
+  expectNoneDeliveredTwice,
+  historyOf,
+  nextSecond,
+  occurrenceTimes,
+  sleepUntil,
+  startCountingReceiver,
+  type CountingReceiver,
+} from '../scheduler/cluster-harness.js';
 import { spawnNode, type NodeProcess } from '../scheduler/node-processes.js';
 import { createThrowawayPostgres, type ThrowawayPostgres } from '../scheduler/throwaway-postgres.js';
 import { createNetlab, netlabUnavailable, type LabNode, type Netlab } from './netlab.js';
@@ -224,30 +235,8 @@ describe.skipIf(unavailable !== null)('a network partition between nodes and the
 
       // The guarantees.
       const history = await historyOf(store, [...atLeastOnce, ...atMostOnce].map((job) => job.id));
-      let delivered = 0;
-      for (const job of atLeastOnce) {
-        const rows = history.get(job.id)!;
-        const times = occurrenceTimes(rows);
-        expect(times[0]).toBe(firstAt);
-        expect(consecutiveSeconds(times)).toBe(true);
-        for (const time of times) {
-          const attempts = rows.filter((row) => row.scheduledAt.getTime() === time);
-          expect(attempts.some((row) => row.status === 'SUCCEEDED'), `${job.id} at ${new Date(time).toISOString()}: ${attempts.map((row) => `${row.status} ${row.ownerNode}`).join(', ')}`).toBe(true);
-          expect(attempts.some((row) => (target.deliveries.get(idempotencyKey(row)) ?? 0) >= 1)).toBe(true);
-          delivered++;
-        }
-      }
-      let lost = 0;
-      for (const job of atMostOnce) {
-        const rows: ExecutionRecord[] = history.get(job.id)!;
-        expect(consecutiveSeconds(occurrenceTimes(rows))).toBe(true);
-        for (const row of rows) {
-          const count = target.deliveries.get(idempotencyKey(row)) ?? 0;
-          expect(count, `AT_MOST_ONCE ${row.id} delivered ${count} times`).toBeLessThanOrEqual(1);
-          if (row.status === 'SUCCEEDED') expect(count).toBe(1);
-          if (row.status === 'LOST') lost++;
-        }
-      }
+      const { delivered } = expectEveryOccurrenceDelivered(history, atLeastOnce.map((job) => job.id), firstAt, target.deliveries);
+      const lost = expectNoneDeliveredTwice(history, atMostOnce.map((job) => job.id), target.deliveries).filter((row) => row.status === 'LOST').length;
       // Fencing: nothing left the cut-off node once its lease had certainly ended.
       const leaseOverAt = cutAt + NODE_TIMEOUT_MS;
       const sentWhileFenced = target.receiver.requests.filter(

@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from 'vitest';
+import { idempotencyKey } from '../../src/scheduler/attempt.js';
 import type { ExecutionRecord, JobCreateParams, Store } from '../../src/store/types.js';
 import { uuidv7 } from '../../src/ids.js';
 import { jobParams } from '../store/fixtures.js';
@@ -90,4 +92,55 @@ export function consecutiveSeconds(times: readonly number[]): boolean {
 export async function sleepUntil(instant: number): Promise<void> {
   const wait = instant - Date.now();
   if (wait > 0) await sleep(wait);
+}
+
+/**
+ * The AT_LEAST_ONCE promise over a run: each job has an occurrence every second from `firstAt`
+ * on without a gap, and each ended in one SUCCEEDED attempt delivered at least once. Returns
+ * how many occurrences there were and how many deliveries came more than once.
+ */
+export function expectEveryOccurrenceDelivered(
+  history: Map<string, ExecutionRecord[]>,
+  jobIds: readonly string[],
+  firstAt: number,
+  deliveries: ReadonlyMap<string, number>,
+): { delivered: number; redelivered: number } {
+  let delivered = 0;
+  let redelivered = 0;
+  for (const jobId of jobIds) {
+    const rows = history.get(jobId)!;
+    const times = occurrenceTimes(rows);
+    expect(times[0]).toBe(firstAt);
+    expect(consecutiveSeconds(times)).toBe(true);
+    for (const time of times) {
+      const attempts = rows.filter((row) => row.scheduledAt.getTime() === time);
+      expect(attempts.map((row) => row.status), `${jobId} at ${new Date(time).toISOString()}`).toEqual(['SUCCEEDED']);
+      const count = deliveries.get(idempotencyKey(attempts[0]!)) ?? 0;
+      expect(count).toBeGreaterThanOrEqual(1);
+      delivered++;
+      redelivered += count - 1;
+    }
+  }
+  return { delivered, redelivered };
+}
+
+/**
+ * The AT_MOST_ONCE promise: no occurrence delivered twice, each SUCCEEDED one delivered once,
+ * every other one LOST (its node died or was cut off holding it), none missing in between.
+ * Returns every row checked.
+ */
+export function expectNoneDeliveredTwice(history: Map<string, ExecutionRecord[]>, jobIds: readonly string[], deliveries: ReadonlyMap<string, number>): ExecutionRecord[] {
+  const checked: ExecutionRecord[] = [];
+  for (const jobId of jobIds) {
+    const rows = history.get(jobId)!;
+    expect(consecutiveSeconds(occurrenceTimes(rows))).toBe(true);
+    for (const row of rows) {
+      const count = deliveries.get(idempotencyKey(row)) ?? 0;
+      expect(count, `AT_MOST_ONCE ${row.id} delivered ${count} times`).toBeLessThanOrEqual(1);
+      expect(['SUCCEEDED', 'LOST']).toContain(row.status);
+      if (row.status === 'SUCCEEDED') expect(count).toBe(1);
+      checked.push(row);
+    }
+  }
+  return checked;
 }

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { idempotencyKey } from '../../src/scheduler/attempt.js';
-import type { ExecutionRecord } from '../../src/store/types.js';
 import { postgresBackend, testSchema, TEST_DATABASE_URL, type StoreContext } from '../store/harness.js';
 import {
-  consecutiveSeconds,
   everySecondJobs,
+  expectEveryOccurrenceDelivered,
+  expectNoneDeliveredTwice,
   historyOf,
   nextSecond,
-  occurrenceTimes,
   sleepUntil,
   startCountingReceiver,
   type CountingReceiver,
@@ -67,36 +65,10 @@ describe.skipIf(!TEST_DATABASE_URL)('kill -9 of one of three node processes', ()
     expect(await Promise.all(survivors.map((node) => node.exited))).toEqual([0, 0]);
 
     const history = await historyOf(context.store, [...atLeastOnce, ...atMostOnce].map((job) => job.id));
-    let lost = 0;
-    let delivered = 0;
-    let redelivered = 0;
-    let firedByVictim = 0;
-    for (const job of atLeastOnce) {
-      const rows = history.get(job.id)!;
-      const times = occurrenceTimes(rows);
-      expect(times[0]).toBe(firstAt);
-      expect(consecutiveSeconds(times)).toBe(true);
-      for (const time of times) {
-        const attempts = rows.filter((row) => row.scheduledAt.getTime() === time);
-        expect(attempts.map((row) => row.status)).toEqual(['SUCCEEDED']);
-        const count = target.deliveries.get(idempotencyKey(attempts[0]!)) ?? 0;
-        expect(count).toBeGreaterThanOrEqual(1);
-        delivered++;
-        redelivered += count - 1;
-      }
-    }
-    for (const job of atMostOnce) {
-      const rows: ExecutionRecord[] = history.get(job.id)!;
-      expect(consecutiveSeconds(occurrenceTimes(rows))).toBe(true);
-      for (const row of rows) {
-        const count = target.deliveries.get(idempotencyKey(row)) ?? 0;
-        expect(count).toBeLessThanOrEqual(1);
-        expect(['SUCCEEDED', 'LOST']).toContain(row.status);
-        if (row.status === 'SUCCEEDED') expect(count).toBe(1);
-        if (row.status === 'LOST') lost++;
-        if (row.ownerNode === victim.nodeId && row.status === 'SUCCEEDED') firedByVictim++;
-      }
-    }
+    const { delivered, redelivered } = expectEveryOccurrenceDelivered(history, atLeastOnce.map((job) => job.id), firstAt, target.deliveries);
+    const atMostOnceRows = expectNoneDeliveredTwice(history, atMostOnce.map((job) => job.id), target.deliveries);
+    const lost = atMostOnceRows.filter((row) => row.status === 'LOST').length;
+    const firedByVictim = atMostOnceRows.filter((row) => row.ownerNode === victim.nodeId && row.status === 'SUCCEEDED').length;
     const reaped = survivors.flatMap((node) => node.logs).filter((entry) => entry.msg === 'took over the work of dead nodes');
     expect(reaped.length).toBeGreaterThan(0);
     console.log(
