@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIPv6, type AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import { hostname } from 'node:os';
+import type { FastifyInstance } from 'fastify';
 import { assertSafeToListen } from './api/auth.js';
 import { closeServer } from './api/close.js';
 import { buildServer } from './api/server.js';
@@ -125,9 +125,11 @@ export function engineSettings(config: Config): Pick<SchedulerOptions, 'settings
 }
 
 /**
- * The longest close() may take when every step uses its whole bound (the database silent):
- * the grace period for requests in flight, the last history writes, and two more database
- * calls (handing work back, the last write already under way).
+ * How long close() may take before the process exits without it: the grace period for
+ * requests in flight, the last history writes, and two more database calls (handing work
+ * back, the last write already under way). Enough for every step while the database answers;
+ * with the database silent the history writes alone may use it up, and what is left unwritten
+ * is settled as after a crash, once the node's heartbeat expires.
  */
 export function stopBudgetMs(config: Config): number {
   return config.shutdownGraceMs + FINAL_WRITE_MS + 2 * databaseTimeouts(config).queryMs;

@@ -107,8 +107,7 @@ export function databaseFailure(error: unknown): DatabaseFailure | null {
   if (error instanceof DbConnectionError) return 'connection';
   const state = sqlState(error);
   if (state === null) return null;
-  if (transience(error) !== 'permanent' || state.startsWith('53') || state.startsWith('08')) return 'unavailable';
-  return null;
+  return transience(error) !== 'permanent' || state.startsWith('53') ? 'unavailable' : null;
 }
 
 function constraintOf(error: unknown): string | null {
