@@ -126,13 +126,14 @@ export function engineSettings(config: Config): Pick<SchedulerOptions, 'settings
 
 /**
  * How long close() may take before the process exits without it: the grace period for
- * requests in flight, the last history writes, and two more database calls (handing work
- * back, the last write already under way). Enough for every step while the database answers;
- * with the database silent the history writes alone may use it up, and what is left unwritten
- * is settled as after a crash, once the node's heartbeat expires.
+ * requests in flight, the last history writes, two more database calls (handing work back,
+ * a write already under way) and marking the node stopped. While the database answers, every
+ * step fits; with it silent, the engine tries each write once instead of for FINAL_WRITE_MS,
+ * which fits too.
  */
 export function stopBudgetMs(config: Config): number {
-  return config.shutdownGraceMs + FINAL_WRITE_MS + 2 * databaseTimeouts(config).queryMs;
+  const timeouts = databaseTimeouts(config);
+  return config.shutdownGraceMs + FINAL_WRITE_MS + 2 * timeouts.queryMs + timeouts.controlMs;
 }
 
 function once(work: () => Promise<void>): () => Promise<void> {

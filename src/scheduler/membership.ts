@@ -74,6 +74,11 @@ export class Membership {
     return this.#skew.estimate;
   }
 
+  /** False from a heartbeat the database did not answer until one it answers. */
+  get answering(): boolean {
+    return this.#failures === 0;
+  }
+
   /** True while no other node can have declared this one dead. */
   leaseValid(now = this.#options.clock.now()): boolean {
     const margin = Math.min(1000, this.#options.nodeTimeoutMs / 4);

@@ -87,7 +87,7 @@ export class Scheduler {
   #starting: Promise<void> | null = null;
   #stopping: Promise<void> | null = null;
   #fenced = false;
-  #releasing: Promise<void> | null = null;
+  #releasing: Promise<boolean> | null = null;
   #lifeStartedAt = 0;
   #lastSweepAt = 0;
   readonly #maxBacklogRows: number;
@@ -244,16 +244,18 @@ export class Scheduler {
     this.#logger.info({ graceMs: shutdownGraceMs }, 'scheduler stopping');
     await this.#claimer.stop();
     for (const attempt of this.#firing.close()) this.#toRelease.add(attempt.execution.id);
-    await this.#release(deadline);
+    // A database that takes neither the hand-back nor heartbeats gets one more try at the
+    // history below, not FINAL_WRITE_MS of them: the stop stays within its budget.
+    const answering = (await this.#release(deadline)) && this.#membership.answering;
 
     if (!(await this.#within(this.#firing.settled(), deadline))) {
       this.#logger.warn({ inFlight: this.#firing.active }, 'requests still in flight after the grace period; interrupting them');
       this.#dispatcher.abortAll('node shutting down');
       await this.#firing.settled();
     }
-    await this.#release(deadline);
+    if (answering) await this.#release(deadline);
     this.#recorder.stop();
-    await this.#recorder.drain(Math.max(deadline, this.#clock.now() + FINAL_WRITE_MS));
+    await this.#recorder.drain(answering ? Math.max(deadline, this.#clock.now() + FINAL_WRITE_MS) : this.#clock.now());
     await this.#membership.stop();
     await this.#dispatcher.close();
     this.#state = 'stopped';
@@ -339,18 +341,23 @@ export class Scheduler {
     }
   }
 
-  /** Hands back every set-aside attempt; the rows they depend on (retries) are written first. */
-  async #release(deadline: number): Promise<void> {
-    if (this.#toRelease.size === 0) return;
+  /**
+   * Hands back every set-aside attempt; the rows they depend on (retries) are written first.
+   * False when the database did not take them.
+   */
+  async #release(deadline: number): Promise<boolean> {
+    if (this.#toRelease.size === 0) return true;
     const ids = [...this.#toRelease];
     try {
-      if ((await this.#recorder.drain(deadline)) > 0) return;
+      if ((await this.#recorder.drain(deadline)) > 0) return false;
       await this.#options.store.executionRelease({ nodeId: this.nodeId, ids });
       for (const id of ids) this.#toRelease.delete(id);
       this.#logger.info({ attempts: ids.length }, 'released attempts for any node to take');
       this.signals.emit('released', { attempts: ids.length });
+      return true;
     } catch (error) {
       this.#logger.warn({ err: error, attempts: ids.length }, 'could not release attempts; they are settled when this node is found stopped');
+      return false;
     }
   }
 
