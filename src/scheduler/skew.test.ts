@@ -34,10 +34,11 @@ describe('clock skew from heartbeat round trips', () => {
   it('always brackets the true skew when the database read its clock during the round trip', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ trueSkew: fc.integer({ min: -100_000, max: 100_000 }), trip: fc.integer({ min: 0, max: 2 * MAX_SKEW_ROUND_TRIP_MS }), at: fc.double({ min: 0, max: 1 }) }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.record({ trip: fc.integer({ min: 0, max: 2 * MAX_SKEW_ROUND_TRIP_MS }), at: fc.double({ min: 0, max: 1, noNaN: true }) }), { minLength: 1, maxLength: 20 }),
         fc.integer({ min: -100_000, max: 100_000 }),
         (trips, trueSkew) => {
           const skew = new SkewEstimator();
+          // Where in the round trip the database read its clock: anywhere from start to end.
           trips.forEach(({ trip, at }, i) => {
             const sentAt = i * 10_000;
             // The database's clock is the node's minus the skew, read somewhere in the trip.
@@ -48,6 +49,7 @@ describe('clock skew from heartbeat round trips', () => {
           return Math.abs(estimate.skewMs - trueSkew) <= estimate.uncertaintyMs + 1;
         },
       ),
+      { numRuns: 1000 },
     );
   });
 });
