@@ -3,8 +3,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.ts'],
-    // Minutes long and root only: npm run test:partition (vitest.partition.config.ts).
-    exclude: [...configDefaults.exclude, 'test/partition/**'],
+    // Minutes long, and root only: npm run test:partition (vitest.partition.config.ts).
+    // Containers are built and started by their own script: npm run test:container.
+    exclude: [...configDefaults.exclude, 'test/partition/**', 'test/container/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
