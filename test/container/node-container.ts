@@ -151,12 +151,12 @@ export async function exitCode(podman: Podman, container: string): Promise<numbe
 }
 
 /**
- * Stops the container as `docker stop` does (SIGTERM, then SIGKILL after 30 s) and expects a
+ * Stops the container as `docker stop --time 35` does (SIGTERM, then SIGKILL after 35 s) and expects a
  * clean stop: exit code 0, and in the log the signal taken and then the node stopped. A failure
  * shows what the node logged after the signal, with milliseconds since it.
  */
 export async function expectGracefulStop(podman: Podman, container: string): Promise<void> {
-  await podman.run(['stop', '--time', '30', container]);
+  await podman.run(['stop', '--time', '35', container]);
   const code = await exitCode(podman, container);
   const log = await logOf(podman, container);
   const signalled = log.findIndex((line) => line.signal === 'SIGTERM');
