@@ -31,6 +31,6 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
   const schema = options.schema ?? null;
   const db = options.databaseUrl
     ? new PgDb({ connectionString: options.databaseUrl, poolSize: options.poolSize ?? 10, schema, logger, ...(options.timeouts ? { timeouts: options.timeouts } : {}) })
-    : await PgliteDb.open({ dataDir: options.dataDir ?? null, schema });
+    : await PgliteDb.open({ dataDir: options.dataDir ?? null, schema, logger });
   return new SqlStore({ db, schema, logger, clock: options.clock ?? systemClock, ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}) });
 }

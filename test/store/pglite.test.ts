@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgliteDb } from '../../src/store/pglite/pglite-db.js';
-import { LOCK_FILE_NAME } from '../../src/store/pglite/lock-file.js';
+import { identityOf, LOCK_FILE_NAME } from '../../src/store/pglite/lock-file.js';
 import { createStore } from '../../src/store/index.js';
 import { deadPid, runChild } from './spawn.js';
 
@@ -86,5 +88,36 @@ describe('the embedded store in a data directory', () => {
     writeFileSync(join(dir, LOCK_FILE_NAME), `${await deadPid()}\n`);
     const store = await createStore({ dataDir: dir });
     await store.close();
+  });
+
+  it('takes over a lock file holding its own pid, as a container restarted as pid 1 finds after a crash', async () => {
+    // Written by an earlier process that had this pid: same pid, another start.
+    writeFileSync(join(dir, LOCK_FILE_NAME), `${process.pid}\nanother-boot/1\n`);
+    const warnings: unknown[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(JSON.parse(line)) });
+    const store = await createStore({ dataDir: dir, logger });
+    await store.close();
+    expect(warnings).toEqual([expect.objectContaining({ previousPid: process.pid, reason: expect.stringContaining('this process') })]);
+  });
+
+  it('takes over a lock file whose pid now belongs to a process that started later than its owner', async () => {
+    const unrelated = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => unrelated.once('spawn', resolve));
+      writeFileSync(join(dir, LOCK_FILE_NAME), `${unrelated.pid}\n${identityOf(unrelated.pid!)}-before\n`);
+      const store = await createStore({ dataDir: dir });
+      await store.close();
+    } finally {
+      unrelated.kill();
+    }
+  });
+
+  it('still refuses a second open of a held directory within one process', async () => {
+    const store = await createStore({ dataDir: dir });
+    try {
+      await expect(createStore({ dataDir: dir })).rejects.toMatchObject({ code: 'DATA_DIR_LOCKED', message: expect.stringContaining('(this process)') });
+    } finally {
+      await store.close();
+    }
   });
 });

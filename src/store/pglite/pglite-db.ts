@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import type { Logger } from 'pino';
 import { JobSchedulerError } from '../../errors.js';
 import type { Db, Queryable, QueryResult } from '../db.js';
 import { quoteIdent } from '../sql/identifiers.js';
@@ -9,6 +10,8 @@ export interface PgliteDbOptions {
   /** A directory, or null / "memory://" for a database that lives only in this process. */
   readonly dataDir: string | null;
   readonly schema: string | null;
+  /** Told when a stale lock file is taken over. */
+  readonly logger?: Logger;
 }
 
 interface PgliteQueryable {
@@ -39,6 +42,12 @@ export class PgliteDb implements Db {
   static async open(options: PgliteDbOptions): Promise<PgliteDb> {
     const inMemory = options.dataDir === null || options.dataDir === '' || options.dataDir.startsWith('memory://');
     const lock = inMemory ? null : lockDataDir(options.dataDir!);
+    if (lock?.tookOver) {
+      options.logger?.warn(
+        { dataDir: options.dataDir, lockFile: lock.path, previousPid: lock.tookOver.pid, reason: lock.tookOver.reason },
+        `took over a stale lock file in ${options.dataDir}: ${lock.tookOver.reason}`,
+      );
+    }
     try {
       const pg = await PGlite.create(inMemory ? 'memory://' : options.dataDir!);
       if (options.schema !== null) await pg.exec(`SET search_path TO ${quoteIdent(options.schema)}`);
