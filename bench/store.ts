@@ -222,7 +222,7 @@ async function main(): Promise<void> {
     try {
       await throughput(subject);
       if (subject.name === 'PostgreSQL' && process.env.SKIP_HISTORY !== '1') {
-        await subject.db.query('TRUNCATE jobs, executions');
+        await subject.db.query('TRUNCATE jobs, job_next_runs, executions');
         await history(subject);
       }
     } finally {

@@ -25,7 +25,7 @@ describe('history retention', () => {
 
   beforeEach(async () => {
     clock = new FakeClock(START);
-    await db.query('TRUNCATE jobs, executions');
+    await db.query('TRUNCATE jobs, job_next_runs, executions');
     jobId = uuidv7();
     await db.query(`INSERT INTO jobs (id, schedule, api, type) VALUES ($1, '* * * * * *', 'https://example.com', 'AT_LEAST_ONCE')`, [jobId]);
   });

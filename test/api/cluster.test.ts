@@ -20,7 +20,7 @@ for (const backend of backends()) {
       await app.ready();
     });
     beforeEach(async () => {
-      await context.db.query('TRUNCATE jobs, executions, scheduler_nodes');
+      await context.db.query('TRUNCATE jobs, job_next_runs, executions, scheduler_nodes');
     });
     afterAll(async () => {
       await app?.close();

@@ -43,6 +43,34 @@ for (const backend of backends()) {
       expect(rows.map((row) => row.id)).toEqual(ids);
     });
 
+    it('moves each job\'s next run to job_next_runs when upgrading a database made before migration 3', async () => {
+      const old = mkdtempSync(join(tmpdir(), 'jobscheduler-migrations-old-'));
+      try {
+        for (const migration of (await readMigrations()).filter((m) => m.id < 3)) {
+          writeFileSync(join(old, `000${migration.id}_${migration.name}.sql`), migration.sql);
+        }
+        const schema = `${context.schema}_upgrade`;
+        await migrate(context.db, { schema, dir: pathToFileURL(`${old}/`) });
+        const insert = `INSERT INTO ${schema}.jobs (id, schedule, api, type, is_active, paused, next_run_at)
+                        VALUES ($1, '* * * * * *', 'https://example.com', 'AT_LEAST_ONCE', $2, $3, $4)`;
+        await context.db.query(insert, ['00000000-0000-7000-8000-000000000001', true, false, '2026-01-01T00:00:01Z']);
+        await context.db.query(insert, ['00000000-0000-7000-8000-000000000002', true, true, '2026-01-01T00:00:02Z']);
+        await context.db.query(insert, ['00000000-0000-7000-8000-000000000003', false, false, null]);
+        expect(await migrate(context.db, { schema })).toEqual([3]);
+        const { rows } = await context.db.query<{ job_id: string; next_run_at: Date | null; runnable: boolean }>(
+          `SELECT job_id, next_run_at, runnable FROM ${schema}.job_next_runs ORDER BY job_id`,
+        );
+        expect(rows).toEqual([
+          { job_id: '00000000-0000-7000-8000-000000000001', next_run_at: new Date('2026-01-01T00:00:01Z'), runnable: true },
+          { job_id: '00000000-0000-7000-8000-000000000002', next_run_at: new Date('2026-01-01T00:00:02Z'), runnable: false },
+          { job_id: '00000000-0000-7000-8000-000000000003', next_run_at: null, runnable: false },
+        ]);
+        await context.db.query(`DROP SCHEMA ${schema} CASCADE`);
+      } finally {
+        rmSync(old, { recursive: true, force: true });
+      }
+    });
+
     it('refuses to run against a database migrated by a newer version', async () => {
       await context.db.query(`INSERT INTO jobscheduler_migrations (id, name, checksum) VALUES (99, 'from_the_future', '')`);
       await expect(context.store.migrate()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', message: expect.stringMatching(/upgrade jobscheduler/) });

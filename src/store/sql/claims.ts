@@ -5,6 +5,7 @@ import { executionInsertManyReturningIds } from './executions.js';
 import {
   executionColumns,
   jobColumns,
+  nextRunJoin,
   prefixedJobColumns,
   toExecutionRecord,
   toScheduledJob,
@@ -13,15 +14,19 @@ import {
   type JobRow,
 } from './rows.js';
 
-/** Due jobs, locked for this transaction; jobs another claimer holds are skipped, not waited for. */
+/**
+ * Due jobs, their next run rows locked for this transaction; jobs another claimer holds are
+ * skipped, not waited for. Only the narrow next run row is locked and then updated: an update
+ * of the job itself (PATCH, pause, delete) changes that row too, so it waits for the claim.
+ */
 export async function jobSelectDueForUpdate(db: Queryable, params: { until: Date; limit: number }): Promise<JobRow[]> {
   const result = await db.query<JobRow>(
     `SELECT ${jobColumns('j')}
-     FROM jobs j
-     WHERE j.is_active AND NOT j.paused AND j.next_run_at IS NOT NULL AND j.next_run_at <= $1
-     ORDER BY j.next_run_at
+     FROM job_next_runs n JOIN jobs j ON j.id = n.job_id
+     WHERE n.runnable AND n.next_run_at IS NOT NULL AND n.next_run_at <= $1
+     ORDER BY n.next_run_at
      LIMIT $2
-     FOR UPDATE SKIP LOCKED`,
+     FOR UPDATE OF n SKIP LOCKED`,
     [params.until.toISOString(), params.limit],
   );
   return result.rows;
@@ -33,17 +38,21 @@ interface JobAdvance {
   readonly deactivate: boolean;
 }
 
-/** Moves every claimed job's next_run_at past the window in one statement. */
+/**
+ * Moves every claimed job's next run past the window in one statement. Only jobs whose last
+ * occurrence this claim planned (deactivate) have their jobs row written as well.
+ */
 export async function jobAdvanceMany(db: Queryable, rows: readonly JobAdvance[]): Promise<void> {
   await db.query(
-    `UPDATE jobs j
-     SET next_run_at = u.next_run_at,
-         is_active = j.is_active AND NOT u.deactivate,
-         updated_at = CASE WHEN u.deactivate THEN now() ELSE j.updated_at END
+    `UPDATE job_next_runs n
+     SET next_run_at = u.next_run_at, runnable = n.runnable AND NOT u.deactivate
      FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[]) AS u(id, next_run_at, deactivate)
-     WHERE j.id = u.id`,
+     WHERE n.job_id = u.id`,
     [rows.map((row) => row.id), rows.map((row) => row.nextRunAt?.toISOString() ?? null), rows.map((row) => row.deactivate)],
   );
+  const finished = rows.filter((row) => row.deactivate).map((row) => row.id);
+  if (finished.length === 0) return;
+  await db.query('UPDATE jobs SET is_active = false, updated_at = now() WHERE id = ANY($1::uuid[])', [finished]);
 }
 
 /**
@@ -132,7 +141,7 @@ export async function claimUnownedExecutions(db: Queryable, params: ExecutionCla
        RETURNING ${executionColumns('e')}
      )
      SELECT ${executionColumns('c')}, ${prefixedJobColumns('j', JOB_PREFIX)}
-     FROM claimed c JOIN jobs j ON j.id = c.job_id
+     FROM claimed c JOIN jobs j ON j.id = c.job_id ${nextRunJoin('j')}
      ORDER BY c.due_at`,
     [params.nodeId, params.until.toISOString(), params.limit],
   );
@@ -143,7 +152,7 @@ export async function claimUnownedExecutions(db: Queryable, params: ExecutionCla
 export async function executionSelectOwnedOpen(db: Queryable, params: ExecutionListOwnedParams): Promise<ClaimedAttempt[]> {
   const result = await db.query<ExecutionRow & Record<string, unknown>>(
     `SELECT ${executionColumns('e')}, ${prefixedJobColumns('j', JOB_PREFIX)}
-     FROM executions e JOIN jobs j ON j.id = e.job_id
+     FROM executions e JOIN jobs j ON j.id = e.job_id ${nextRunJoin('j')}
      WHERE e.owner_node = $1 AND e.status IN ('SCHEDULED', 'RUNNING') AND e.due_at < $2
      ORDER BY e.due_at
      LIMIT $3`,

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db.js';
 import type { JobCreateParams, JobListParams, JobPatch } from '../types.js';
-import { jobColumns, type JobRowWithLastRun } from './rows.js';
+import { jobColumns, nextRunJoin, type JobRowWithLastRun } from './rows.js';
 
 /** Statuses of attempts that are over; the latest of them gives a job's lastRunAt/lastStatus. */
 const LAST_RUN_JOIN = `
@@ -13,6 +13,9 @@ const LAST_RUN_JOIN = `
   ) last_run ON true`;
 
 const SELECT_WITH_LAST_RUN = `${jobColumns('j')}, last_run.scheduled_at AS last_run_at, last_run.status AS last_status`;
+
+/** The jobs of a query (aliased j) with their next run and last run. */
+const WITH_RUNS = `${nextRunJoin('j')} ${LAST_RUN_JOIN}`;
 
 /** created_at as whole microseconds since the epoch, exact, for keyset cursors. */
 export const MICROS = (column: string): string => `(extract(epoch FROM ${column}) * 1000000)::bigint::text`;
@@ -39,16 +42,20 @@ export async function jobInsertMany(db: Queryable, jobs: readonly JobCreateParam
     `WITH inserted AS (
        INSERT INTO jobs (id, name, description, schedule, run_at, timezone, api, method, headers, payload,
          timeout_ms, type, max_attempts, min_backoff_ms, max_backoff_ms, misfire_policy, overlap_policy,
-         on_failure, is_active, paused, next_run_at)
+         on_failure, is_active, paused)
        SELECT u.id, u.name, u.description, u.schedule, ${FROM_MILLIS('u.run_at_ms')}, u.timezone, u.api, u.method,
          u.headers::jsonb, u.payload::jsonb, u.timeout_ms, u.type, u.max_attempts, u.min_backoff_ms, u.max_backoff_ms,
-         u.misfire_policy, u.overlap_policy, u.on_failure, u.is_active, u.paused, ${FROM_MILLIS('u.next_run_at_ms')}
+         u.misfire_policy, u.overlap_policy, u.on_failure, u.is_active, u.paused
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[],
          $9::text[], $10::text[], $11::int[], $12::text[], $13::int[], $14::int[], $15::int[], $16::text[], $17::text[],
-         $18::text[], $19::boolean[], $20::boolean[], $21::bigint[])
+         $18::text[], $19::boolean[], $20::boolean[])
          AS u(id, name, description, schedule, run_at_ms, timezone, api, method, headers, payload, timeout_ms, type,
-           max_attempts, min_backoff_ms, max_backoff_ms, misfire_policy, overlap_policy, on_failure, is_active, paused, next_run_at_ms)
-       RETURNING version, created_at, updated_at
+           max_attempts, min_backoff_ms, max_backoff_ms, misfire_policy, overlap_policy, on_failure, is_active, paused)
+       RETURNING id, is_active, paused, version, created_at, updated_at
+     ), next_runs AS (
+       INSERT INTO job_next_runs (job_id, next_run_at, runnable)
+       SELECT i.id, ${FROM_MILLIS('u.next_run_at_ms')}, i.is_active AND NOT i.paused
+       FROM inserted i JOIN unnest($1::uuid[], $21::bigint[]) AS u(id, next_run_at_ms) ON u.id = i.id
      )
      SELECT version, created_at, updated_at, count(*)::int AS row_count FROM inserted GROUP BY version, created_at, updated_at`,
     [
@@ -83,7 +90,7 @@ export async function jobInsertMany(db: Queryable, jobs: readonly JobCreateParam
 }
 
 export async function jobSelectById(db: Queryable, id: string): Promise<JobRowWithLastRun | null> {
-  const result = await db.query<JobRowWithLastRun>(`SELECT ${SELECT_WITH_LAST_RUN} FROM jobs j ${LAST_RUN_JOIN} WHERE j.id = $1`, [id]);
+  const result = await db.query<JobRowWithLastRun>(`SELECT ${SELECT_WITH_LAST_RUN} FROM jobs j ${WITH_RUNS} WHERE j.id = $1`, [id]);
   return result.rows[0] ?? null;
 }
 
@@ -98,7 +105,7 @@ export async function jobSelectPage(
 ): Promise<JobListRow[]> {
   const result = await db.query<JobListRow>(
     `SELECT ${SELECT_WITH_LAST_RUN}, ${MICROS('j.created_at')} AS created_us
-     FROM jobs j ${LAST_RUN_JOIN}
+     FROM jobs j ${WITH_RUNS}
      WHERE ($1::boolean IS NULL OR j.is_active = $1)
        AND ($2::text IS NULL OR j.name ILIKE $2 ESCAPE '\\')
        AND ($3::text IS NULL OR (j.created_at, j.id) > (${FROM_MICROS('$3')}, $4::uuid))
@@ -133,7 +140,6 @@ const PATCH_COLUMNS: Record<string, { column: string; cast: string; value: (patc
   onFailure: { column: 'on_failure', cast: 'text', value: (p) => p.onFailure },
   isActive: { column: 'is_active', cast: 'boolean', value: (p) => p.isActive },
   paused: { column: 'paused', cast: 'boolean', value: (p) => p.paused },
-  nextRunAt: { column: 'next_run_at', cast: 'timestamptz', value: (p) => isoOrNull(p.nextRunAt ?? null) },
 };
 
 /**
@@ -161,13 +167,25 @@ export async function jobUpdateById(
   }
   // Reactivating a soft-deleted job brings it back: it is no longer deleted.
   if (isActive === true) sets.push('deleted_at = NULL');
+  // The job's next run row changes in the same statement: a claim holding it (FOR UPDATE)
+  // makes this update wait, so a claim never plans from a schedule this update replaced.
+  const nextRun = params.patch.nextRunAt;
+  values.push(nextRun !== undefined, isoOrNull(nextRun ?? null));
+  const setNext = `$${values.length - 1}::boolean`;
+  const next = `$${values.length}::timestamptz`;
   const result = await db.query<JobRowWithLastRun>(
     `WITH updated AS (
        UPDATE jobs SET ${[...sets, 'version = version + 1', 'updated_at = now()'].join(', ')}
        WHERE id = $1 AND ($2::int IS NULL OR version = $2)
        RETURNING *
+     ), n AS (
+       UPDATE job_next_runs r
+       SET next_run_at = CASE WHEN ${setNext} THEN ${next} ELSE r.next_run_at END,
+           runnable = u.is_active AND NOT u.paused
+       FROM updated u WHERE r.job_id = u.id
+       RETURNING r.*
      )
-     SELECT ${SELECT_WITH_LAST_RUN} FROM updated j ${LAST_RUN_JOIN}`,
+     SELECT ${SELECT_WITH_LAST_RUN} FROM updated j JOIN n ON n.job_id = j.id ${LAST_RUN_JOIN}`,
     values,
   );
   return result.rows[0] ?? null;
@@ -189,8 +207,10 @@ export async function jobMarkDeleted(db: Queryable, id: string): Promise<JobRowW
            updated_at = CASE WHEN deleted_at IS NULL THEN now() ELSE updated_at END
        WHERE id = $1
        RETURNING *
+     ), n AS (
+       UPDATE job_next_runs r SET runnable = false FROM updated u WHERE r.job_id = u.id RETURNING r.*
      )
-     SELECT ${SELECT_WITH_LAST_RUN} FROM updated j ${LAST_RUN_JOIN}`,
+     SELECT ${SELECT_WITH_LAST_RUN} FROM updated j JOIN n ON n.job_id = j.id ${LAST_RUN_JOIN}`,
     [id],
   );
   return result.rows[0] ?? null;

@@ -52,14 +52,29 @@ export const JOB_COLUMNS = [
   'on_failure', 'is_active', 'paused', 'next_run_at', 'version', 'created_at', 'updated_at', 'deleted_at',
 ] as const;
 
-/** "j.id, j.name, ..." for a query that aliases jobs as `alias`. */
+/**
+ * A job's next occurrence lives in job_next_runs (see migration 0003): queries that read jobs
+ * join it as `NEXT_RUN_ALIAS`, and next_run_at comes from there.
+ */
+export const NEXT_RUN_ALIAS = 'n';
+
+/** `JOIN job_next_runs n ON ...` for a query that aliases jobs as `alias`. */
+export function nextRunJoin(alias: string): string {
+  return `JOIN job_next_runs ${NEXT_RUN_ALIAS} ON ${NEXT_RUN_ALIAS}.job_id = ${alias}.id`;
+}
+
+function qualified(alias: string, column: (typeof JOB_COLUMNS)[number]): string {
+  return column === 'next_run_at' ? `${NEXT_RUN_ALIAS}.next_run_at` : `${alias}.${column}`;
+}
+
+/** "j.id, j.name, ..." for a query that aliases jobs as `alias` and joins nextRunJoin(alias). */
 export function jobColumns(alias: string): string {
-  return JOB_COLUMNS.map((column) => `${alias}.${column}`).join(', ');
+  return JOB_COLUMNS.map((column) => qualified(alias, column)).join(', ');
 }
 
 /** "j.id AS job_id_, ..." so a job can ride along with another row without name clashes. */
 export function prefixedJobColumns(alias: string, prefix: string): string {
-  return JOB_COLUMNS.map((column) => `${alias}.${column} AS ${prefix}${column}`).join(', ');
+  return JOB_COLUMNS.map((column) => `${qualified(alias, column)} AS ${prefix}${column}`).join(', ');
 }
 
 /** `advanced`: the job as a claim leaves it (built anew: spreading the first copy cost more). */
