@@ -72,6 +72,7 @@ describe.skipIf(unavailable !== null)('a network partition between nodes and the
     const client = new pg.Client({ connectionString: postgres.url });
     await client.connect();
     await client.query('UPDATE jobs SET paused = true');
+    await client.query('UPDATE job_next_runs SET runnable = false');
     await client.end();
   });
 

@@ -72,6 +72,7 @@ describe.skipIf(!TEST_DATABASE_URL)('three nodes sharing one PostgreSQL', () => 
     await sleepUntil(firstAt + RUN_MS);
     // Stop planning new occurrences; what is already claimed still fires.
     await context.db.query('UPDATE jobs SET paused = true');
+    await context.db.query('UPDATE job_next_runs SET runnable = false');
     await sleepUntil(Date.now() + 3000);
     await Promise.all(nodes.map((node) => node.stop()));
 

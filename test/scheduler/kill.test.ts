@@ -58,6 +58,7 @@ describe.skipIf(!TEST_DATABASE_URL)('kill -9 of one of three node processes', ()
 
     await sleepUntil(firstAt + 14_000);
     await context.db.query('UPDATE jobs SET paused = true');
+    await context.db.query('UPDATE job_next_runs SET runnable = false');
     // Let the survivors find the victim dead and finish what they claimed.
     await sleepUntil(Date.now() + 5000);
     const survivors = nodes.filter((node) => node !== victim);
