@@ -109,15 +109,24 @@ async function measure(phase: string, storedJobs: number, database: BenchDatabas
 async function addDailyJobs(database: BenchDatabase, receiverUrl: string, count: number): Promise<void> {
   for (let from = 0; from < count; from += INSERT_CHUNK) {
     await database.client.query(
-      `INSERT INTO jobs (id, name, schedule, timezone, api, method, headers, payload, timeout_ms, type, next_run_at)
-       SELECT gen_random_uuid(), 'daily ' || g, format('%s %s %s * * *', g % 60, (g / 60) % 60, (g / 3600) % 24), 'UTC',
-              $1 || '/other/' || g, 'POST', '{}'::jsonb, jsonb_build_object('job', g), 10000, 'AT_MOST_ONCE', t.at + CASE WHEN t.at <= now() + interval '5 seconds' THEN interval '1 day' ELSE interval '0' END
-       FROM generate_series($2::int, $3::int) AS g,
-            LATERAL (SELECT date_trunc('day', now()) + make_interval(secs => g % 86400) AS at) AS t`,
+      `WITH inserted AS (
+         INSERT INTO jobs (id, name, schedule, timezone, api, method, headers, payload, timeout_ms, type)
+         SELECT gen_random_uuid(), 'daily ' || g, format('%s %s %s * * *', g % 60, (g / 60) % 60, (g / 3600) % 24), 'UTC',
+                $1 || '/other/' || g, 'POST', '{}'::jsonb, jsonb_build_object('job', g), 10000, 'AT_MOST_ONCE'
+         FROM generate_series($2::int, $3::int) AS g
+         RETURNING id, schedule
+       )
+       INSERT INTO job_next_runs (job_id, next_run_at, runnable)
+       SELECT i.id, t.at + CASE WHEN t.at <= now() + interval '5 seconds' THEN interval '1 day' ELSE interval '0' END, true
+       FROM inserted i,
+            LATERAL (SELECT split_part(i.schedule, ' ', 1)::int + 60 * split_part(i.schedule, ' ', 2)::int
+                            + 3600 * split_part(i.schedule, ' ', 3)::int AS second_of_day) AS s,
+            LATERAL (SELECT date_trunc('day', now()) + make_interval(secs => s.second_of_day) AS at) AS t`,
       [receiverUrl, from, Math.min(count, from + INSERT_CHUNK) - 1],
     );
   }
   await database.client.query('ANALYZE jobs');
+  await database.client.query('ANALYZE job_next_runs');
 }
 
 async function main(): Promise<void> {

@@ -104,5 +104,5 @@ export async function createJobs(store: Store, count: number, options: BenchJobO
 
 /** Every job's next run becomes `at` (one statement, so they all start in the same second). */
 export async function startJobsAt(client: pg.Client, at: Date): Promise<void> {
-  await client.query('UPDATE jobs SET next_run_at = $1 WHERE is_active', [at.toISOString()]);
+  await client.query('UPDATE job_next_runs SET next_run_at = $1 WHERE runnable', [at.toISOString()]);
 }
