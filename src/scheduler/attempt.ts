@@ -15,26 +15,62 @@ export function idempotencyKey(execution: Pick<ExecutionRecord, 'jobId' | 'sched
 /** The key of an occurrence in memory (one per job, instant and trigger). */
 export const occurrenceKey = idempotencyKey;
 
+/** What every attempt of one version of a job sends alike: rendered once, not per firing. */
+export interface RequestTemplate {
+  readonly version: number;
+  /** The job's own headers, reserved names left out, as a flat [name, value, ...] list. */
+  readonly headers: readonly string[];
+  /** The JSON payload as text; null for GET or no payload. */
+  readonly body: string | null;
+}
+
+export function requestTemplate(job: ScheduledJob): RequestTemplate {
+  const headers: string[] = [];
+  for (const [name, value] of Object.entries(job.headers)) {
+    if (!RESERVED.has(name.toLowerCase())) headers.push(name, value);
+  }
+  const body = job.method === 'GET' || job.payload === null ? null : JSON.stringify(job.payload);
+  return { version: job.version, headers, body };
+}
+
+/** Templates of the jobs this node fires, one per job, replaced when the job's version changes. */
+export class RequestTemplates {
+  readonly #byJob = new Map<string, RequestTemplate>();
+
+  of(job: ScheduledJob): RequestTemplate {
+    const known = this.#byJob.get(job.id);
+    if (known !== undefined && known.version === job.version) return known;
+    const template = requestTemplate(job);
+    // Bounded: a node firing more distinct jobs than this starts over rather than growing.
+    if (this.#byJob.size >= TEMPLATE_CACHE_SIZE) this.#byJob.clear();
+    this.#byJob.set(job.id, template);
+    return template;
+  }
+}
+
+const TEMPLATE_CACHE_SIZE = 200_000;
+
 /**
  * The request for one attempt: the job's method, headers and JSON payload, plus the headers
  * every firing carries. Ours are set last so a job's headers cannot forge them.
  */
-export function attemptRequest(attempt: HeldAttempt): OutgoingRequest {
+export function attemptRequest(attempt: HeldAttempt, template: RequestTemplate = requestTemplate(attempt.job)): OutgoingRequest {
   const { execution, job } = attempt;
   const key = idempotencyKey(execution);
-  const body = job.method === 'GET' || job.payload === null ? null : JSON.stringify(job.payload);
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(job.headers)) {
-    if (!RESERVED.has(name.toLowerCase())) headers[name] = value;
-  }
-  Object.assign(headers, {
-    'X-Job-Id': job.id,
-    'X-Execution-Id': execution.id,
-    'X-Scheduled-At': execution.scheduledAt.toISOString(),
-    'X-Attempt': String(execution.attempt),
-    'Idempotency-Key': key,
-  });
-  return { url: job.api, method: job.method, headers, body, timeoutMs: job.timeoutMs, messageId: key };
+  const headers = template.headers.slice();
+  headers.push(
+    'x-job-id',
+    job.id,
+    'x-execution-id',
+    execution.id,
+    'x-scheduled-at',
+    execution.scheduledAt.toISOString(),
+    'x-attempt',
+    String(execution.attempt),
+    'idempotency-key',
+    key,
+  );
+  return { url: job.api, method: job.method, headers, body: template.body, timeoutMs: job.timeoutMs, messageId: key };
 }
 
 const RESERVED = new Set([

@@ -3,7 +3,7 @@ import { uuidv7 } from '../ids.js';
 import type { Metrics } from '../metrics.js';
 import type { Clock } from '../time/clock.js';
 import type { ExecutionCompletion, ExecutionRecord, ExecutionStatus } from '../store/types.js';
-import { attemptRequest, failureNotification, occurrenceKey, type HeldAttempt } from './attempt.js';
+import { attemptRequest, failureNotification, occurrenceKey, RequestTemplates, type HeldAttempt } from './attempt.js';
 import { backoffDelay, type BackoffStrategy } from './backoff.js';
 import type { Dispatcher, RequestOutcome } from './dispatcher.js';
 import type { Recorder } from './recorder.js';
@@ -64,6 +64,7 @@ export class Firing {
   readonly signals = new Signals<FiringEvents>();
   readonly #options: FiringOptions;
   readonly #queue: TimerQueue<HeldAttempt>;
+  readonly #templates = new RequestTemplates();
   /** Occurrences in progress here (first request sent, last attempt not settled), per job. */
   readonly #inProgress = new Map<string, Set<string>>();
   /** Sends, notifications and parts of a due batch not settled yet (see #begin). */
@@ -321,7 +322,7 @@ export class Firing {
     const { execution, job } = attempt;
     let overdueAt: number | null = null;
     try {
-      const outcome = await dispatcher.send(attemptRequest(attempt), (startedAt) => {
+      const outcome = await dispatcher.send(attemptRequest(attempt, this.#templates.of(job)), (startedAt) => {
         if (!this.#options.maySend()) return false;
         if (this.#overdue(attempt, startedAt)) {
           overdueAt = startedAt;

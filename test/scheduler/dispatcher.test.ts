@@ -55,6 +55,16 @@ describe('sending an attempt to its target', () => {
     });
   });
 
+  it('sends a job\'s own User-Agent and Content-Type, in any case, instead of ours, and each only once', async () => {
+    receiver = await startReceiver();
+    const headers = ['User-Agent', 'billing-hook/2', 'Content-Type', 'application/vnd.api+json', 'x-job-id', 'job-1'];
+    await makeDispatcher().send(request(receiver.url, { headers }));
+    const [received] = receiver.requests;
+    expect(received!.headers['user-agent']).toBe('billing-hook/2');
+    expect(received!.headers['content-type']).toBe('application/vnd.api+json');
+    expect(received!.rawHeaders.filter((name, i) => i % 2 === 0 && /^(user-agent|content-type)$/i.test(name))).toHaveLength(2);
+  });
+
   it('fails with the status and the start of the body when the target answers 500', async () => {
     receiver = await startReceiver((_req, res) => void res.writeHead(500).end(`database down ${'x'.repeat(5000)}`));
     const outcome = await makeDispatcher().send(request(receiver.url));
