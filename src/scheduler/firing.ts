@@ -7,6 +7,7 @@ import { attemptRequest, failureNotification, occurrenceKey, RequestTemplates, t
 import { backoffDelay, type BackoffStrategy } from './backoff.js';
 import type { Dispatcher, RequestOutcome } from './dispatcher.js';
 import type { Recorder } from './recorder.js';
+import { LogBudget } from './log-budget.js';
 import { Signals } from './signals.js';
 import { TimerQueue } from './timer-queue.js';
 
@@ -31,6 +32,9 @@ export interface FiringEvents {
 const FIRE_SLICE = 256;
 /** At most one warning this often about attempts recorded MISSED for being overdue. */
 const MISS_WARNING_INTERVAL_MS = 10_000;
+/** Lines about single occurrences (final failures, failed notifications): at most this many per 10 s. */
+const OCCURRENCE_LINES_PER_INTERVAL = 10;
+const OCCURRENCE_LINES_INTERVAL_MS = 10_000;
 
 export interface FiringOptions {
   readonly nodeId: string;
@@ -80,6 +84,8 @@ export class Firing {
   /** Overdue attempts recorded MISSED since the last warning about them (see #miss). */
   #missedSinceWarning = 0;
   #lastMissWarningAt = Number.NEGATIVE_INFINITY;
+  readonly #failureLines = new LogBudget(OCCURRENCE_LINES_PER_INTERVAL, OCCURRENCE_LINES_INTERVAL_MS);
+  readonly #notificationLines = new LogBudget(OCCURRENCE_LINES_PER_INTERVAL, OCCURRENCE_LINES_INTERVAL_MS);
 
   constructor(options: FiringOptions) {
     this.#options = options;
@@ -425,27 +431,44 @@ export class Firing {
   }
 
   #finalFailure(attempt: HeldAttempt, outcome: RequestOutcome): void {
-    const { logger, dispatcher, nodeId } = this.#options;
+    const { logger, dispatcher, nodeId, clock } = this.#options;
     const { execution, job } = attempt;
-    logger.error(
-      {
-        jobId: job.id,
-        executionId: execution.id,
-        scheduledAt: execution.scheduledAt.toISOString(),
-        attempt: execution.attempt,
-        type: job.type,
-        httpStatus: outcome.httpStatus,
-        error: outcome.error,
-      },
-      'occurrence failed after its last attempt',
-    );
+    const suppressed = this.#failureLines.take(clock.now());
+    if (suppressed !== null) {
+      logger.error(
+        {
+          jobId: job.id,
+          executionId: execution.id,
+          scheduledAt: execution.scheduledAt.toISOString(),
+          attempt: execution.attempt,
+          type: job.type,
+          httpStatus: outcome.httpStatus,
+          error: outcome.error,
+          ...(suppressed > 0 ? { notLogged: suppressed } : {}),
+        },
+        suppressed > 0
+          ? `occurrence failed after its last attempt (and ${suppressed} more not logged one by one; see the history and jobscheduler_firings_total)`
+          : 'occurrence failed after its last attempt',
+      );
+    }
     if (!job.onFailure) return;
     const notification = failureNotification({ attempt, ...outcome, nodeId }, job.onFailure);
     this.#track(
       dispatcher.send(notification).then((result) => {
-        if (!result.ok) logger.warn({ jobId: job.id, executionId: execution.id, error: result.error }, 'onFailure notification failed');
+        if (result.ok) return;
+        const left = this.#notificationLines.take(clock.now());
+        if (left === null) return;
+        logger.warn({ jobId: job.id, executionId: execution.id, error: result.error, ...(left > 0 ? { notLogged: left } : {}) }, 'onFailure notification failed');
       }),
     );
+  }
+
+  /** Logs how many occurrence lines were left out since the last one (at stop). */
+  reportSuppressedLogs(): void {
+    const failures = this.#failureLines.takeSuppressed();
+    const notifications = this.#notificationLines.takeSuppressed();
+    if (failures + notifications === 0) return;
+    this.#options.logger.warn({ failures, notifications }, 'lines about failed occurrences and notifications left out since the last one logged');
   }
 
   // Only jobs that forbid overlaps ever ask #runningHere, so only theirs are tracked. A job

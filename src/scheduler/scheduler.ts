@@ -253,6 +253,7 @@ export class Scheduler {
       this.#dispatcher.abortAll('node shutting down');
       await this.#firing.settled();
     }
+    this.#firing.reportSuppressedLogs();
     if (answering) await this.#release(deadline);
     this.#recorder.stop();
     await this.#recorder.drain(answering ? Math.max(deadline, this.#clock.now() + FINAL_WRITE_MS) : this.#clock.now());

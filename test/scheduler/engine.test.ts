@@ -157,6 +157,17 @@ describe('misfires', () => {
     expect(world.receiver.requests.map((r) => r.headers['x-scheduled-at'])).toEqual([world.at(-1000), world.at(0), world.at(1000), world.at(2000)].map((d) => d.toISOString()));
   });
 
+  it('logs one line per claim round about missed occurrences, however many jobs missed some', async () => {
+    const jobIds: string[] = [];
+    for (let i = 0; i < 12; i++) jobIds.push(await world.createJob({ schedule: '* * * * * *', nextRunAt: world.at(-5000), misfirePolicy: 'skip' }));
+    const { logger, lines } = capturingLogger('info');
+    await world.startScheduler({ logger });
+    const missedLines = lines().filter((line) => String(line.msg).includes('fell due while no node ran them'));
+    expect(missedLines).toHaveLength(1);
+    expect(missedLines[0]).toMatchObject({ missed: 48, jobs: 12 });
+    expect(missedLines[0]!.jobIds).toHaveLength(10);
+  });
+
   it('fires only the latest misfired occurrence under fire_once', async () => {
     const jobId = await world.createJob({ schedule: '*/10 * * * * *', nextRunAt: world.at(-60_000), misfirePolicy: 'fire_once' });
     await world.startScheduler();
