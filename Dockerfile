@@ -48,8 +48,7 @@ COPY src/store/migrations ./src/store/migrations
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \
-    JOBSCHEDULER_DATA_DIR=/data \
-    NODE_OPTIONS=--max-semi-space-size=128
+    JOBSCHEDULER_DATA_DIR=/data
 VOLUME ["/data"]
 EXPOSE 8080
 USER 10001:10001
@@ -58,5 +57,6 @@ USER 10001:10001
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/health', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/bin/jobscheduler"]
+# The launcher's first line starts Node.js with the flags the engine needs (src/cli/runtime-flags.ts).
+ENTRYPOINT ["/usr/bin/tini", "--", "/app/bin/jobscheduler"]
 CMD ["serve"]

@@ -5,6 +5,7 @@ import { describeDatabaseUrl } from '../../config/redact.js';
 import { isJobSchedulerError } from '../../errors.js';
 import { createLogger } from '../../logging.js';
 import { ExitCode, type CliIo, type Command } from '../io.js';
+import { missingRuntimeFlags } from '../runtime-flags.js';
 
 const USAGE = [
   'Usage: jobscheduler serve [options]',
@@ -34,6 +35,14 @@ export const serve: Command = async (args, io) => {
     return ExitCode.usage;
   }
   const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY === true });
+  const missing = missingRuntimeFlags(process.execArgv, io.env.NODE_OPTIONS);
+  if (missing.length > 0) {
+    logger.warn(
+      { missing },
+      `Node.js was started without ${missing.join(' ')}; the node runs, with more CPU per firing and higher lateness under load. ` +
+        'Start it with ./bin/jobscheduler (which sets it) or add it to NODE_OPTIONS.',
+    );
+  }
   const { startNode, stopBudgetMs } = await import('../../node.js');
 
   let node: Awaited<ReturnType<typeof startNode>>;
