@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import type { Clock } from '../time/clock.js';
-import type { ClaimedAttempt, OccurrencePlan, ScheduledJob, Store } from '../store/types.js';
+import type { ClaimedAttempt, ClaimShare, OccurrencePlan, ScheduledJob, Store } from '../store/types.js';
 import { Loop } from './loop.js';
 import { planOccurrences, type Plan, type ScheduleOf } from './planner.js';
 import { Signals } from './signals.js';
@@ -30,10 +30,14 @@ export interface ClaimerOptions {
   readonly afterRound?: () => Promise<void>;
   /** While true (requests of due attempts still leaving) a round waits, a quarter look-ahead at most. */
   readonly yieldTo?: () => boolean;
+  /** This node's place among the live claiming nodes; null (or absent): it claims every due job. */
+  readonly share?: () => { readonly index: number; readonly count: number } | null;
 }
 
 /** Claim round trips in one round when every one comes back full. */
 const MAX_BATCHES_PER_ROUND = 10;
+/** Job ids named in the one line a claim round logs about missed occurrences. */
+const MISSED_JOB_IDS_LOGGED = 10;
 
 /**
  * Takes ownership of due work through the database, between half a look-ahead and a whole
@@ -42,9 +46,6 @@ const MAX_BATCHES_PER_ROUND = 10;
  * rules) and unowned due attempts (retries, run-now requests, work released by a stopping
  * node or requeued from a dead one). One round is a few statements whatever the job count.
  */
-/** Job ids named in the one line a claim round logs about missed occurrences. */
-const MISSED_JOB_IDS_LOGGED = 10;
-
 export class Claimer {
   readonly signals = new Signals<ClaimerEvents>();
   readonly #options: ClaimerOptions;
@@ -124,6 +125,19 @@ export class Claimer {
     }
   }
 
+  /**
+   * Jobs are spread over the live nodes by design, not by who asks first: each claims its own
+   * shard of them half a look-ahead ahead, and another node's only a quarter look-ahead ahead,
+   * once its owner has had a quarter look-ahead (several claim rounds) to take it. A node that
+   * died, is cut off or is overloaded therefore delays its jobs by a quarter look-ahead at
+   * most, well within the time they are claimed ahead of their instant.
+   */
+  #share(now: number): ClaimShare | null {
+    const place = this.#options.share?.() ?? null;
+    if (place === null || place.count <= 1) return null;
+    return { ...place, othersUntil: new Date(now + this.#options.lookaheadMs / 4) };
+  }
+
   #handOver(attempts: ClaimedAttempt[]): number {
     this.#options.metrics.claimBatchSize.observe(attempts.length);
     if (attempts.length > 0) this.#options.onClaimed(attempts);
@@ -157,6 +171,7 @@ export class Claimer {
       until: new Date(now + this.#options.lookaheadMs / 2),
       limit: this.#options.batchSize,
       plan,
+      share: this.#share(now),
     });
     let missed = 0;
     const missedJobs: string[] = [];

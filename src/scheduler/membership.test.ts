@@ -3,7 +3,8 @@ import { JobSchedulerError } from '../errors.js';
 import { createMetrics } from '../metrics.js';
 import { FakeClock } from '../time/fake-clock.js';
 import { capturingLogger } from '../../test/scheduler/engine-harness.js';
-import { Membership, type MembershipOptions } from './membership.js';
+import type { NodeRecord } from '../store/types.js';
+import { Membership, shareOf, type MembershipOptions } from './membership.js';
 
 type MembershipStore = MembershipOptions['store'];
 
@@ -106,5 +107,37 @@ describe('clock skew as a node reports it', () => {
     await member.beat();
     expect(member.skew).toEqual({ skewMs: 560, uncertaintyMs: 75 });
     expect(lines().filter((line) => line.level === 40)).toEqual([]);
+  });
+});
+
+describe('a node\'s share of the jobs', () => {
+  const node = (id: string, heartbeatAt: number, extra: Partial<NodeRecord> = {}): NodeRecord => ({
+    id,
+    hostname: 'h',
+    pid: 1,
+    role: 'scheduler',
+    version: '0',
+    startedAt: new Date(0),
+    heartbeatAt: new Date(heartbeatAt),
+    clockSkewMs: 0,
+    stoppedAt: null,
+    ...extra,
+  });
+
+  it('is its place among the live claiming nodes ordered by id, the same list on every node', () => {
+    const nodes = [node('c', 9_000), node('a', 9_500), node('b', 10_000)];
+    expect(['a', 'b', 'c'].map((id) => shareOf(id, nodes, 10_000, 5_000))).toEqual([
+      { index: 0, count: 3 },
+      { index: 1, count: 3 },
+      { index: 2, count: 3 },
+    ]);
+  });
+
+  it('leaves out stopped nodes, API-only nodes and nodes whose heartbeat expired; a node not listed has none', () => {
+    const nodes = [node('a', 10_000), node('b', 10_000, { stoppedAt: new Date(9_000) }), node('c', 10_000, { role: 'api' }), node('d', 4_000), node('e', 6_000)];
+    expect(shareOf('a', nodes, 10_000, 5_000)).toEqual({ index: 0, count: 2 });
+    expect(shareOf('e', nodes, 10_000, 5_000)).toEqual({ index: 1, count: 2 });
+    expect(shareOf('d', nodes, 10_000, 5_000)).toBeNull();
+    expect(shareOf('z', nodes, 10_000, 5_000)).toBeNull();
   });
 });

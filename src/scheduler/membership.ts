@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { isJobSchedulerError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Clock } from '../time/clock.js';
-import type { NodeReapResult, NodeRegisterParams, Store } from '../store/types.js';
+import type { NodeReapResult, NodeRecord, NodeRegisterParams, Store } from '../store/types.js';
 import { Loop } from './loop.js';
 import { Signals } from './signals.js';
 import { SkewEstimator, type SkewEstimate } from './skew.js';
@@ -55,6 +55,7 @@ export class Membership {
   #failingSince = 0;
   #reapFailing = false;
   #registered = false;
+  #share: NodeShare | null = null;
 
   constructor(options: MembershipOptions) {
     this.#options = options;
@@ -72,6 +73,11 @@ export class Membership {
   /** This node's clock minus the database's (ms), from the best recent measurement; null until one. */
   get skew(): SkewEstimate | null {
     return this.#skew.estimate;
+  }
+
+  /** This node's place among the live claiming nodes, as of the last reap; null until known. */
+  get share(): NodeShare | null {
+    return this.#registered ? this.#share : null;
   }
 
   /** False from a heartbeat the database did not answer until one it answers. */
@@ -182,6 +188,7 @@ export class Membership {
       }
       const nodes = await store.nodeList();
       metrics.nodesAlive.set(nodes.filter((node) => node.stoppedAt === null).length);
+      this.#share = shareOf(this.nodeId, nodes, this.#options.clock.now() - (this.#skew.estimate?.skewMs ?? 0), this.#options.nodeTimeoutMs);
       this.#reapFailing = false;
     } catch (error) {
       if (!this.#reapFailing) logger.warn({ err: error, nodeId: this.nodeId }, 'could not check for dead nodes; trying again every interval');
@@ -206,6 +213,28 @@ export class Membership {
     this.#skewWarned = certainlyLarge;
     return true;
   }
+}
+
+export interface NodeShare {
+  /** This node's place among the live claiming nodes, ordered by id. */
+  readonly index: number;
+  readonly count: number;
+}
+
+/**
+ * Live claiming nodes are those not stopped, not API-only, whose heartbeat is within the node
+ * timeout by the database's clock (`databaseNow`): the nodes reaping will not take over.
+ * Every node computes the same list from the same rows, so the shares fit together; while
+ * they do not (a node joined or died since another's last look) a job may be claimable by two
+ * nodes or, for a quarter look-ahead, by none but its previous owner: the row lock decides.
+ */
+export function shareOf(nodeId: string, nodes: readonly NodeRecord[], databaseNow: number, nodeTimeoutMs: number): NodeShare | null {
+  const live = nodes
+    .filter((node) => node.stoppedAt === null && node.role !== 'api' && node.heartbeatAt.getTime() > databaseNow - nodeTimeoutMs)
+    .map((node) => node.id)
+    .sort();
+  const index = live.indexOf(nodeId);
+  return index < 0 ? null : { index, count: live.length };
 }
 
 /** The stored skew is a 32-bit integer; a clock off by more than 24 days is reported at that bound. */

@@ -161,6 +161,7 @@ export class Scheduler {
       onClaimed: (attempts) => this.#firing.accept(attempts),
       yieldTo: () => this.#firing.sending,
       afterRound: () => this.#sweep(),
+      share: () => this.#membership.share,
     });
 
     forward(this.#claimer.signals, this.signals, ['claimed']);

@@ -178,6 +178,20 @@ export interface JobClaimDueParams {
   readonly until: Date;
   readonly limit: number;
   readonly plan: (job: ScheduledJob) => OccurrencePlan;
+  /** This node's share of the jobs; absent or null: every due job. */
+  readonly share?: ClaimShare | null;
+}
+
+/**
+ * Which jobs a node claims first: those whose shard (0..1023) modulo `count` is `index`, its
+ * place among the `count` live claiming nodes. Others' jobs it claims too once their next run
+ * is at or before `othersUntil`, a point their owner should have passed: a dead, cut-off or
+ * overloaded owner delays them by that much at most, and the database row lock still decides.
+ */
+export interface ClaimShare {
+  readonly index: number;
+  readonly count: number;
+  readonly othersUntil: Date;
 }
 
 /** An attempt owned by this node, with the job it belongs to. */

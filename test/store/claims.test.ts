@@ -29,6 +29,24 @@ describeStore('claims', (context) => {
       expect((await store.jobGet(later.id)).nextRunAt).toEqual(at('2026-01-01T00:00:03Z'));
     });
 
+    it('takes only the jobs of its own share, and another node\'s once they are due before othersUntil', async () => {
+      const { store, db } = context();
+      const jobs = [];
+      for (let i = 0; i < 40; i++) jobs.push(await store.jobCreate(jobParams({ nextRunAt: at(i < 20 ? '2026-01-01T00:00:01Z' : '2026-01-01T00:00:00.200Z') })));
+      const { rows } = await db.query<{ job_id: string; shard: number }>('SELECT job_id, shard FROM job_next_runs');
+      const shardOf = new Map(rows.map((row) => [row.job_id, row.shard]));
+      const mine = (id: string): boolean => shardOf.get(id)! % 2 === 1;
+      const claimed = await store.jobClaimDue({
+        nodeId: 'node-b', now: NOW, until: UNTIL, limit: 100, plan: fireNext,
+        share: { index: 1, count: 2, othersUntil: at('2026-01-01T00:00:00.500Z') },
+      });
+      const taken = new Set(claimed.map((c) => c.job.id));
+      // Its own due jobs, and every job due before othersUntil whoever's it is.
+      const expected = jobs.filter((job, i) => i >= 20 || mine(job.id)).map((job) => job.id);
+      expect([...taken].sort()).toEqual(expected.sort());
+      expect(jobs.slice(0, 20).some((job) => !mine(job.id))).toBe(true);
+    });
+
     it('records missed occurrences as finished and unowned, and returns only the ones to fire', async () => {
       const { store } = context();
       const job = await store.jobCreate(jobParams({ nextRunAt: at('2025-12-31T23:58:00Z') }));

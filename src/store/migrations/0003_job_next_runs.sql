@@ -10,11 +10,16 @@ CREATE TABLE job_next_runs (
   -- forward past their look-ahead window; null when the job will never fire again.
   next_run_at  timestamptz,
   -- is_active AND NOT paused of the job, kept in step by every statement that changes either.
-  runnable     boolean NOT NULL
+  runnable     boolean NOT NULL,
+  -- 0..1023, from the random low bits of the job's id: which node claims the job first. Each
+  -- live node claims the jobs whose shard modulo the number of nodes is its place among them,
+  -- and any node takes a job its owner left unclaimed too long (see claims.ts).
+  shard        smallint NOT NULL CHECK (shard BETWEEN 0 AND 1023)
 );
 
-INSERT INTO job_next_runs (job_id, next_run_at, runnable)
-SELECT id, next_run_at, is_active AND NOT paused FROM jobs;
+INSERT INTO job_next_runs (job_id, next_run_at, runnable, shard)
+SELECT id, next_run_at, is_active AND NOT paused, get_byte(uuid_send(id), 15) + 256 * (get_byte(uuid_send(id), 14) & 3)
+FROM jobs;
 
 -- Claimers scan only jobs that can fire, in due order.
 CREATE INDEX job_next_runs_due_idx ON job_next_runs (next_run_at) WHERE runnable AND next_run_at IS NOT NULL;

@@ -1,6 +1,6 @@
 import { uuidv7 } from '../../ids.js';
 import type { Db, Queryable } from '../db.js';
-import type { ClaimedAttempt, ExecutionClaimDueParams, ExecutionInsert, ExecutionRecord, ExecutionListOwnedParams, JobClaimDueParams, ScheduledJob } from '../types.js';
+import type { ClaimedAttempt, ClaimShare, ExecutionClaimDueParams, ExecutionInsert, ExecutionRecord, ExecutionListOwnedParams, JobClaimDueParams, ScheduledJob } from '../types.js';
 import { executionInsertManyReturningIds } from './executions.js';
 import {
   executionColumns,
@@ -19,15 +19,17 @@ import {
  * skipped, not waited for. Only the narrow next run row is locked and then updated: an update
  * of the job itself (PATCH, pause, delete) changes that row too, so it waits for the claim.
  */
-export async function jobSelectDueForUpdate(db: Queryable, params: { until: Date; limit: number }): Promise<JobRow[]> {
+export async function jobSelectDueForUpdate(db: Queryable, params: { until: Date; limit: number; share?: ClaimShare | null }): Promise<JobRow[]> {
+  const { share } = params;
   const result = await db.query<JobRow>(
     `SELECT ${jobColumns('j')}
      FROM job_next_runs n JOIN jobs j ON j.id = n.job_id
      WHERE n.runnable AND n.next_run_at IS NOT NULL AND n.next_run_at <= $1
+       AND ($3::int IS NULL OR n.shard % $3::int = $4::int OR n.next_run_at <= $5::timestamptz)
      ORDER BY n.next_run_at
      LIMIT $2
      FOR UPDATE OF n SKIP LOCKED`,
-    [params.until.toISOString(), params.limit],
+    [params.until.toISOString(), params.limit, share?.count ?? null, share?.index ?? null, share?.othersUntil.toISOString() ?? null],
   );
   return result.rows;
 }

@@ -53,8 +53,8 @@ export async function jobInsertMany(db: Queryable, jobs: readonly JobCreateParam
            max_attempts, min_backoff_ms, max_backoff_ms, misfire_policy, overlap_policy, on_failure, is_active, paused)
        RETURNING id, is_active, paused, version, created_at, updated_at
      ), next_runs AS (
-       INSERT INTO job_next_runs (job_id, next_run_at, runnable)
-       SELECT i.id, ${FROM_MILLIS('u.next_run_at_ms')}, i.is_active AND NOT i.paused
+       INSERT INTO job_next_runs (job_id, next_run_at, runnable, shard)
+       SELECT i.id, ${FROM_MILLIS('u.next_run_at_ms')}, i.is_active AND NOT i.paused, ${SHARD_OF('i.id')}
        FROM inserted i JOIN unnest($1::uuid[], $21::bigint[]) AS u(id, next_run_at_ms) ON u.id = i.id
      )
      SELECT version, created_at, updated_at, count(*)::int AS row_count FROM inserted GROUP BY version, created_at, updated_at`,
@@ -219,6 +219,9 @@ export async function jobMarkDeleted(db: Queryable, id: string): Promise<JobRowW
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
+
+/** A job's shard (0..1023, see migration 0003): ten random low bits of its id. */
+export const SHARD_OF = (id: string): string => `get_byte(uuid_send(${id}), 15) + 256 * (get_byte(uuid_send(${id}), 14) & 3)`;
 
 /** Milliseconds since the epoch back to a timestamp, exactly (no floating point on the way). */
 const FROM_MILLIS = (column: string): string => `('epoch'::timestamptz + ${column} * interval '1 millisecond')`;
