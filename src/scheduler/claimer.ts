@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import type { Clock } from '../time/clock.js';
 import type { ClaimedAttempt, ClaimShare, OccurrencePlan, ScheduledJob, Store } from '../store/types.js';
+import { JobCache } from './job-cache.js';
 import { Loop } from './loop.js';
 import { planOccurrences, type Plan, type ScheduleOf } from './planner.js';
 import { Signals } from './signals.js';
@@ -52,6 +53,7 @@ export class Claimer {
   readonly #loop: Loop;
   #behind = false;
   #failures = 0;
+  readonly #knownJobs = new JobCache();
 
   constructor(options: ClaimerOptions) {
     this.#options = options;
@@ -172,6 +174,7 @@ export class Claimer {
       limit: this.#options.batchSize,
       plan,
       share: this.#share(now),
+      knownJobs: this.#knownJobs,
     });
     let missed = 0;
     const missedJobs: string[] = [];

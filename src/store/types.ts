@@ -180,6 +180,14 @@ export interface JobClaimDueParams {
   readonly plan: (job: ScheduledJob) => OccurrencePlan;
   /** This node's share of the jobs; absent or null: every due job. */
   readonly share?: ClaimShare | null;
+  /** Jobs the caller already has; absent: every due job is read whole. */
+  readonly knownJobs?: KnownJobs;
+}
+
+/** Whole jobs a node keeps between claims, by id and version (every change bumps the version). */
+export interface KnownJobs {
+  get(id: string, version: number): ScheduledJob | undefined;
+  remember(job: ScheduledJob): void;
 }
 
 /**

@@ -47,6 +47,29 @@ describeStore('claims', (context) => {
       expect(jobs.slice(0, 20).some((job) => !mine(job.id))).toBe(true);
     });
 
+    it('reads a whole job only when the caller does not know its version, and plans from the current next run', async () => {
+      const { store } = context();
+      const first = await store.jobCreate(jobParams({ nextRunAt: at('2026-01-01T00:00:01Z') }));
+      const known = new Map<string, ScheduledJob>();
+      const reads: string[] = [];
+      const knownJobs = {
+        get: (id: string, version: number) => (known.get(id)?.version === version ? known.get(id) : undefined),
+        remember: (job: ScheduledJob) => (reads.push(job.id), known.set(job.id, job)),
+      };
+      const claim = (now: Date, until: Date) => store.jobClaimDue({ nodeId: 'node-a', now, until, limit: 10, plan: fireNext, knownJobs });
+      await claim(NOW, UNTIL);
+      expect(reads).toEqual([first.id]);
+      // Known at its version: planned from the next run now stored, without reading the job.
+      const again = await claim(at('2026-01-01T00:01:00Z'), at('2026-01-01T00:01:02Z'));
+      expect(reads).toEqual([first.id]);
+      expect(again.map((c) => c.execution.scheduledAt)).toEqual([at('2026-01-01T00:01:01Z')]);
+      // Changed: read again, and the change is what fires.
+      await store.jobUpdate({ id: first.id, patch: { api: 'https://example.com/changed', nextRunAt: at('2026-01-01T00:02:01Z') } });
+      const changed = await claim(at('2026-01-01T00:02:00Z'), at('2026-01-01T00:02:02Z'));
+      expect(reads).toEqual([first.id, first.id]);
+      expect(changed[0]!.job.api).toBe('https://example.com/changed');
+    });
+
     it('records missed occurrences as finished and unowned, and returns only the ones to fire', async () => {
       const { store } = context();
       const job = await store.jobCreate(jobParams({ nextRunAt: at('2025-12-31T23:58:00Z') }));

@@ -77,8 +77,7 @@ export function prefixedJobColumns(alias: string, prefix: string): string {
   return JOB_COLUMNS.map((column) => `${qualified(alias, column)} AS ${prefix}${column}`).join(', ');
 }
 
-/** `advanced`: the job as a claim leaves it (built anew: spreading the first copy cost more). */
-export function toScheduledJob(row: JobRow, advanced?: { readonly nextRunAt: Date | null; readonly isActive: boolean }): ScheduledJob {
+export function toScheduledJob(row: JobRow): ScheduledJob {
   return {
     id: row.id,
     name: row.name,
@@ -96,9 +95,9 @@ export function toScheduledJob(row: JobRow, advanced?: { readonly nextRunAt: Dat
     misfirePolicy: row.misfire_policy as MisfirePolicy,
     overlapPolicy: row.overlap_policy as OverlapPolicy,
     onFailure: row.on_failure,
-    isActive: advanced ? advanced.isActive : row.is_active,
+    isActive: row.is_active,
     paused: row.paused,
-    nextRunAt: advanced ? advanced.nextRunAt : row.next_run_at,
+    nextRunAt: row.next_run_at,
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
