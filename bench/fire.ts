@@ -9,6 +9,7 @@
  * Run: npm run bench -- [--jobs 10000] [--seconds 60] [--warmup 10] [--nodes 1]
  *        [--type AT_MOST_ONCE|AT_LEAST_ONCE] [--delay 0] [--max-per-host n] [--runs 1]
  *        [--name fire-...] [--profile] [--pg-activity] [--pg-statements] [--engine scheduler|bare] [--node-arg=--flag ...]
+ *        [--pause-at s [--pause-fraction 0.5]]
  *   BENCH_DATABASE_URL (else TEST_DATABASE_URL, else DATABASE_URL): a PostgreSQL whose user may
  *   create databases; each run gets its own database, dropped at the end.
  *   JOBSCHEDULER_* variables reach the nodes unchanged (e.g. JOBSCHEDULER_LOOKAHEAD_MS).
@@ -16,7 +17,10 @@
  *   --pg-activity samples pg_stat_activity every 100 ms and prints what the backends were doing;
  *   --pg-statements prints the window's statements by execution time (pg_stat_statements, which
  *   the server must load through shared_preload_libraries);
- *   --engine bare replaces the nodes by undici alone firing the same requests (the floor).
+ *   --engine bare replaces the nodes by undici alone firing the same requests (the floor);
+ *   --pause-at pauses a fraction of the jobs s seconds into the window (all in two statements)
+ *   and reports how many seconds after that the remaining jobs still had MISSED occurrences:
+ *   how fast a node past its capacity recovers once the load drops under it.
  *
  * Writes bench/results/<name>.json and prints a markdown table (the median row when --runs > 1).
  */
@@ -26,7 +30,7 @@ import pg from 'pg';
 import { settings } from '../src/config/schema.js';
 import type { DeliveryGuarantee } from '../src/store/types.js';
 import { spawnBareFirer, spawnNode, spawnReceiver, type NodeProcess, type ReceiverProcess } from './harness/children.js';
-import { adminUrl, createBenchDatabase, createJobs, startJobsAt } from './harness/database.js';
+import { adminUrl, createBenchDatabase, createJobs, pauseJobs, startJobsAt } from './harness/database.js';
 import { PgMonitor, type PgFigures } from './harness/pg-monitor.js';
 import { CpuMeter, loadAverage, machineCpu, rssMiB } from './harness/proc.js';
 import { describeMachine, fmt, markdownTable, median, sleep, sleepUntil, writeResult } from './harness/report.js';
@@ -48,6 +52,8 @@ const { values: args } = parseArgs({
     'pg-statements': { type: 'boolean', default: false },
     engine: { type: 'string', default: 'scheduler' },
     'node-arg': { type: 'string', multiple: true },
+    'pause-at': { type: 'string' },
+    'pause-fraction': { type: 'string', default: '0.5' },
   },
 });
 
@@ -66,6 +72,8 @@ const options = {
   engine: args.engine === 'bare' ? ('bare' as const) : ('scheduler' as const),
   /** Flags for the node processes instead of npm start's, e.g. --node-arg=--max-semi-space-size=16 (V8's default). */
   nodeArgs: args['node-arg'],
+  pauseAtSeconds: args['pause-at'] === undefined ? null : Number(args['pause-at']),
+  pauseFraction: Number(args['pause-fraction']),
 };
 if (options.type !== 'AT_MOST_ONCE' && options.type !== 'AT_LEAST_ONCE') throw new Error('--type is AT_MOST_ONCE or AT_LEAST_ONCE');
 /** Requests in flight to the one receiver at once: the engine's own default unless told. */
@@ -101,6 +109,17 @@ interface RunResult {
   readonly postgres: PgFigures;
   readonly loadAverage: { readonly start: number; readonly end: number };
   readonly nodeProblems: Record<string, { readonly count: number; readonly first: string[] }>;
+  /** With --pause-at: the remaining jobs' MISSED occurrences per second from the pause on, and the recovery. */
+  readonly pause: PauseFigures | null;
+}
+
+interface PauseFigures {
+  readonly pausedJobs: number;
+  readonly missedBefore: number;
+  readonly missedAfter: number;
+  /** Seconds from the pause to the end of the last second in which a remaining job missed an occurrence (0: none after it). */
+  readonly recoverySeconds: number;
+  readonly missedPerSecondAfter: number[];
 }
 
 async function run(index: number): Promise<RunResult> {
@@ -155,7 +174,15 @@ async function run(index: number): Promise<RunResult> {
     await monitor.begin();
 
     const sampleEveryMs = options.pgActivity ? 100 : 250;
+    const pauseAt = options.pauseAtSeconds === null ? null : windowStart + options.pauseAtSeconds * 1000;
+    const paused = jobIds.slice(0, Math.round(jobIds.length * options.pauseFraction));
+    let pauseDone = pauseAt === null;
     while (Date.now() < windowEnd - sampleEveryMs) {
+      if (!pauseDone && Date.now() >= pauseAt!) {
+        await pauseJobs(database.client, paused);
+        pauseDone = true;
+        console.error(`paused ${paused.length} jobs at ${new Date().toISOString()}`);
+      }
       await monitor.sample(options.pgActivity);
       for (const node of nodes) rss[node.id]!.max = Math.max(rss[node.id]!.max, rssMiB(node.pid) ?? 0);
       await sleep(Math.min(sampleEveryMs, windowEnd - Date.now()));
@@ -194,6 +221,7 @@ async function run(index: number): Promise<RunResult> {
       byStatus[row.status] = (byStatus[row.status] ?? 0) + Number(row.count);
       if (row.status === 'SUCCEEDED') byNode[row.owner_node ?? 'none'] = (byNode[row.owner_node ?? 'none'] ?? 0) + Number(row.count);
     }
+    const pause = pauseAt === null ? null : await pauseFigures(database.client, { paused, pauseAt, windowStart, windowEnd });
     const delivered = received.windowOccurrences;
     const per1000 = (seconds: number): number => (seconds / Math.max(1, delivered)) * 1000;
     const windowSeconds = (windowEnd - windowStart) / 1000;
@@ -226,12 +254,43 @@ async function run(index: number): Promise<RunResult> {
       postgres: pgFigures,
       loadAverage: load,
       nodeProblems,
+      pause,
     };
   } finally {
     await Promise.all(nodes.map((node) => node.stop().catch(() => null)));
     await receiver?.close();
     await database.drop();
   }
+}
+
+/** MISSED occurrences of the jobs not paused, per second of scheduled time, before and after the pause. */
+async function pauseFigures(
+  client: pg.Client,
+  params: { paused: readonly string[]; pauseAt: number; windowStart: number; windowEnd: number },
+): Promise<PauseFigures> {
+  const { rows } = await client.query<{ second: string; missed: string }>(
+    `SELECT (extract(epoch FROM date_trunc('second', scheduled_at)) * 1000)::bigint::text AS second, count(*)::text AS missed
+     FROM executions
+     WHERE status = 'MISSED' AND scheduled_at >= $1 AND scheduled_at < $2 AND NOT job_id = ANY($3::uuid[])
+     GROUP BY 1`,
+    [new Date(params.windowStart).toISOString(), new Date(params.windowEnd).toISOString(), params.paused],
+  );
+  const pauseSecond = Math.floor(params.pauseAt / 1000) * 1000;
+  const after = new Array<number>(Math.max(0, Math.ceil((params.windowEnd - pauseSecond) / 1000))).fill(0);
+  let missedBefore = 0;
+  for (const row of rows) {
+    const second = Number(row.second);
+    if (second < pauseSecond) missedBefore += Number(row.missed);
+    else after[(second - pauseSecond) / 1000] = Number(row.missed);
+  }
+  const last = after.findLastIndex((missed) => missed > 0);
+  return {
+    pausedJobs: params.paused.length,
+    missedBefore,
+    missedAfter: after.reduce((sum, missed) => sum + missed, 0),
+    recoverySeconds: last + 1,
+    missedPerSecondAfter: after,
+  };
 }
 
 function row(label: string, result: RunResult): string[] {
@@ -289,6 +348,13 @@ async function main(): Promise<void> {
     const result = await run(index);
     results.push(result);
     console.error(markdownTable(HEADER, [row(`${name} #${index}`, result)]));
+    if (result.pause) {
+      const { pausedJobs, missedBefore, missedAfter, recoverySeconds, missedPerSecondAfter } = result.pause;
+      console.error(
+        `pause: ${pausedJobs} jobs paused; the others missed ${missedBefore} occurrences before and ${missedAfter} after, ` +
+          `none from ${recoverySeconds} s after the pause on; per second after it: ${missedPerSecondAfter.join(' ')}`,
+      );
+    }
     if (result.postgres.activity.length > 0) {
       console.error(`pg_stat_activity, ${result.postgres.activitySamples} samples of the run's active backends:`);
       for (const { what, samples } of result.postgres.activity) console.error(`  ${String(samples).padStart(6)}  ${what}`);
