@@ -63,6 +63,20 @@ describe('firing occurrences', () => {
 });
 
 describe('retries', () => {
+  it('logs at most 10 final failures per 10 s one by one, and says how many it left out', async () => {
+    world.receiver.setHandler((_req, res) => void res.writeHead(500).end('target broken'));
+    for (let i = 0; i < 15; i++) {
+      await world.createJob({ schedule: null, runAt: world.at(1000), nextRunAt: world.at(1000), retry: { maxAttempts: 1, minBackoffMs: 1000, maxBackoffMs: 60_000 } });
+    }
+    const { logger, lines } = capturingLogger();
+    await world.startScheduler({ logger });
+    await world.settleAt(1000, 15);
+    const failures = () => lines().filter((line) => String(line.msg).startsWith('occurrence failed after its last attempt'));
+    expect(failures()).toHaveLength(10);
+    await world.scheduler!.stop();
+    expect(lines().find((line) => String(line.msg).startsWith('lines about failed occurrences'))).toMatchObject({ failures: 5 });
+  });
+
   it('retries a failing AT_LEAST_ONCE occurrence after growing backoffs, then records it FAILED, logs it and notifies onFailure', async () => {
     world.receiver.setHandler((req, res) => void (req.path === '/failed' ? res.writeHead(204).end() : res.writeHead(500).end('target broken')));
     const jobId = await world.createJob({
