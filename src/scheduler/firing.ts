@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { uuidv7 } from '../ids.js';
 import type { Metrics } from '../metrics.js';
 import type { Clock } from '../time/clock.js';
-import type { ExecutionCompletion, ExecutionRecord, ExecutionStatus } from '../store/types.js';
+import type { DeliveryGuarantee, ExecutionCompletion, ExecutionRecord, ExecutionStatus } from '../store/types.js';
 import { attemptRequest, failureNotification, occurrenceKey, RequestTemplates, type HeldAttempt } from './attempt.js';
 import { backoffDelay, type BackoffStrategy } from './backoff.js';
 import type { Dispatcher, RequestOutcome } from './dispatcher.js';
@@ -69,6 +69,7 @@ export class Firing {
   readonly #options: FiringOptions;
   readonly #queue: TimerQueue<HeldAttempt>;
   readonly #templates = new RequestTemplates();
+  readonly #firingCounters = new Map<string, { inc(): void }>();
   /** Occurrences in progress here (first request sent, last attempt not settled), per job. */
   readonly #inProgress = new Map<string, Set<string>>();
   /** Sends, notifications and parts of a due batch not settled yet (see #begin). */
@@ -240,6 +241,20 @@ export class Firing {
     );
   }
 
+  /**
+   * The firings counter for one label pair, looked up once: prom-client validates and hashes
+   * the labels of every inc() given as an object, a visible cost at thousands a second.
+   */
+  #firingCounter(type: DeliveryGuarantee, outcome: ExecutionStatus): { inc(): void } {
+    const key = `${type} ${outcome}`;
+    let counter = this.#firingCounters.get(key);
+    if (counter === undefined) {
+      counter = this.#options.metrics.firings.labels({ type, outcome });
+      this.#firingCounters.set(key, counter);
+    }
+    return counter;
+  }
+
   #runningHere(attempt: HeldAttempt): boolean {
     const running = this.#inProgress.get(attempt.job.id);
     if (!running) return false;
@@ -371,7 +386,7 @@ export class Firing {
       error: outcome.error,
     };
     metrics.attemptDuration.observe((outcome.finishedAt - outcome.startedAt) / 1000);
-    metrics.firings.inc({ type: job.type, outcome: status });
+    this.#firingCounter(job.type, status).inc();
     this.#active--;
     this.#held.delete(execution.id);
 

@@ -1,39 +1,41 @@
 import type { Queryable } from '../db.js';
 import type { ExecutionCompletion, ExecutionInsert, OverlapCandidate } from '../types.js';
-import { FROM_MICROS, MICROS, isoOrNull } from './jobs.js';
+import { FROM_MILLIS, millisOrNull, plainArray, textArray, type PlainElement } from './arrays.js';
+import { FROM_MICROS, MICROS } from './jobs.js';
 import { executionColumns, type ExecutionRow } from './rows.js';
 
 /** Longest error text kept per attempt; target responses can be arbitrarily long. */
 export const ERROR_MAX_CHARS = 2000;
 
-const INSERT_ARRAYS = `unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::int[], $6::timestamptz[], $7::text[],
-    $8::text[], $9::timestamptz[], $10::timestamptz[], $11::int[], $12::int[], $13::text[])
-  AS u(id, job_id, scheduled_at, trigger, attempt, due_at, status, owner_node, started_at, finished_at, duration_ms, http_status, error)`;
+const INSERT_ARRAYS = `unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::int[], $6::bigint[], $7::text[],
+    $8::text[], $9::bigint[], $10::bigint[], $11::int[], $12::int[], $13::text[])
+  AS u(id, job_id, scheduled_ms, trigger, attempt, due_ms, status, owner_node, started_ms, finished_ms, duration_ms, http_status, error)`;
 
 function insertValues(rows: readonly ExecutionInsert[]): unknown[] {
-  const column = <T>(pick: (row: ExecutionInsert) => T): T[] => rows.map(pick);
+  const plain = (pick: (row: ExecutionInsert) => PlainElement): string => plainArray(rows, pick);
+  const text = (pick: (row: ExecutionInsert) => string | null): string => textArray(rows, pick);
   return [
-    column((row) => row.id),
-    column((row) => row.jobId),
-    column((row) => row.scheduledAt.toISOString()),
-    column((row) => row.trigger),
-    column((row) => row.attempt),
-    column((row) => row.dueAt.toISOString()),
-    column((row) => row.status),
-    column((row) => row.ownerNode),
-    column((row) => isoOrNull(row.startedAt ?? null)),
-    column((row) => isoOrNull(row.finishedAt ?? null)),
-    column((row) => row.durationMs ?? null),
-    column((row) => row.httpStatus ?? null),
-    column((row) => row.error ?? null),
+    plain((row) => row.id),
+    plain((row) => row.jobId),
+    plain((row) => row.scheduledAt.getTime()),
+    plain((row) => row.trigger),
+    plain((row) => row.attempt),
+    plain((row) => row.dueAt.getTime()),
+    plain((row) => row.status),
+    text((row) => row.ownerNode),
+    plain((row) => millisOrNull(row.startedAt ?? null)),
+    plain((row) => millisOrNull(row.finishedAt ?? null)),
+    plain((row) => row.durationMs ?? null),
+    plain((row) => row.httpStatus ?? null),
+    text((row) => row.error ?? null),
     ERROR_MAX_CHARS,
   ];
 }
 
 const INSERT_SELECT = `INSERT INTO executions AS e (id, job_id, scheduled_at, trigger, attempt, due_at, status, owner_node,
     started_at, finished_at, duration_ms, http_status, error)
-  SELECT u.id, u.job_id, u.scheduled_at, u.trigger, u.attempt, u.due_at, u.status, u.owner_node,
-    u.started_at, u.finished_at, u.duration_ms, u.http_status, left(u.error, $14)
+  SELECT u.id, u.job_id, ${FROM_MILLIS('u.scheduled_ms')}, u.trigger, u.attempt, ${FROM_MILLIS('u.due_ms')}, u.status, u.owner_node,
+    ${FROM_MILLIS('u.started_ms')}, ${FROM_MILLIS('u.finished_ms')}, u.duration_ms, u.http_status, left(u.error, $14)
   FROM ${INSERT_ARRAYS}
   ON CONFLICT (job_id, scheduled_at, trigger, attempt) DO NOTHING`;
 
@@ -64,22 +66,22 @@ export async function executionInsertManyReturningIds(db: Queryable, rows: reado
  */
 export async function executionCompleteMany(db: Queryable, rows: readonly ExecutionCompletion[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const column = <T>(pick: (row: ExecutionCompletion) => T): T[] => rows.map(pick);
+  const plain = (pick: (row: ExecutionCompletion) => PlainElement): string => plainArray(rows, pick);
   const result = await db.query(
     `UPDATE executions e
-     SET status = u.status, started_at = coalesce(u.started_at, e.started_at), finished_at = u.finished_at,
+     SET status = u.status, started_at = coalesce(${FROM_MILLIS('u.started_ms')}, e.started_at), finished_at = ${FROM_MILLIS('u.finished_ms')},
          duration_ms = u.duration_ms, http_status = u.http_status, error = left(u.error, $8)
-     FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::int[], $7::text[])
-       AS u(id, status, started_at, finished_at, duration_ms, http_status, error)
+     FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::int[], $6::int[], $7::text[])
+       AS u(id, status, started_ms, finished_ms, duration_ms, http_status, error)
      WHERE e.id = ANY($1::uuid[]) AND e.id = u.id AND e.status IN ('SCHEDULED', 'RUNNING', 'LOST')`,
     [
-      column((row) => row.id),
-      column((row) => row.status),
-      column((row) => isoOrNull(row.startedAt)),
-      column((row) => isoOrNull(row.finishedAt)),
-      column((row) => row.durationMs),
-      column((row) => row.httpStatus),
-      column((row) => row.error),
+      plain((row) => row.id),
+      plain((row) => row.status),
+      plain((row) => millisOrNull(row.startedAt)),
+      plain((row) => millisOrNull(row.finishedAt)),
+      plain((row) => row.durationMs),
+      plain((row) => row.httpStatus),
+      textArray(rows, (row) => row.error),
       ERROR_MAX_CHARS,
     ],
   );

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db.js';
 import type { JobCreateParams, JobListParams, JobPatch } from '../types.js';
+import { FROM_MILLIS, millisOrNull, plainArray, textArray, type PlainElement } from './arrays.js';
 import { jobColumns, nextRunJoin, type JobRowWithLastRun } from './rows.js';
 
 /** Statuses of attempts that are over; the latest of them gives a job's lastRunAt/lastStatus. */
@@ -222,53 +223,6 @@ function escapeLike(text: string): string {
 
 /** A job's shard (0..1023, see migration 0003): ten random low bits of its id. */
 export const SHARD_OF = (id: string): string => `get_byte(uuid_send(${id}), 15) + 256 * (get_byte(uuid_send(${id}), 14) & 3)`;
-
-/** Milliseconds since the epoch back to a timestamp, exactly (no floating point on the way). */
-const FROM_MILLIS = (column: string): string => `('epoch'::timestamptz + ${column} * interval '1 millisecond')`;
-
-function millisOrNull(date: Date | null): number | null {
-  return date === null ? null : date.getTime();
-}
-
-/*
- * Array parameters are written here as PostgreSQL array literals rather than by the driver,
- * which quotes and escapes every element with two regular expressions: ids, numbers and
- * booleans need no quoting at all, text needs one pass, and timestamps travel as epoch
- * milliseconds instead of ISO strings. Done by the driver, this took about 5 of the 8 ms of
- * Node.js time a 1,000-job insert cost.
- */
-type PlainElement = string | number | boolean | null;
-
-/** For elements whose text has no quote, backslash, comma, brace or blank and is never "NULL". */
-function plainArray<T>(items: readonly T[], pick: (item: T) => PlainElement): string {
-  const parts = new Array<string>(items.length);
-  for (let i = 0; i < items.length; i++) {
-    const value = pick(items[i]!);
-    parts[i] = value == null ? 'NULL' : String(value);
-  }
-  return `{${parts.join(',')}}`;
-}
-
-const ARRAY_ESCAPED = /["\\]/g;
-
-/**
- * Any text: quoted, with quotes and backslashes escaped, so "NULL" stays a word. A value
- * equal to the one before reuses its quoted form: most columns of a batch repeat.
- */
-function textArray<T>(items: readonly T[], pick: (item: T) => string | null): string {
-  const parts = new Array<string>(items.length);
-  let previous: string | null = null;
-  let quoted = 'NULL';
-  for (let i = 0; i < items.length; i++) {
-    const value = pick(items[i]!) ?? null;
-    if (value !== previous) {
-      previous = value;
-      quoted = value === null ? 'NULL' : `"${value.replace(ARRAY_ESCAPED, '\\$&')}"`;
-    }
-    parts[i] = quoted;
-  }
-  return `{${parts.join(',')}}`;
-}
 
 export function isoOrNull(date: Date | null): string | null {
   return date === null ? null : date.toISOString();
