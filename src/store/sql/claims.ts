@@ -14,8 +14,18 @@ import {
   type JobRow,
 } from './rows.js';
 
-/** The share condition of a claim ($3..$5): its own shard, or due before othersUntil. */
-const SHARE_CONDITION = '($3::int IS NULL OR n.shard % $3::int = $4::int OR n.next_run_at <= $5::timestamptz)';
+/**
+ * Due jobs in due order, their next run rows locked; $1 until, $2 limit, $3..$5 the share:
+ * its own shard, or due before othersUntil.
+ */
+const selectDueForUpdate = (columns: string): string =>
+  `SELECT ${columns}
+   FROM job_next_runs n JOIN jobs j ON j.id = n.job_id
+   WHERE n.runnable AND n.next_run_at IS NOT NULL AND n.next_run_at <= $1
+     AND ($3::int IS NULL OR n.shard % $3::int = $4::int OR n.next_run_at <= $5::timestamptz)
+   ORDER BY n.next_run_at
+   LIMIT $2
+   FOR UPDATE OF n SKIP LOCKED`;
 
 function dueParams(params: { until: Date; limit: number; share?: ClaimShare | null }): unknown[] {
   const { share } = params;
@@ -28,15 +38,7 @@ function dueParams(params: { until: Date; limit: number; share?: ClaimShare | nu
  * of the job itself (PATCH, pause, delete) changes that row too, so it waits for the claim.
  */
 export async function jobSelectDueForUpdate(db: Queryable, params: { until: Date; limit: number; share?: ClaimShare | null }): Promise<JobRow[]> {
-  const result = await db.query<JobRow>(
-    `SELECT ${jobColumns('j')}
-     FROM job_next_runs n JOIN jobs j ON j.id = n.job_id
-     WHERE n.runnable AND n.next_run_at IS NOT NULL AND n.next_run_at <= $1 AND ${SHARE_CONDITION}
-     ORDER BY n.next_run_at
-     LIMIT $2
-     FOR UPDATE OF n SKIP LOCKED`,
-    dueParams(params),
-  );
+  const result = await db.query<JobRow>(selectDueForUpdate(jobColumns('j')), dueParams(params));
   return result.rows;
 }
 
@@ -48,12 +50,7 @@ export async function jobSelectDueForUpdate(db: Queryable, params: { until: Date
  */
 async function dueJobVersionsForUpdate(db: Queryable, params: JobClaimDueParams): Promise<{ id: string; version: number; next_run_at: Date }[]> {
   const result = await db.query<{ id: string; version: number; next_run_at: Date }>(
-    `SELECT n.job_id AS id, j.version, n.next_run_at
-     FROM job_next_runs n JOIN jobs j ON j.id = n.job_id
-     WHERE n.runnable AND n.next_run_at IS NOT NULL AND n.next_run_at <= $1 AND ${SHARE_CONDITION}
-     ORDER BY n.next_run_at
-     LIMIT $2
-     FOR UPDATE OF n SKIP LOCKED`,
+    selectDueForUpdate('n.job_id AS id, j.version, n.next_run_at'),
     dueParams(params),
   );
   return result.rows;
