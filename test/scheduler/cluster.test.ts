@@ -97,8 +97,8 @@ describe.skipIf(!TEST_DATABASE_URL)('three nodes sharing one PostgreSQL', () => 
     // Spread by design (each node claims its shard of the jobs first), not by who asks first.
     expect(owners.size).toBe(3);
     for (const count of owners.values()) {
-      expect(count / occurrences).toBeGreaterThan(0.2);
-      expect(count / occurrences).toBeLessThan(0.47);
+      expect(count / occurrences).toBeGreaterThan(0.15);
+      expect(count / occurrences).toBeLessThan(0.5);
     }
     console.log(
       `cluster: ${occurrences} occurrences of ${JOBS} jobs, each delivered once; by node ${JSON.stringify(Object.fromEntries(owners))}; ` +
