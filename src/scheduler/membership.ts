@@ -120,6 +120,12 @@ export class Membership {
     }
     this.#lastHeartbeatSentAt = registeredAt;
     this.#registered = true;
+    // Known before the first claim, so that claim takes this node's share and not every job.
+    try {
+      this.#updateShare(await store.nodeList());
+    } catch {
+      // The reap loop tries again within an interval; until then the node claims every due job.
+    }
     this.#heartbeats.start();
     this.#reaper.start();
   }
@@ -188,12 +194,17 @@ export class Membership {
       }
       const nodes = await store.nodeList();
       metrics.nodesAlive.set(nodes.filter((node) => node.stoppedAt === null).length);
-      this.#share = shareOf(this.nodeId, nodes, this.#options.clock.now() - (this.#skew.estimate?.skewMs ?? 0), this.#options.nodeTimeoutMs);
+      this.#updateShare(nodes);
       this.#reapFailing = false;
     } catch (error) {
       if (!this.#reapFailing) logger.warn({ err: error, nodeId: this.nodeId }, 'could not check for dead nodes; trying again every interval');
       this.#reapFailing = true;
     }
+  }
+
+  #updateShare(nodes: readonly NodeRecord[]): void {
+    const databaseNow = this.#options.clock.now() - (this.#skew.estimate?.skewMs ?? 0);
+    this.#share = shareOf(this.nodeId, nodes, databaseNow, this.#options.nodeTimeoutMs);
   }
 
   /** False when the round trip was too long to tell anything. */
