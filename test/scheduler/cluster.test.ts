@@ -53,6 +53,11 @@ describe.skipIf(!TEST_DATABASE_URL)('three nodes sharing one PostgreSQL', () => 
         logger: silentLogger(),
         metrics: createMetrics({ defaultMetrics: false }),
         settings: testSettings({ nodeTimeoutMs: 10_000, heartbeatIntervalMs: 1000 }),
+        // What is checked is that every occurrence is delivered exactly once. Three nodes, their
+        // target and PostgreSQL share a busy machine here, where an event loop can stall past
+        // the default 1 s grace and an occurrence would rightly be recorded MISSED; lateness is
+        // reported below, not asserted.
+        misfireGraceMs: 30_000,
       });
     });
     // Lateness of the requests as they leave, after the first seconds in which every node's
