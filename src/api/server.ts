@@ -17,7 +17,7 @@ import { registerDashboard, type DashboardOptions } from './routes/dashboard.js'
 import { registerHealthRoutes } from './routes/health.js';
 import { registerJobActionRoutes } from './routes/job-actions.js';
 import { registerJobRoutes } from './routes/jobs.js';
-import { registerMetricsRoute } from './routes/metrics.js';
+import { recordHttpRequests, registerMetricsRoute } from './routes/metrics.js';
 import { registerScheduleRoutes } from './routes/schedules.js';
 import { executionSchema, jobCreateSchema, jobPatchSchema, jobSchema } from './schemas/job.js';
 import { problemSchema } from './schemas/common.js';
@@ -84,6 +84,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
     });
   }
+
+  if (options.metrics) recordHttpRequests(app, options.metrics);
 
   for (const schema of [problemSchema, jobCreateSchema, jobPatchSchema, jobSchema, executionSchema]) app.addSchema(schema);
   if (servesApi) await registerOpenApi(app);

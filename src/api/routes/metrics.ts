@@ -12,3 +12,17 @@ export function registerMetricsRoute(app: FastifyInstance, metrics: Metrics): vo
     return reply.header('content-type', metrics.registry.contentType).header('cache-control', 'no-store').send(body);
   });
 }
+
+/**
+ * Times every answer by method, route template and status. The template (`/api/v1/jobs/:id`),
+ * never the URL, keeps one series per route whatever ids and queries arrive; requests that
+ * match no route share `unmatched`. Registered before any route so it covers them all.
+ */
+export function recordHttpRequests(app: FastifyInstance, metrics: Metrics): void {
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpRequestDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+}
