@@ -21,7 +21,7 @@ interface Operation {
   readonly description?: string;
   readonly tags?: string[];
   readonly parameters?: Parameter[];
-  readonly requestBody?: { content?: Record<string, { schema?: Json }> };
+  readonly requestBody?: { content?: Record<string, { schema?: Json; example?: unknown }> };
   readonly security?: Record<string, string[]>[];
 }
 
@@ -80,7 +80,8 @@ function requestItem(document: OpenApiDocument, path: string, method: string, op
   const headers = parameters
     .filter((parameter) => parameter.in === 'header')
     .map((parameter) => ({ key: parameter.name, value: '', description: parameter.description ?? '', disabled: true }));
-  const bodySchema = operation.requestBody?.content?.['application/json']?.schema;
+  const media = operation.requestBody?.content?.['application/json'];
+  const bodySchema = media?.schema;
   const request: Json = {
     method: method.toUpperCase(),
     header: bodySchema ? [{ key: 'Content-Type', value: 'application/json' }, ...headers] : headers,
@@ -102,7 +103,7 @@ function requestItem(document: OpenApiDocument, path: string, method: string, op
   if (bodySchema) {
     request.body = {
       mode: 'raw',
-      raw: JSON.stringify(exampleOf(document, bodySchema), null, 2),
+      raw: JSON.stringify(media?.example ?? exampleOf(document, bodySchema), null, 2),
       options: { raw: { language: 'json' } },
     };
   }

@@ -19,7 +19,7 @@ import { registerJobActionRoutes } from './routes/job-actions.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { recordHttpRequests, registerMetricsRoute } from './routes/metrics.js';
 import { registerScheduleRoutes } from './routes/schedules.js';
-import { executionSchema, jobCreateSchema, jobPatchSchema, jobSchema } from './schemas/job.js';
+import { executionSchema, jobPatchSchema, jobSchema } from './schemas/job.js';
 import { problemSchema } from './schemas/common.js';
 
 export interface ServerOptions {
@@ -87,7 +87,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   if (options.metrics) recordHttpRequests(app, options.metrics);
 
-  for (const schema of [problemSchema, jobCreateSchema, jobPatchSchema, jobSchema, executionSchema]) app.addSchema(schema);
+  for (const schema of [problemSchema, jobPatchSchema, jobSchema, executionSchema]) app.addSchema(schema);
   if (servesApi) await registerOpenApi(app);
 
   registerHealthRoutes(app, { store: options.store, clock });

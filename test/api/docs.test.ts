@@ -4,6 +4,7 @@ import { openApiDocPath, openApiDocument, postmanCollectionPath, renderApiDocs }
 import { POSTMAN_SCHEMA } from '../../src/api/postman.js';
 
 interface Operation {
+  operationId?: string;
   tags?: string[];
   summary?: string;
   security?: unknown[];
@@ -25,6 +26,7 @@ const ENDPOINTS = [
   'POST /api/v1/jobs/{id}/resume',
   'GET /api/v1/schedules/preview',
   'POST /api/v1/jobs/batch',
+  'GET /metrics',
 ];
 
 function operationsOf(document: { paths: Record<string, Record<string, Operation>> }): string[] {
@@ -32,7 +34,7 @@ function operationsOf(document: { paths: Record<string, Record<string, Operation
 }
 
 describe('the OpenAPI document', () => {
-  let document: { openapi: string; paths: Record<string, Record<string, Operation>> };
+  let document: { openapi: string; servers: { url: string }[]; paths: Record<string, Record<string, Operation>> };
   beforeAll(async () => {
     document = (await openApiDocument()) as unknown as typeof document;
   });
@@ -53,6 +55,25 @@ describe('the OpenAPI document', () => {
         }
       }
     }
+  });
+
+  it('names every operation with a unique operationId, and names its server', () => {
+    const ids = Object.values(document.paths).flatMap((operations) => Object.values(operations).map((operation) => operation.operationId));
+    expect(ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(document.servers).toEqual([{ url: '/', description: expect.any(String) }]);
+  });
+
+  it('declares the open routes open: an explicitly empty security', () => {
+    for (const path of ['/health', '/ready', '/metrics']) expect(document.paths[path]!.get!.security).toEqual([]);
+  });
+
+  it('lets a generator leave out every defaulted field of the create body: the schema is inline, not a shared component', () => {
+    const body = (document.paths['/api/v1/jobs']!.post! as unknown as { requestBody: { content: Record<string, { schema: Record<string, unknown> }> } })
+      .requestBody.content['application/json']!.schema;
+    expect(body.$ref).toBeUndefined();
+    expect(body.required).toEqual(['api', 'type']);
+    expect(body.properties).toHaveProperty(['timezone', 'default'], 'UTC');
   });
 
   it('describes error answers as application/problem+json', () => {

@@ -4,6 +4,7 @@ import { JOB_LIMITS } from '../../jobs/defaults.js';
 import { newJobFromBody, patchFromBody, type JobBody, type JobPatchBody } from '../../jobs/definition.js';
 import type { JobRecord } from '../../store/types.js';
 import { etagHeader, idParams, pageQuery, problems } from '../schemas/common.js';
+import { jobCreateSchema } from '../schemas/job.js';
 import { expectedVersion, jobId, jobResponse, sendJob, withCursor, type ApiContext, type IdParams } from './context.js';
 
 const jobRef = { $ref: 'Job#' } as const;
@@ -34,10 +35,11 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'createJob',
         summary: 'Create a job',
         description: 'Give `schedule` (cron with seconds) or `runAt` (one-time). Answers the job with its id and nextRunAt.',
         security,
-        body: { $ref: 'JobCreate#' },
+        body: jobCreateSchema,
         response: { 201: jobAnswer('The job as stored'), ...problems(400, 401, 413, 415) },
       },
     },
@@ -52,6 +54,7 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'createJobs',
         summary: 'Create up to 1,000 jobs at once',
         description: 'All or nothing: one invalid job (named as jobs[i].field in the error) and none is created.',
         security,
@@ -59,7 +62,7 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
           type: 'object',
           additionalProperties: false,
           required: ['jobs'],
-          properties: { jobs: { type: 'array', minItems: 1, maxItems: JOB_LIMITS.batchSize, items: { $ref: 'JobCreate#' } } },
+          properties: { jobs: { type: 'array', minItems: 1, maxItems: JOB_LIMITS.batchSize, items: jobCreateSchema } },
         },
         response: {
           201: {
@@ -86,6 +89,7 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'listJobs',
         summary: 'List jobs, oldest first',
         security,
         querystring: pageQuery({
@@ -107,6 +111,7 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'getJob',
         summary: 'Get a job',
         description: 'With nextRunAt, lastRunAt and lastStatus, and its version as ETag.',
         security,
@@ -122,6 +127,7 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'updateJob',
         summary: 'Change a job',
         description:
           'Only the fields given change. Changing schedule, runAt or timezone recomputes nextRunAt; `isActive: true` ' +
@@ -145,6 +151,7 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'deleteJob',
         summary: 'Delete a job (soft)',
         description: 'The job stops firing (isActive false) but stays readable with its history. PATCH isActive true to bring it back.',
         security,

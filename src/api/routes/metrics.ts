@@ -7,7 +7,15 @@ import type { Metrics } from '../../metrics.js';
  * serves only its own counters; Prometheus sums across nodes.
  */
 export function registerMetricsRoute(app: FastifyInstance, metrics: Metrics): void {
-  app.get('/metrics', async (_request, reply) => {
+  const schema = {
+    tags: ['health'],
+    operationId: 'getMetrics',
+    summary: 'Prometheus metrics of this node',
+    description: 'The text exposition format, version 0.0.4. Every metric is listed in docs/deployment.md.',
+    security: [],
+    response: { 200: { description: 'The metrics', content: { 'text/plain': { schema: { type: 'string' } } } } },
+  };
+  app.get('/metrics', { schema }, async (_request, reply) => {
     const body = await metrics.registry.metrics();
     return reply.header('content-type', metrics.registry.contentType).header('cache-control', 'no-store').send(body);
   });
