@@ -104,4 +104,28 @@ describe('the committed API descriptions', () => {
     const create = collection.item[0]!.item.find((item) => item.request.method === 'POST' && item.request.url.path.join('/') === 'api/v1/jobs')!;
     expect(JSON.parse(create.request.body!.raw)).toEqual({ schedule: '31 10-15 1 * * MON-FRI', api: 'http://localhost:4444/foo', type: 'ATLEAST_ONCE' });
   });
+
+  it('the Postman collection creates a job first, carries its id, sends no empty parameter and tests every answer', async () => {
+    const collection = JSON.parse((await renderApiDocs()).postman) as {
+      item: {
+        item: {
+          name: string;
+          event: { listen: string; script: { exec: string[] } }[];
+          request: { method: string; url: { path: string[]; query?: { key: string; value: string; disabled: boolean }[]; variable?: { key: string; value: string }[] } };
+        }[];
+      }[];
+    };
+    const requests = collection.item.flatMap((folder) => folder.item);
+    const scripts = requests.map((item) => item.event.find((event) => event.listen === 'test')!.script.exec.join('\n'));
+    expect(requests[0]!.name).toBe('Create a job');
+    expect(scripts[0]).toContain("pm.collectionVariables.set('jobId', pm.response.json().id);");
+    expect(collection.item[0]!.item.at(-1)!.name).toBe('Delete a job (soft)');
+    for (const [index, item] of requests.entries()) {
+      expect(scripts[index]).toMatch(/pm\.response\.to\.have\.status\(2\d\d\)/);
+      for (const variable of item.request.url.variable ?? []) expect(variable).toEqual({ key: 'id', value: '{{jobId}}', description: expect.any(String) });
+      for (const parameter of item.request.url.query ?? []) if (!parameter.disabled) expect({ [parameter.key]: parameter.value }).not.toEqual({ [parameter.key]: '' });
+    }
+    const history = scripts[requests.findIndex((item) => item.name === 'Execution history of a job, newest first')]!;
+    expect(history).toContain('includes.all.keys(["items","nextCursor"])');
+  });
 });
