@@ -6,6 +6,7 @@ export default defineConfig({
     // Minutes long, and root only: npm run test:partition (vitest.partition.config.ts).
     // Containers are built and started by their own script: npm run test:container.
     exclude: [...configDefaults.exclude, 'test/partition/**', 'test/container/**'],
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

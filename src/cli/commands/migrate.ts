@@ -29,7 +29,7 @@ export const migrate: Command = async (args, io) => {
   }
   try {
     const dataDir = values['data-dir'];
-    const config = loadConfig({ env: io.env, flags: dataDir === undefined ? {} : { dataDir } });
+    const config = loadConfig({ env: io.env, flags: dataDir === undefined ? {} : { dataDir }, onWarning: (message) => io.stderr(message) });
     const logger = createLogger({ level: config.logLevel, pretty: process.stderr.isTTY });
     const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 1, logger });
     try {

@@ -27,13 +27,15 @@ export const serve: Command = async (args, io) => {
   }
 
   let config: Config;
+  const warnings: string[] = [];
   try {
-    config = loadConfig({ env: io.env, flags: parsed.flags });
+    config = loadConfig({ env: io.env, flags: parsed.flags, onWarning: (message) => warnings.push(message) });
   } catch (error) {
     io.stderr((error as Error).message);
     return ExitCode.usage;
   }
   const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY === true });
+  for (const warning of warnings) logger.warn(warning);
   const { startNode, stopBudgetMs } = await import('../../node.js');
 
   let node: Awaited<ReturnType<typeof startNode>>;
