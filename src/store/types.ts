@@ -84,6 +84,12 @@ export interface JobListParams {
   readonly active?: boolean;
   /** Case-insensitive substring of the name. */
   readonly name?: string;
+  readonly paused?: boolean;
+  readonly type?: DeliveryGuarantee;
+  /** The status of the latest finished attempt; 'never' for jobs with none. */
+  readonly lastStatus?: ExecutionStatus | 'never';
+  /** By creation: 'oldest' first (the default) or 'newest' first. */
+  readonly order?: 'oldest' | 'newest';
 }
 
 export interface Page<T> {

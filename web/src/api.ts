@@ -1,7 +1,9 @@
 import type {
   ClusterNode,
   ClusterStats,
+  DeliveryGuarantee,
   Execution,
+  ExecutionStatus,
   Job,
   JobInput,
   JobSchedule,
@@ -99,6 +101,10 @@ export interface JobListQuery {
   readonly cursor?: string;
   readonly active?: boolean;
   readonly name?: string;
+  readonly paused?: boolean;
+  readonly type?: DeliveryGuarantee;
+  readonly lastStatus?: ExecutionStatus | 'never';
+  readonly order?: 'oldest' | 'newest';
 }
 
 export const api = {

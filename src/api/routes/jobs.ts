@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { JobSchedulerError, isJobSchedulerError } from '../../errors.js';
 import { JOB_LIMITS } from '../../jobs/defaults.js';
 import { newJobFromBody, patchFromBody, type JobBody, type JobPatchBody } from '../../jobs/definition.js';
-import type { JobRecord } from '../../store/types.js';
+import type { JobListParams, JobRecord } from '../../store/types.js';
+
+type JobListQuery = JobListParams & { readonly limit: number };
 import { etagHeader, idParams, pageQuery, problems } from '../schemas/common.js';
 import { jobCreateSchema } from '../schemas/job.js';
 import { expectedVersion, jobId, jobResponse, sendJob, withCursor, type ApiContext, type IdParams } from './context.js';
@@ -84,24 +86,31 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
     },
   );
 
-  api.get<{ Querystring: { limit: number; cursor?: string; active?: boolean; name?: string } }>(
+  api.get<{ Querystring: JobListQuery }>(
     '/jobs',
     {
       schema: {
         tags: ['jobs'],
         operationId: 'listJobs',
-        summary: 'List jobs, oldest first',
+        summary: 'List jobs, oldest or newest first, filtered',
         security,
         querystring: pageQuery({
           active: { type: 'boolean', description: 'true: only active jobs; false: only inactive (deleted) ones.' },
           name: { type: 'string', maxLength: JOB_LIMITS.nameLength, description: 'Case-insensitive part of the name.' },
+          paused: { type: 'boolean', description: 'true: only paused jobs; false: only those not paused.' },
+          type: { type: 'string', enum: ['AT_LEAST_ONCE', 'AT_MOST_ONCE'], description: 'Only jobs of this delivery type.' },
+          lastStatus: {
+            type: 'string',
+            enum: ['SUCCEEDED', 'FAILED', 'MISSED', 'SKIPPED', 'LOST', 'never'],
+            description: 'Only jobs whose latest finished attempt has this status; never: jobs with no finished attempt.',
+          },
+          order: { type: 'string', enum: ['oldest', 'newest'], default: 'oldest', description: 'By creation time; a cursor is read in the order it was made in.' },
         }),
         response: { 200: jobPage('A page of jobs; pass nextCursor as cursor for the next one (null: last page)'), ...problems(400, 401) },
       },
     },
     async (request) => {
-      const { limit, cursor, active, name } = request.query;
-      const page = await withCursor(() => store.jobList({ limit, cursor, active, name }));
+      const page = await withCursor(() => store.jobList(request.query));
       return { items: page.items.map(jobResponse), nextCursor: page.nextCursor };
     },
   );
