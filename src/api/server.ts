@@ -19,6 +19,7 @@ import { registerJobActionRoutes } from './routes/job-actions.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { recordHttpRequests, registerMetricsRoute } from './routes/metrics.js';
 import { registerScheduleRoutes } from './routes/schedules.js';
+import { registerTimelineRoute } from './routes/timeline.js';
 import { executionSchema, jobPatchSchema, jobSchema } from './schemas/job.js';
 import { problemSchema } from './schemas/common.js';
 
@@ -110,6 +111,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       registerJobActionRoutes(api, context);
       registerScheduleRoutes(api, context);
       registerClusterRoutes(api, context, options.config);
+      registerTimelineRoute(api, context);
     },
     { prefix: '/api/v1' },
   );
