@@ -202,6 +202,16 @@ describe.skipIf(!hasChromium)(title, { timeout: 90_000 }, () => {
     await expect.poll(async () => Number(await rate.innerText())).toBeGreaterThan(0);
   });
 
+  it('charts the last hour from the history: firings as bars, lateness as lines, and no failure bar when nothing failed', async () => {
+    const chart = (title: string) => page.locator(`figure[data-chart="${title}"]`);
+    // The every-second job fired in the last minutes, all of it succeeding.
+    await expect.poll(() => chart('Firings per second').locator('rect.bar.rate').count()).toBeGreaterThan(0);
+    expect(await chart('Lateness').locator('path.line.p50').getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+/);
+    expect(await chart('Lateness').locator('path.line.p99').getAttribute('d')).toMatch(/^M/);
+    expect(await chart('Failures').locator('rect.bar').count()).toBe(0);
+    expect(await chart('Firings per second').getByRole('img').getAttribute('aria-label')).toBe('Firings per second over the last hour, minute by minute');
+  });
+
   it('answers a reload on a client-side route with the app, and unknown API paths with problem+json', async () => {
     await page.reload();
     await page.locator('tr[data-node-id="e2e-node-1"]').waitFor();
