@@ -2,6 +2,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { closest } from '../suggest.js';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+/** What parseArgs gives for these options (spelled out, so the declaration file can name it). */
+type Parsed<T extends OptionSpec> = ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>>;
 
 /** Said when a cron expression arrives as more arguments or fields than any expression has. */
 export const SHELL_EXPANSION_HINT =
@@ -16,7 +18,7 @@ export class ArgumentError extends Error {
  * node:util parseArgs, strict, with its errors rewritten: Node's own messages quote
  * unevenly and suggest nothing ("Unknown option '--shedule'. To specify a positional ...").
  */
-export function parseOptions<T extends OptionSpec>(args: readonly string[], options: T, allowPositionals = true) {
+export function parseOptions<T extends OptionSpec>(args: readonly string[], options: T, allowPositionals = true): Parsed<T> {
   try {
     return parseArgs({ args: [...args], options, allowPositionals, strict: true });
   } catch (error) {
