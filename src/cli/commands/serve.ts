@@ -4,6 +4,7 @@ import { settingsHelp } from '../../config/help.js';
 import { describeDatabaseUrl } from '../../config/redact.js';
 import { isJobSchedulerError } from '../../errors.js';
 import { createLogger } from '../../logging.js';
+import { unknownOption } from '../args.js';
 import { ExitCode, type CliIo, type Command } from '../io.js';
 
 const USAGE = [
@@ -27,13 +28,15 @@ export const serve: Command = async (args, io) => {
   }
 
   let config: Config;
+  const warnings: string[] = [];
   try {
-    config = loadConfig({ env: io.env, flags: parsed.flags });
+    config = loadConfig({ env: io.env, flags: parsed.flags, onWarning: (message) => warnings.push(message) });
   } catch (error) {
     io.stderr((error as Error).message);
     return ExitCode.usage;
   }
   const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY === true });
+  for (const warning of warnings) logger.warn(warning);
   const { startNode, stopBudgetMs } = await import('../../node.js');
 
   let node: Awaited<ReturnType<typeof startNode>>;
@@ -117,13 +120,13 @@ export function parseFlags(args: readonly string[]): ParsedFlags {
     }
     const match = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
     const name = match ? byFlag.get(match[1]!) : undefined;
-    if (!match || name === undefined) return { error: `Unknown option "${arg}".` };
+    if (!match || name === undefined) return { error: arg.startsWith('-') ? unknownOption(arg, [...byFlag.keys(), 'help']) : `unexpected argument "${arg}"` };
     if (typeof settings[name].default === 'boolean') {
       flags[name] = match[2] ?? 'true';
       continue;
     }
     const value = match[2] ?? args[++i];
-    if (value === undefined) return { error: `Option --${match[1]} needs a value.` };
+    if (value === undefined) return { error: `--${match[1]} needs a value` };
     flags[name] = value;
   }
   return { help, flags };
