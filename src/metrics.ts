@@ -28,11 +28,23 @@ export interface Metrics {
   readonly databaseUp: Gauge;
   /** Database operations that failed, by operation and reason (timeout, connection, unavailable). */
   readonly databaseFailures: Counter<'operation' | 'reason'>;
+  /** HTTP requests served, by method, route template and status: rate, errors and latency. */
+  readonly httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
 }
+
+/**
+ * prom-client's gauges that end in _total, which Prometheus reserves for counters (promtool
+ * flags them). Each is the sum over the type label of its unsuffixed gauge, which stays.
+ */
+const MISNAMED_DEFAULT_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 export function createMetrics(options: { readonly defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'jobscheduler_' });
+  if (options.defaultMetrics ?? true) {
+    // Unprefixed, as every Node.js dashboard and alert expects process_* and nodejs_*.
+    collectDefaultMetrics({ register: registry });
+    for (const name of MISNAMED_DEFAULT_GAUGES) registry.removeSingleMetric(name);
+  }
   const registers = [registry];
   return {
     registry,
@@ -86,6 +98,13 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
       name: 'jobscheduler_database_failures_total',
       help: 'Database operations that failed, by operation and reason (timeout, connection, unavailable).',
       labelNames: ['operation', 'reason'] as const,
+      registers,
+    }),
+    httpRequestDuration: new Histogram({
+      name: 'jobscheduler_http_request_duration_seconds',
+      help: 'HTTP requests served, by method, route template (unmatched for no route) and status, from arrival to answer.',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
   };

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { isIPv6, type AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { assertSafeToListen } from './api/auth.js';
 import { closeServer } from './api/close.js';
@@ -57,6 +59,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
 
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const metrics = createMetrics();
+  if (config.databaseUrl === null) announceEmbeddedStore(config.dataDir, logger);
   const store = await createStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -111,6 +114,18 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   } catch (error) {
     await close();
     throw error;
+  }
+}
+
+/**
+ * Said before the embedded store opens, since that is silent and slow: creating a database
+ * takes about 10 s (PGlite's initdb), opening one a second or two.
+ */
+function announceEmbeddedStore(dataDir: string, logger: Logger): void {
+  if (existsSync(join(dataDir, 'PG_VERSION'))) {
+    logger.info({ dataDir }, `opening the embedded database in ${dataDir}`);
+  } else {
+    logger.info({ dataDir }, `initialising the embedded database in ${dataDir}, first start takes ~10 s`);
   }
 }
 

@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { fileURLToPath } from 'node:url';
 import { JobSchedulerError } from '../errors.js';
+import { createMetrics } from '../metrics.js';
 import type { Store } from '../store/types.js';
 import { version } from '../version.js';
 
@@ -10,7 +11,7 @@ export const TAGS = [
   { name: 'jobs', description: 'Create, read, change and delete jobs; run, pause and resume them; their schedule and history.' },
   { name: 'schedules', description: 'Check a cron expression and preview its firings without creating anything.' },
   { name: 'cluster', description: 'Scheduler nodes and firing statistics (what the dashboard shows).' },
-  { name: 'health', description: 'Liveness and readiness, open without an API key.' },
+  { name: 'health', description: 'Liveness, readiness and Prometheus metrics, open without an API key.' },
 ] as const;
 
 /**
@@ -24,10 +25,14 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       info: {
         title: 'jobscheduler',
         version,
+        license: { name: 'MIT', identifier: 'MIT' },
         description:
           'A distributed cron job scheduler. Every error is an RFC 9457 application/problem+json body with a stable `code`. ' +
           'When the server has API keys (JOBSCHEDULER_API_KEYS), every /api route needs `Authorization: Bearer <key>`.',
       },
+      // Relative: the node that serves the document is the server (Swagger UI calls it); a
+      // generated client is given its base URL.
+      servers: [{ url: '/', description: 'The node serving this document' }],
       tags: [...TAGS],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'One of JOBSCHEDULER_API_KEYS.' } } },
     },
@@ -43,7 +48,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
  */
 export async function openApiDocument(): Promise<Record<string, unknown>> {
   const { buildServer } = await import('./server.js');
-  const app = await buildServer({ store: detachedStore(), config: { apiKeys: [], allowedTargets: [] } });
+  // With metrics, as a node serves them, so the document lists /metrics like the live one.
+  const metrics = createMetrics({ defaultMetrics: false });
+  const app = await buildServer({ store: detachedStore(), metrics, config: { apiKeys: [], allowedTargets: [] } });
   try {
     await app.ready();
     return app.swagger() as unknown as Record<string, unknown>;

@@ -1,7 +1,12 @@
+import { JOB_ID_VARIABLE, testScript, type Responses } from './postman-tests.js';
+
 /**
- * OpenAPI 3.1 -> Postman Collection v2.1: one folder per tag, one request per operation,
- * with example bodies taken from the schemas and the API key as a collection variable.
- * Output is deterministic (no generated ids), so the committed file can be compared.
+ * OpenAPI 3.1 -> Postman Collection v2.1 that newman runs as shipped against a fresh server:
+ * one folder per tag, one request per operation, in an order that works on an empty database
+ * (create a job first, delete it last), the created job's id carried into every request that
+ * names a job, valid example parameters and bodies, and test scripts on each answer. The API
+ * key is a collection variable. Output is deterministic (no generated ids), so the committed
+ * file can be compared.
  */
 
 export const POSTMAN_SCHEMA = 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json';
@@ -14,15 +19,18 @@ interface Parameter {
   readonly required?: boolean;
   readonly description?: string;
   readonly schema?: Json;
+  readonly example?: unknown;
 }
 
 interface Operation {
+  readonly operationId: string;
   readonly summary?: string;
   readonly description?: string;
   readonly tags?: string[];
   readonly parameters?: Parameter[];
-  readonly requestBody?: { content?: Record<string, { schema?: Json }> };
+  readonly requestBody?: { content?: Record<string, { schema?: Json; example?: unknown }> };
   readonly security?: Record<string, string[]>[];
+  readonly responses: Responses;
 }
 
 interface OpenApiDocument {
@@ -34,15 +42,28 @@ interface OpenApiDocument {
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
+/**
+ * The order a run goes in, within each folder: the job is created before anything reads it,
+ * run before its history is read, and deleted at the end. Operations not listed follow, in
+ * the document's order.
+ */
+const RUN_ORDER = [
+  'createJob', 'getJob', 'listJobs', 'updateJob', 'getJobSchedule', 'runJob', 'getJobHistory',
+  'pauseJob', 'resumeJob', 'createJobs', 'deleteJob',
+];
+
+/** Parameters that name a job: they get the id of the job the run created. */
+const JOB_ID_PARAMETERS = new Set(['id', 'ids']);
+
 export function toPostmanCollection(document: OpenApiDocument): Json {
-  const folders = new Map<string, Json[]>((document.tags ?? []).map((tag) => [tag.name, []]));
+  const folders = new Map<string, { operation: Operation; item: Json }[]>((document.tags ?? []).map((tag) => [tag.name, []]));
   for (const [path, operations] of Object.entries(document.paths)) {
     for (const method of METHODS) {
       const operation = operations[method];
       if (!operation) continue;
       const tag = operation.tags?.[0] ?? 'other';
       if (!folders.has(tag)) folders.set(tag, []);
-      folders.get(tag)!.push(requestItem(document, path, method, operation));
+      folders.get(tag)!.push({ operation, item: requestItem(document, path, method, operation) });
     }
   }
   return {
@@ -55,13 +76,19 @@ export function toPostmanCollection(document: OpenApiDocument): Json {
     variable: [
       { key: 'baseUrl', value: 'http://127.0.0.1:8080', type: 'string' },
       { key: 'apiKey', value: '', type: 'string', description: 'One of JOBSCHEDULER_API_KEYS (leave empty when the server has none).' },
+      { key: JOB_ID_VARIABLE, value: '', type: 'string', description: 'Set by "Create a job"; the requests after it act on that job.' },
     ],
-    item: [...folders].map(([name, item]) => ({
+    item: [...folders].map(([name, entries]) => ({
       name,
       description: document.tags?.find((tag) => tag.name === name)?.description ?? '',
-      item,
+      item: entries.sort((a, b) => runRank(a.operation) - runRank(b.operation)).map((entry) => entry.item),
     })),
   };
+}
+
+function runRank(operation: Operation): number {
+  const rank = RUN_ORDER.indexOf(operation.operationId);
+  return rank === -1 ? RUN_ORDER.length : rank;
 }
 
 function requestItem(document: OpenApiDocument, path: string, method: string, operation: Operation): Json {
@@ -71,7 +98,7 @@ function requestItem(document: OpenApiDocument, path: string, method: string, op
     .filter((parameter) => parameter.in === 'query')
     .map((parameter) => ({
       key: parameter.name,
-      value: exampleText(parameter.schema),
+      value: parameterValue(parameter),
       description: parameter.description ?? '',
       disabled: !parameter.required,
     }));
@@ -80,7 +107,8 @@ function requestItem(document: OpenApiDocument, path: string, method: string, op
   const headers = parameters
     .filter((parameter) => parameter.in === 'header')
     .map((parameter) => ({ key: parameter.name, value: '', description: parameter.description ?? '', disabled: true }));
-  const bodySchema = operation.requestBody?.content?.['application/json']?.schema;
+  const media = operation.requestBody?.content?.['application/json'];
+  const bodySchema = media?.schema;
   const request: Json = {
     method: method.toUpperCase(),
     header: bodySchema ? [{ key: 'Content-Type', value: 'application/json' }, ...headers] : headers,
@@ -93,7 +121,7 @@ function requestItem(document: OpenApiDocument, path: string, method: string, op
         ? {
             variable: parameters
               .filter((parameter) => parameter.in === 'path')
-              .map((parameter) => ({ key: parameter.name, value: '', description: parameter.description ?? '' })),
+              .map((parameter) => ({ key: parameter.name, value: parameterValue(parameter), description: parameter.description ?? '' })),
           }
         : {}),
     },
@@ -102,12 +130,18 @@ function requestItem(document: OpenApiDocument, path: string, method: string, op
   if (bodySchema) {
     request.body = {
       mode: 'raw',
-      raw: JSON.stringify(exampleOf(document, bodySchema), null, 2),
+      raw: JSON.stringify(media?.example ?? exampleOf(document, bodySchema), null, 2),
       options: { raw: { language: 'json' } },
     };
   }
   if (!operation.security || operation.security.length === 0) request.auth = { type: 'noauth' };
-  return { name: operation.summary ?? `${method.toUpperCase()} ${path}`, request, response: [] };
+  const exec = testScript(operation.operationId, operation.responses, (schema) => resolve(document, schema));
+  return {
+    name: operation.summary ?? `${method.toUpperCase()} ${path}`,
+    event: [{ listen: 'test', script: { type: 'text/javascript', exec } }],
+    request,
+    response: [],
+  };
 }
 
 /** An example value for a schema: its own example, else one built from its required fields. */
@@ -138,9 +172,12 @@ function exampleOf(document: OpenApiDocument, schema: Json, depth = 0): unknown 
   }
 }
 
-function exampleText(schema: Json | undefined): string {
-  if (!schema) return '';
-  const value = Array.isArray(schema.examples) && schema.examples.length > 0 ? schema.examples[0] : schema.default;
+/** A valid value for a parameter: the run's job id, else the documented example or default. */
+function parameterValue(parameter: Parameter): string {
+  if (JOB_ID_PARAMETERS.has(parameter.name)) return `{{${JOB_ID_VARIABLE}}}`;
+  const schema = parameter.schema ?? {};
+  const examples = Array.isArray(schema.examples) ? schema.examples : [];
+  const value = parameter.example ?? examples[0] ?? schema.default;
   return value === undefined ? '' : String(value);
 }
 

@@ -17,9 +17,10 @@ import { registerDashboard, type DashboardOptions } from './routes/dashboard.js'
 import { registerHealthRoutes } from './routes/health.js';
 import { registerJobActionRoutes } from './routes/job-actions.js';
 import { registerJobRoutes } from './routes/jobs.js';
-import { registerMetricsRoute } from './routes/metrics.js';
+import { recordHttpRequests, registerMetricsRoute } from './routes/metrics.js';
 import { registerScheduleRoutes } from './routes/schedules.js';
-import { executionSchema, jobCreateSchema, jobPatchSchema, jobSchema } from './schemas/job.js';
+import { registerTimelineRoute } from './routes/timeline.js';
+import { executionSchema, jobPatchSchema, jobSchema } from './schemas/job.js';
 import { problemSchema } from './schemas/common.js';
 
 export interface ServerOptions {
@@ -85,7 +86,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
   }
 
-  for (const schema of [problemSchema, jobCreateSchema, jobPatchSchema, jobSchema, executionSchema]) app.addSchema(schema);
+  if (options.metrics) recordHttpRequests(app, options.metrics);
+
+  for (const schema of [problemSchema, jobPatchSchema, jobSchema, executionSchema]) app.addSchema(schema);
   if (servesApi) await registerOpenApi(app);
 
   registerHealthRoutes(app, { store: options.store, clock });
@@ -108,6 +111,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       registerJobActionRoutes(api, context);
       registerScheduleRoutes(api, context);
       registerClusterRoutes(api, context, options.config);
+      registerTimelineRoute(api, context);
     },
     { prefix: '/api/v1' },
   );

@@ -1,3 +1,4 @@
+import { unknownName } from './args.js';
 import { processIo, ExitCode, type CliIo, type Command } from './io.js';
 
 /** Each command lives in its own module, loaded only when it runs. */
@@ -23,7 +24,12 @@ export function usage(): string {
 
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+  // Asked for, the usage is the answer (exit 0); with no command at all, it is a usage error.
+  if (name === undefined) {
+    io.stderr(usage());
+    return ExitCode.usage;
+  }
+  if (name === 'help' || name === '--help' || name === '-h') {
     io.stdout(usage());
     return ExitCode.ok;
   }
@@ -34,7 +40,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   }
   const command = commands[name];
   if (!command) {
-    io.stderr(`Unknown command "${name}".\n\n${usage()}`);
+    io.stderr(`${unknownName('command', name, Object.keys(commands))}\n\n${usage()}`);
     return ExitCode.usage;
   }
   return (await command.load())(rest, io);

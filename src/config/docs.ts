@@ -38,8 +38,12 @@ Each setting is taken from the first of these that sets it:
 4. the default.
 
 \`config.env\` uses the dotenv syntax Node.js reads (\`node --env-file\`): one \`NAME=value\` per line,
-\`#\` starts a comment, values may be quoted, and a leading \`export\` is allowed. A file that exists
-but cannot be read stops the node. For example:
+\`#\` starts a comment, values may be quoted (on one line), and a leading \`export\` is allowed. A file
+that exists but cannot be read, or has a line that is none of these, stops the node with the file
+and line named; so does a wrong value, which names its line too. A name no setting reads is
+logged as a warning with the setting it probably meant (\`JOBSCHEDULER_API_KEY\`: did you mean
+\`JOBSCHEDULER_API_KEYS\`?); \`POSTGRES_*\` names are left alone, as the database container of
+\`compose.yaml\` reads the same file. For example:
 
 \`\`\`sh
 # config.env: two scheduler nodes behind a load balancer share this file

@@ -45,8 +45,8 @@ describe('loadConfig', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'jobscheduler-config-')), 'config.env');
     writeFileSync(file, 'HOST=\nJOBSCHEDULER_DATA_DIR=   \n');
     expect(() => loadConfig({ env: {}, file })).toThrow(
-      'Invalid configuration:\n  HOST: must not be empty; leave it unset for the default (127.0.0.1)\n' +
-        '  JOBSCHEDULER_DATA_DIR: must not be empty; leave it unset for the default (./data)',
+      `Invalid configuration:\n  HOST (${file} line 1): must not be empty; leave it unset for the default (127.0.0.1)\n` +
+        `  JOBSCHEDULER_DATA_DIR (${file} line 2): must not be empty; leave it unset for the default (./data)`,
     );
     expect(() => loadConfig({ env: {}, flags: { host: '' }, file: null })).toThrow('--host: must not be empty');
     expect(() => loadConfig({ env: {}, flags: { dataDir: '' }, file: null })).toThrow('--data-dir: must not be empty');
@@ -87,5 +87,50 @@ describe('loadConfig', () => {
   it('parses lists and rejects a malformed signing secret', () => {
     expect(loadConfig({ env: { JOBSCHEDULER_API_KEYS: ' a, b ,,c' }, file: null }).apiKeys).toEqual(['a', 'b', 'c']);
     expect(() => loadConfig({ env: { JOBSCHEDULER_SIGNING_SECRET: 'secret' }, file: null })).toThrow('whsec_');
+  });
+
+  describe('the env file', () => {
+    function envFile(content: string): string {
+      const file = join(mkdtempSync(join(tmpdir(), 'jobscheduler-config-')), 'config.env');
+      writeFileSync(file, content);
+      return file;
+    }
+
+    it('warns about each unknown name, with the setting it probably meant, and ignores POSTGRES_* (the database container reads them)', () => {
+      const file = envFile('PORT=7000\nJOBSCHEDULER_API_KEY=secret\nPOSTGRES_PASSWORD=pw\nREDIS_URL=redis://x\n');
+      const warnings: string[] = [];
+      const config = loadConfig({ env: {}, file, onWarning: (message) => warnings.push(message) });
+      expect(config.port).toBe(7000);
+      expect(warnings).toEqual([
+        `${file} line 2: unknown setting JOBSCHEDULER_API_KEY (did you mean JOBSCHEDULER_API_KEYS?); "jobscheduler serve --help" lists every setting`,
+        `${file} line 4: unknown setting REDIS_URL (no setting reads it); "jobscheduler serve --help" lists every setting`,
+      ]);
+    });
+
+    it('refuses lines that are not assignments, naming the file and each line', () => {
+      const file = envFile('# a comment\n\nPORT=7000\nthis is not a setting\nexport HOST=0.0.0.0\n=value\n');
+      try {
+        loadConfig({ env: {}, file });
+        expect.unreachable();
+      } catch (error) {
+        expect(isJobSchedulerError(error, 'CONFIG_INVALID')).toBe(true);
+        expect((error as Error).message).toBe(
+          `Invalid configuration file:\n  ${file} line 4: expected NAME=value, a # comment or a blank line, got "this is not a setting"\n` +
+            `  ${file} line 6: expected NAME=value, a # comment or a blank line, got "=value"`,
+        );
+      }
+    });
+
+    it('names the file and line of a wrong value that came from it, and only of that one', () => {
+      const file = envFile('HOST=0.0.0.0\nPORT=eighty\nLOG_LEVEL=loud\n');
+      try {
+        loadConfig({ env: { LOG_LEVEL: 'noisy' }, file });
+        expect.unreachable();
+      } catch (error) {
+        const message = (error as Error).message;
+        expect(message).toContain(`PORT (${file} line 2): expected a whole number from 0 to 65535`);
+        expect(message).toContain('\n  LOG_LEVEL: expected');
+      }
+    });
   });
 });

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { parseEnv } from 'node:util';
+import { existsSync } from 'node:fs';
 import { JobSchedulerError } from '../errors.js';
+import { readEnvFile, unknownKeyWarnings, type EnvFile } from './env-file.js';
 import { settings, type Config, type SettingName } from './schema.js';
 
 export interface ConfigSources {
@@ -10,15 +10,23 @@ export interface ConfigSources {
   readonly flags?: Readonly<Partial<Record<SettingName, string>>>;
   /** Path of an env file; `config.env` in the working directory when it exists. */
   readonly file?: string | null;
+  /** Told of what is suspicious but not wrong (an unknown name in the file). */
+  readonly onWarning?: (message: string) => void;
 }
 
 /**
  * Defaults, then the env file, then the environment, then flags: validated, frozen.
- * Every wrong value is reported at once, each naming its variable and what is allowed.
+ * Every wrong value is reported at once, each naming its variable and what is allowed, and
+ * for a value from the file, the file and line it is on.
  */
 export function loadConfig(sources: ConfigSources = {}): Config {
-  const fileValues = readEnvFile(sources.file === undefined ? defaultEnvFile() : sources.file);
+  const path = sources.file === undefined ? defaultEnvFile() : sources.file;
+  const file: EnvFile | null = path === null ? null : readEnvFile(path);
+  const fileValues = file?.values ?? {};
   const env = sources.env ?? {};
+  if (file && sources.onWarning) {
+    for (const warning of unknownKeyWarnings(file, Object.values(settings).map((setting) => setting.env))) sources.onWarning(warning);
+  }
   const problems: string[] = [];
   const values: Record<string, unknown> = {};
 
@@ -33,7 +41,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       values[name] = setting.parse(raw);
     } catch (error) {
       const where = fromFlag !== undefined && 'flag' in setting ? `--${setting.flag}` : setting.env;
-      problems.push(`${where}: ${(error as Error).message}`);
+      const fromFile = fromFlag === undefined && env[setting.env] === undefined && file !== null;
+      problems.push(`${where}${fromFile ? ` (${file.path} line ${file.lines[setting.env]})` : ''}: ${(error as Error).message}`);
     }
   }
 
@@ -45,15 +54,4 @@ export function loadConfig(sources: ConfigSources = {}): Config {
 
 function defaultEnvFile(): string | null {
   return existsSync('config.env') ? 'config.env' : null;
-}
-
-function readEnvFile(path: string | null): Record<string, string> {
-  if (path === null) return {};
-  let content: string;
-  try {
-    content = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new JobSchedulerError('CONFIG_INVALID', `Cannot read configuration file ${path}: ${(error as Error).message}`, { path });
-  }
-  return parseEnv(content) as Record<string, string>;
 }

@@ -26,7 +26,7 @@ import {
   jobUpdateById,
   type JobInsertDefaults,
 } from './sql/jobs.js';
-import { executionCountRecent, executionOutcomesByJob } from './sql/stats.js';
+import { executionCountRecent, executionOutcomesByJob, executionTimeline } from './sql/stats.js';
 import { nodeHeartbeat, nodeReapDead, nodeSelectAll, nodeMarkStopped, nodeUpsert } from './sql/nodes.js';
 import { toExecutionRecord, toJobRecord, toNodeRecord } from './sql/rows.js';
 import type {
@@ -49,6 +49,8 @@ import type {
   Page,
   RetentionParams,
   Store,
+  TimelineBucket,
+  TimelineParams,
 } from './types.js';
 
 export interface SqlStoreOptions {
@@ -215,6 +217,10 @@ export class SqlStore implements Store {
 
   executionCountRecent(params: { readonly windowMs: number }): Promise<number> {
     return this.#op('executionCountRecent', true, () => executionCountRecent(this.#db, params));
+  }
+
+  executionTimeline(params: TimelineParams): Promise<TimelineBucket[]> {
+    return this.#op('executionTimeline', true, () => executionTimeline(this.#db, params));
   }
 
   jobClaimDue(params: JobClaimDueParams): Promise<ClaimedAttempt[]> {

@@ -84,6 +84,12 @@ export interface JobListParams {
   readonly active?: boolean;
   /** Case-insensitive substring of the name. */
   readonly name?: string;
+  readonly paused?: boolean;
+  readonly type?: DeliveryGuarantee;
+  /** The status of the latest finished attempt; 'never' for jobs with none. */
+  readonly lastStatus?: ExecutionStatus | 'never';
+  /** By creation: 'oldest' first (the default) or 'newest' first. */
+  readonly order?: 'oldest' | 'newest';
 }
 
 export interface Page<T> {
@@ -260,6 +266,26 @@ export interface NodeReapResult {
 }
 
 /** One job's occurrences by final outcome (see Store.executionOutcomesByJob). */
+/** Attempts started in one slice of time, cluster-wide. */
+export interface TimelineBucket {
+  /** The slice is [start, start + bucketMs). */
+  readonly start: Date;
+  readonly started: number;
+  /** Of those, attempts that ended FAILED or LOST. */
+  readonly failed: number;
+  /** Percentiles of lateness (start minus due time), in ms; null when nothing started. */
+  readonly latenessP50Ms: number | null;
+  readonly latenessP95Ms: number | null;
+  readonly latenessP99Ms: number | null;
+}
+
+export interface TimelineParams {
+  /** The end of the window (the database's clock when absent). */
+  readonly now?: Date;
+  readonly windowMs: number;
+  readonly bucketMs: number;
+}
+
 export interface JobOutcomeCounts {
   readonly jobId: string;
   readonly succeeded: number;
@@ -308,6 +334,8 @@ export interface Store {
   executionOutcomesByJob(params: { readonly jobIds: readonly string[]; readonly since: Date }): Promise<JobOutcomeCounts[]>;
   /** Attempts taken on for sending (all but MISSED and SKIPPED) in the last `windowMs`, cluster-wide. */
   executionCountRecent(params: { readonly windowMs: number }): Promise<number>;
+  /** Attempts started in the window, slice by slice, oldest first, every slice present. */
+  executionTimeline(params: TimelineParams): Promise<TimelineBucket[]>;
 
   /**
    * The engine's claim, in one transaction: locks up to `limit` due, active, unpaused jobs

@@ -99,8 +99,28 @@ for (const backend of backends()) {
       expect(many.json().detail).toContain('at most 100');
     });
 
+    it('draws the last hour minute by minute from the history: attempts started, failures and lateness', async () => {
+      const { store } = context;
+      const job = await store.jobCreate(jobParams());
+      // By the database's clock, which the timeline reads: one attempt 90 s late, started a moment ago.
+      const due = new Date(Date.now() - 95_000);
+      await store.executionWrite({
+        inserts: [attempt(job.id, due, { status: 'FAILED', startedAt: new Date(due.getTime() + 90_000), finishedAt: new Date(due.getTime() + 90_100) })],
+      });
+      const response = await get('/api/v1/stats/timeline');
+      expect(response.statusCode).toBe(200);
+      const body = response.json<{ bucketSeconds: number; buckets: { start: string; started: number; failed: number; latenessP50Ms: number | null }[] }>();
+      expect(body.bucketSeconds).toBe(60);
+      expect(body.buckets).toHaveLength(60);
+      const starts = body.buckets.map((bucket) => Date.parse(bucket.start));
+      expect(starts.slice(1).map((start, index) => start - starts[index]!)).toEqual(Array(59).fill(60_000));
+      expect(body.buckets.filter((bucket) => bucket.started > 0)).toEqual([
+        expect.objectContaining({ started: 1, failed: 1, latenessP50Ms: 90_000 }),
+      ]);
+    });
+
     it('asks for the API key like every other /api route', async () => {
-      for (const url of ['/api/v1/nodes', '/api/v1/stats', '/api/v1/stats/jobs?ids=0190f2a1-7c1e-7000-8000-000000000001']) {
+      for (const url of ['/api/v1/nodes', '/api/v1/stats', '/api/v1/stats/timeline', '/api/v1/stats/jobs?ids=0190f2a1-7c1e-7000-8000-000000000001']) {
         const response = await app.inject({ method: 'GET', url });
         expect(response.statusCode).toBe(401);
       }

@@ -4,6 +4,7 @@ import { openApiDocPath, openApiDocument, postmanCollectionPath, renderApiDocs }
 import { POSTMAN_SCHEMA } from '../../src/api/postman.js';
 
 interface Operation {
+  operationId?: string;
   tags?: string[];
   summary?: string;
   security?: unknown[];
@@ -25,6 +26,7 @@ const ENDPOINTS = [
   'POST /api/v1/jobs/{id}/resume',
   'GET /api/v1/schedules/preview',
   'POST /api/v1/jobs/batch',
+  'GET /metrics',
 ];
 
 function operationsOf(document: { paths: Record<string, Record<string, Operation>> }): string[] {
@@ -32,7 +34,7 @@ function operationsOf(document: { paths: Record<string, Record<string, Operation
 }
 
 describe('the OpenAPI document', () => {
-  let document: { openapi: string; paths: Record<string, Record<string, Operation>> };
+  let document: { openapi: string; servers: { url: string }[]; paths: Record<string, Record<string, Operation>> };
   beforeAll(async () => {
     document = (await openApiDocument()) as unknown as typeof document;
   });
@@ -53,6 +55,25 @@ describe('the OpenAPI document', () => {
         }
       }
     }
+  });
+
+  it('names every operation with a unique operationId, and names its server', () => {
+    const ids = Object.values(document.paths).flatMap((operations) => Object.values(operations).map((operation) => operation.operationId));
+    expect(ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(document.servers).toEqual([{ url: '/', description: expect.any(String) }]);
+  });
+
+  it('declares the open routes open: an explicitly empty security', () => {
+    for (const path of ['/health', '/ready', '/metrics']) expect(document.paths[path]!.get!.security).toEqual([]);
+  });
+
+  it('lets a generator leave out every defaulted field of the create body: the schema is inline, not a shared component', () => {
+    const body = (document.paths['/api/v1/jobs']!.post! as unknown as { requestBody: { content: Record<string, { schema: Record<string, unknown> }> } })
+      .requestBody.content['application/json']!.schema;
+    expect(body.$ref).toBeUndefined();
+    expect(body.required).toEqual(['api', 'type']);
+    expect(body.properties).toHaveProperty(['timezone', 'default'], 'UTC');
   });
 
   it('describes error answers as application/problem+json', () => {
@@ -82,5 +103,29 @@ describe('the committed API descriptions', () => {
     expect(requests.sort()).toEqual(operationsOf(document).sort());
     const create = collection.item[0]!.item.find((item) => item.request.method === 'POST' && item.request.url.path.join('/') === 'api/v1/jobs')!;
     expect(JSON.parse(create.request.body!.raw)).toEqual({ schedule: '31 10-15 1 * * MON-FRI', api: 'http://localhost:4444/foo', type: 'ATLEAST_ONCE' });
+  });
+
+  it('the Postman collection creates a job first, carries its id, sends no empty parameter and tests every answer', async () => {
+    const collection = JSON.parse((await renderApiDocs()).postman) as {
+      item: {
+        item: {
+          name: string;
+          event: { listen: string; script: { exec: string[] } }[];
+          request: { method: string; url: { path: string[]; query?: { key: string; value: string; disabled: boolean }[]; variable?: { key: string; value: string }[] } };
+        }[];
+      }[];
+    };
+    const requests = collection.item.flatMap((folder) => folder.item);
+    const scripts = requests.map((item) => item.event.find((event) => event.listen === 'test')!.script.exec.join('\n'));
+    expect(requests[0]!.name).toBe('Create a job');
+    expect(scripts[0]).toContain("pm.collectionVariables.set('jobId', pm.response.json().id);");
+    expect(collection.item[0]!.item.at(-1)!.name).toBe('Delete a job (soft)');
+    for (const [index, item] of requests.entries()) {
+      expect(scripts[index]).toMatch(/pm\.response\.to\.have\.status\(2\d\d\)/);
+      for (const variable of item.request.url.variable ?? []) expect(variable).toEqual({ key: 'id', value: '{{jobId}}', description: expect.any(String) });
+      for (const parameter of item.request.url.query ?? []) if (!parameter.disabled) expect({ [parameter.key]: parameter.value }).not.toEqual({ [parameter.key]: '' });
+    }
+    const history = scripts[requests.findIndex((item) => item.name === 'Execution history of a job, newest first')]!;
+    expect(history).toContain('includes.all.keys(["items","nextCursor"])');
   });
 });

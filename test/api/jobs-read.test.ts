@@ -1,5 +1,7 @@
 import { expect, it } from 'vitest';
-import { createJob, describeApi, problemOf } from './harness.js';
+import { uuidv7 } from '../../src/ids.js';
+import type { ExecutionStatus } from '../../src/store/types.js';
+import { createJob, describeApi, NOW, problemOf } from './harness.js';
 
 describeApi('reading jobs', (context) => {
   const get = (url: string) => context().app.inject({ method: 'GET', url });
@@ -67,5 +69,49 @@ describeApi('reading jobs', (context) => {
   ])('answers 400 to %s', async (_case, query, property) => {
     const response = await get(`/api/v1/jobs?${query}`);
     expect(problemOf(response)).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', property });
+  });
+
+  it('lists newest first with order=newest, in pages that join up', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await createJob(context().app, { name: `ordered ${i}` })).id as string);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const response = await get(`/api/v1/jobs?order=newest&limit=2${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
+      const page = response.json<{ items: { id: string }[]; nextCursor: string | null }>();
+      seen.push(...page.items.map((job) => job.id));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    expect(seen).toEqual([...ids].reverse());
+    expect(problemOf(await get('/api/v1/jobs?order=random'))).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+  });
+
+  it('filters by type, paused and the last status on the server, so every page holds only matching jobs', async () => {
+    const { app, store } = context();
+    const failing = (await createJob(app, { name: 'failing', type: 'AT_MOST_ONCE' })).id as string;
+    const fine = (await createJob(app, { name: 'fine' })).id as string;
+    await createJob(app, { name: 'never' });
+    const paused = (await createJob(app, { name: 'paused' })).id as string;
+    await app.inject({ method: 'POST', url: `/api/v1/jobs/${paused}/pause` });
+    const finish = (jobId: string, status: ExecutionStatus, minutesAgo: number) => {
+      const at = new Date(NOW.getTime() - minutesAgo * 60_000);
+      return { id: uuidv7(at.getTime()), jobId, scheduledAt: at, trigger: 'schedule' as const, attempt: 1, dueAt: at, status, ownerNode: null, finishedAt: at };
+    };
+    // The latest finished attempt decides: fine failed once, then succeeded.
+    await store.executionWrite({ inserts: [finish(failing, 'FAILED', 1), finish(fine, 'FAILED', 10), finish(fine, 'SUCCEEDED', 5)] });
+
+    const names = async (query: string) =>
+      (await get(`/api/v1/jobs?limit=1000&${query}`)).json<{ items: { name: string }[] }>().items.map((job) => job.name);
+    expect(await names('type=AT_MOST_ONCE')).toEqual(['failing']);
+    expect(await names('lastStatus=FAILED')).toEqual(['failing']);
+    expect(await names('lastStatus=SUCCEEDED')).toEqual(['fine']);
+    expect(await names('lastStatus=never')).toEqual(['never', 'paused']);
+    expect(await names('paused=true')).toEqual(['paused']);
+    expect(await names('paused=false&lastStatus=never&order=newest')).toEqual(['never']);
+    // A page of one matching job still says whether more match, without empty pages between.
+    const first = (await get('/api/v1/jobs?limit=1&lastStatus=never')).json<{ items: { name: string }[]; nextCursor: string | null }>();
+    expect(first.items.map((job) => job.name)).toEqual(['never']);
+    expect(first.nextCursor).not.toBeNull();
+    expect(problemOf(await get('/api/v1/jobs?lastStatus=RUNNING'))).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
   });
 });

@@ -76,6 +76,27 @@ describe('jobscheduler jobs import', () => {
     expect(await jobsNamed('broken')).toHaveLength(0);
   });
 
+  it('blames --timezone and --type, not a line of the file, when the flag is wrong', async () => {
+    const path = file('flags.crontab', '* * * * * http://127.0.0.1:4444/flags/a\n');
+    const zone = await cli(['jobs', 'import', path, '--timezone', 'Mars/X', '--server', node.server]);
+    expect([zone.code, zone.stderr.split('\n')[0]]).toEqual([2, '--timezone must be an IANA time zone such as Europe/Paris, got "Mars/X"']);
+    const type = await cli(['jobs', 'import', path, '--type', 'SOMETIMES', '--server', node.server]);
+    expect([type.code, type.stderr.split('\n')[0]]).toEqual([2, '--type must be AT_LEAST_ONCE or AT_MOST_ONCE, got "SOMETIMES"']);
+    expect(await jobsNamed('flags')).toHaveLength(0);
+  });
+
+  it('exits 2 when the file holds no job, rather than reporting 0 imported', async () => {
+    for (const content of ['# only a comment\n\n', '[]']) {
+      const path = file('empty', content);
+      const result = await cli(['jobs', 'import', path, '--server', node.server]);
+      expect(result).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `${path} holds no job: nothing imported (a crontab line is "<expression> <url>"; a JSON file, an array of job bodies)\n`,
+      });
+    }
+  });
+
   it('keeps the batches before one the server refuses, and names the refused line', async () => {
     const lines = [];
     for (let i = 0; i < 5; i++) lines.push(`0 0 * * * * http://127.0.0.1:4444/partial/${i}`);

@@ -160,6 +160,36 @@ describe.skipIf(!hasChromium)(title, { timeout: 90_000 }, () => {
     await page.locator(`tr[data-job-id="${other.id}"]`).getByText('Inactive').waitFor();
   });
 
+  it('lists newest first, sorts oldest first on demand, and has the server filter by type and last status past the first page', async () => {
+    // 60 newer jobs: more than a page, so the older e2e job is not among the first rows.
+    const bulk = Array.from({ length: 60 }, (_, i) => ({ name: `bulk ${i}`, schedule: '0 0 3 1 1 *', api: `${stack.receiver.url}/never`, type: 'AT_MOST_ONCE' }));
+    await stack.api('POST', '/api/v1/jobs/batch', { jobs: bulk });
+    await page.goto(stack.url);
+    const rows = page.locator('table[aria-label="Jobs"] tbody tr');
+    const e2eRow = page.locator(`tr[data-job-id="${jobId}"]`);
+    await expect.poll(async () => (await rows.first().locator('td').first().innerText()).trim()).toMatch(/^bulk \d+$/);
+    expect(await e2eRow.count()).toBe(0);
+
+    const select = (label: string) => page.locator('label.filter', { hasText: label }).locator('select');
+    await select('Type').selectOption('AT_LEAST_ONCE');
+    await e2eRow.waitFor();
+    await expect.poll(() => rows.count()).toBe(1);
+    await select('Type').selectOption('any');
+    await select('Last status').selectOption('SUCCEEDED');
+    await e2eRow.waitFor();
+    await select('Last status').selectOption('never');
+    await e2eRow.waitFor({ state: 'detached' });
+    await select('Last status').selectOption('any');
+    await select('Sort').selectOption('oldest');
+    await expect.poll(async () => rows.first().getAttribute('data-job-id')).toBe(jobId);
+  });
+
+  it('counts the success rate in occurrences, as the server does, not in attempts', async () => {
+    await page.goto(`${stack.url}/jobs/${jobId}`);
+    const detail = page.locator('dd', { hasText: 'finished occurrences' });
+    await expect.poll(async () => detail.innerText()).toMatch(/^\d+ % of \d+ finished occurrences, each by its last attempt$/);
+  });
+
   it('shows the cluster: the node alive with its heartbeat and skew, and firings per second', async () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Cluster' }).click();
     const node = page.locator('tr[data-node-id="e2e-node-1"]');
@@ -170,6 +200,16 @@ describe.skipIf(!hasChromium)(title, { timeout: 90_000 }, () => {
     expect(cells[7]).toMatch(/ms$|s$/);
     const rate = page.locator('.stat', { hasText: 'Firings per second' }).locator('.stat-value');
     await expect.poll(async () => Number(await rate.innerText())).toBeGreaterThan(0);
+  });
+
+  it('charts the last hour from the history: firings as bars, lateness as lines, and no failure bar when nothing failed', async () => {
+    const chart = (title: string) => page.locator(`figure[data-chart="${title}"]`);
+    // The every-second job fired in the last minutes, all of it succeeding.
+    await expect.poll(() => chart('Firings per second').locator('rect.bar.rate').count()).toBeGreaterThan(0);
+    expect(await chart('Lateness').locator('path.line.p50').getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+/);
+    expect(await chart('Lateness').locator('path.line.p99').getAttribute('d')).toMatch(/^M/);
+    expect(await chart('Failures').locator('rect.bar').count()).toBe(0);
+    expect(await chart('Firings per second').getByRole('img').getAttribute('aria-label')).toBe('Firings per second over the last hour, minute by minute');
   });
 
   it('answers a reload on a client-side route with the app, and unknown API paths with problem+json', async () => {

@@ -87,3 +87,21 @@ describe('a firing, seen by an operator', () => {
     expect(rows[0]![7]).toMatch(/^HTTP 500/);
   });
 });
+
+describe('the first start on the embedded store, seen by an operator', () => {
+  it('says it is initialising the database before the slow part, and opening it on the next start', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'jobscheduler-first-start-'));
+    const config = loadConfig({ env: { PORT: '0', JOBSCHEDULER_DATA_DIR: dataDir, JOBSCHEDULER_ROLE: 'api' }, file: null });
+    try {
+      const first = logSink();
+      await (await startNode({ config, logger: pino({ level: 'info' }, first.stream) })).close();
+      expect(first.lines[0]).toMatchObject({ level: 30, dataDir, msg: `initialising the embedded database in ${dataDir}, first start takes ~10 s` });
+
+      const second = logSink();
+      await (await startNode({ config, logger: pino({ level: 'info' }, second.stream) })).close();
+      expect(second.lines[0]).toMatchObject({ dataDir, msg: `opening the embedded database in ${dataDir}` });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -71,4 +71,37 @@ describeStore('dashboard figures', (context) => {
       expect(await store.executionCountRecent({ windowMs: 3_600_000 })).toBe(5);
     });
   });
+
+  describe('timeline', () => {
+    it('counts attempts started per slice, the failures among them and their lateness percentiles, every slice present', async () => {
+      const { store, db } = context();
+      const jobId = await newJob();
+      const started = (dueIso: string, lateMs: number, status: ExecutionStatus, attemptNumber = 1) => {
+        const due = at(dueIso);
+        return attempt(jobId, due, { status, attempt: attemptNumber, startedAt: new Date(due.getTime() + lateMs), finishedAt: new Date(due.getTime() + lateMs + 5) });
+      };
+      const planned = attempt(jobId, at('2026-01-01T10:29:30Z'), { status: 'MISSED' });
+      await store.executionWrite({
+        inserts: [
+          started('2026-01-01T10:27:10Z', 10, 'SUCCEEDED'),
+          started('2026-01-01T10:27:20Z', 30, 'FAILED'),
+          started('2026-01-01T10:27:20Z', 50, 'SUCCEEDED', 2),
+          started('2026-01-01T10:29:59Z', 200, 'LOST'),
+          started('2026-01-01T09:00:00Z', 10, 'SUCCEEDED'), // before the window
+          planned, // never started: not an attempt taken on
+        ],
+      });
+      // Rows are written shortly before they are due; the query reads created_at to stay on its index.
+      await db.query(`UPDATE executions SET created_at = '2026-01-01T10:20:00Z'`);
+
+      const buckets = await store.executionTimeline({ now: at('2026-01-01T10:30:00Z'), windowMs: 10 * 60_000, bucketMs: 60_000 });
+      expect(buckets).toHaveLength(10);
+      expect(buckets[0]!.start).toEqual(at('2026-01-01T10:20:00Z'));
+      expect(buckets.map((bucket) => bucket.started)).toEqual([0, 0, 0, 0, 0, 0, 0, 3, 0, 1]);
+      expect(buckets.map((bucket) => bucket.failed)).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 0, 1]);
+      expect(buckets[7]).toEqual({ start: at('2026-01-01T10:27:00Z'), started: 3, failed: 1, latenessP50Ms: 30, latenessP95Ms: 48, latenessP99Ms: 49.6 });
+      expect(buckets[8]).toMatchObject({ started: 0, latenessP50Ms: null, latenessP99Ms: null });
+      expect(buckets[9]).toMatchObject({ start: at('2026-01-01T10:29:00Z'), latenessP50Ms: 200 });
+    });
+  });
 });

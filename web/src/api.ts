@@ -1,7 +1,9 @@
 import type {
   ClusterNode,
   ClusterStats,
+  DeliveryGuarantee,
   Execution,
+  ExecutionStatus,
   Job,
   JobInput,
   JobSchedule,
@@ -12,6 +14,7 @@ import type {
   SchedulePreview,
 } from './types.js';
 import { askForApiKey, currentApiKey, forgetApiKey } from './auth.js';
+import type { ClusterTimeline } from './timeline.js';
 
 /** A failed call: the HTTP status and the problem document the server sent (if any). */
 export class ApiError extends Error {
@@ -99,6 +102,10 @@ export interface JobListQuery {
   readonly cursor?: string;
   readonly active?: boolean;
   readonly name?: string;
+  readonly paused?: boolean;
+  readonly type?: DeliveryGuarantee;
+  readonly lastStatus?: ExecutionStatus | 'never';
+  readonly order?: 'oldest' | 'newest';
 }
 
 export const api = {
@@ -127,6 +134,7 @@ export const api = {
   nodes: async (signal?: AbortSignal): Promise<ClusterNode[]> =>
     (await call<{ items: ClusterNode[] }>('/api/v1/nodes', { signal })).data.items,
   stats: async (signal?: AbortSignal): Promise<ClusterStats> => (await call<ClusterStats>('/api/v1/stats', { signal })).data,
+  timeline: async (signal?: AbortSignal): Promise<ClusterTimeline> => (await call<ClusterTimeline>('/api/v1/stats/timeline', { signal })).data,
   /** Asks in chunks so that the query string stays well under the server's header limit. */
   jobStats: async (ids: readonly string[], signal?: AbortSignal): Promise<JobStats[]> => {
     const chunks: string[][] = [];

@@ -119,7 +119,7 @@ export interface JobStats {
   jobId: string;
   succeeded: number;
   failed: number;
-  /** Share of finished attempts that succeeded, 0..1; null when nothing finished. */
+  /** Share of finished occurrences (each judged by its latest attempt) that succeeded, 0..1; null when none finished. */
   successRate: number | null;
 }
 

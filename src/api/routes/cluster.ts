@@ -76,6 +76,7 @@ export function registerClusterRoutes(api: FastifyInstance, context: ApiContext,
     {
       schema: {
         tags: ['cluster'],
+        operationId: 'listNodes',
         summary: 'The scheduler nodes, their heartbeats and clock skew',
         security,
         response: {
@@ -101,6 +102,7 @@ export function registerClusterRoutes(api: FastifyInstance, context: ApiContext,
     {
       schema: {
         tags: ['cluster'],
+        operationId: 'getClusterStats',
         summary: 'The cluster\'s firing rate',
         description: `Attempts taken on for sending by all nodes (every status but MISSED and SKIPPED), per second, averaged over the last ${FIRING_WINDOW_MS / 1000} s.`,
         security,
@@ -130,6 +132,7 @@ export function registerClusterRoutes(api: FastifyInstance, context: ApiContext,
     {
       schema: {
         tags: ['cluster'],
+        operationId: 'getJobSuccessRates',
         summary: 'Success rate of jobs over the last 24 hours',
         description:
           'For each job id given: occurrences scheduled in the last 24 h that ended in success and in failure, judged by each ' +

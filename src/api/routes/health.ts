@@ -3,7 +3,10 @@ import { version } from '../../version.js';
 import { problems } from '../schemas/common.js';
 import type { ApiContext } from './context.js';
 
-/** Liveness and readiness: open without an API key, so orchestrators can probe them. */
+/**
+ * Liveness and readiness: open without an API key, so orchestrators can probe them (the
+ * document says so with an empty `security`, which generated clients read as "send no key").
+ */
 export function registerHealthRoutes(app: FastifyInstance, context: Pick<ApiContext, 'store' | 'clock'>): void {
   const startedAt = context.clock.now();
 
@@ -12,7 +15,9 @@ export function registerHealthRoutes(app: FastifyInstance, context: Pick<ApiCont
     {
       schema: {
         tags: ['health'],
+        operationId: 'getHealth',
         summary: 'Liveness: the process answers',
+        security: [],
         response: {
           200: {
             description: 'Alive',
@@ -42,7 +47,9 @@ export function registerHealthRoutes(app: FastifyInstance, context: Pick<ApiCont
     {
       schema: {
         tags: ['health'],
+        operationId: 'getReady',
         summary: 'Readiness: the database answers',
+        security: [],
         response: {
           200: {
             description: 'Ready to serve',

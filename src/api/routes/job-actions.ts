@@ -23,6 +23,7 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'runJob',
         summary: 'Run a job now',
         description:
           'Adds an extra occurrence (trigger "manual", scheduled now) that any scheduler node picks up. It never replaces ' +
@@ -70,6 +71,7 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'pauseJob',
         summary: 'Pause a job',
         description: 'Its occurrences stop firing until resumed; nextRunAt stays where it was.',
         security,
@@ -88,6 +90,7 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'resumeJob',
         summary: 'Resume a paused job',
         description:
           'Occurrences that fell due while paused are handled by the job\'s misfirePolicy (skip: recorded as MISSED; ' +
@@ -113,6 +116,7 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'getJobSchedule',
         summary: 'The next firings of a job',
         description: 'RFC 3339 instants with the offset of the job\'s time zone, from now. A one-time job lists its runAt while it is ahead.',
         security,
@@ -156,6 +160,7 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'getJobHistory',
         summary: 'Execution history of a job, newest first',
         security,
         params: idParams,

@@ -2,8 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { JobSchedulerError, isJobSchedulerError } from '../../errors.js';
 import { JOB_LIMITS } from '../../jobs/defaults.js';
 import { newJobFromBody, patchFromBody, type JobBody, type JobPatchBody } from '../../jobs/definition.js';
-import type { JobRecord } from '../../store/types.js';
+import type { JobListParams, JobRecord } from '../../store/types.js';
+
+type JobListQuery = JobListParams & { readonly limit: number };
 import { etagHeader, idParams, pageQuery, problems } from '../schemas/common.js';
+import { jobCreateSchema } from '../schemas/job.js';
 import { expectedVersion, jobId, jobResponse, sendJob, withCursor, type ApiContext, type IdParams } from './context.js';
 
 const jobRef = { $ref: 'Job#' } as const;
@@ -34,10 +37,11 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'createJob',
         summary: 'Create a job',
         description: 'Give `schedule` (cron with seconds) or `runAt` (one-time). Answers the job with its id and nextRunAt.',
         security,
-        body: { $ref: 'JobCreate#' },
+        body: jobCreateSchema,
         response: { 201: jobAnswer('The job as stored'), ...problems(400, 401, 413, 415) },
       },
     },
@@ -52,6 +56,7 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'createJobs',
         summary: 'Create up to 1,000 jobs at once',
         description: 'All or nothing: one invalid job (named as jobs[i].field in the error) and none is created.',
         security,
@@ -59,7 +64,7 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
           type: 'object',
           additionalProperties: false,
           required: ['jobs'],
-          properties: { jobs: { type: 'array', minItems: 1, maxItems: JOB_LIMITS.batchSize, items: { $ref: 'JobCreate#' } } },
+          properties: { jobs: { type: 'array', minItems: 1, maxItems: JOB_LIMITS.batchSize, items: jobCreateSchema } },
         },
         response: {
           201: {
@@ -81,23 +86,31 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
     },
   );
 
-  api.get<{ Querystring: { limit: number; cursor?: string; active?: boolean; name?: string } }>(
+  api.get<{ Querystring: JobListQuery }>(
     '/jobs',
     {
       schema: {
         tags: ['jobs'],
-        summary: 'List jobs, oldest first',
+        operationId: 'listJobs',
+        summary: 'List jobs, oldest or newest first, filtered',
         security,
         querystring: pageQuery({
           active: { type: 'boolean', description: 'true: only active jobs; false: only inactive (deleted) ones.' },
           name: { type: 'string', maxLength: JOB_LIMITS.nameLength, description: 'Case-insensitive part of the name.' },
+          paused: { type: 'boolean', description: 'true: only paused jobs; false: only those not paused.' },
+          type: { type: 'string', enum: ['AT_LEAST_ONCE', 'AT_MOST_ONCE'], description: 'Only jobs of this delivery type.' },
+          lastStatus: {
+            type: 'string',
+            enum: ['SUCCEEDED', 'FAILED', 'MISSED', 'SKIPPED', 'LOST', 'never'],
+            description: 'Only jobs whose latest finished attempt has this status; never: jobs with no finished attempt.',
+          },
+          order: { type: 'string', enum: ['oldest', 'newest'], default: 'oldest', description: 'By creation time; a cursor is read in the order it was made in.' },
         }),
         response: { 200: jobPage('A page of jobs; pass nextCursor as cursor for the next one (null: last page)'), ...problems(400, 401) },
       },
     },
     async (request) => {
-      const { limit, cursor, active, name } = request.query;
-      const page = await withCursor(() => store.jobList({ limit, cursor, active, name }));
+      const page = await withCursor(() => store.jobList(request.query));
       return { items: page.items.map(jobResponse), nextCursor: page.nextCursor };
     },
   );
@@ -107,6 +120,7 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'getJob',
         summary: 'Get a job',
         description: 'With nextRunAt, lastRunAt and lastStatus, and its version as ETag.',
         security,
@@ -122,6 +136,7 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'updateJob',
         summary: 'Change a job',
         description:
           'Only the fields given change. Changing schedule, runAt or timezone recomputes nextRunAt; `isActive: true` ' +
@@ -145,6 +160,7 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'deleteJob',
         summary: 'Delete a job (soft)',
         description: 'The job stops firing (isActive false) but stays readable with its history. PATCH isActive true to bring it back.',
         security,

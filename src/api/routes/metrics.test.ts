@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics, type Metrics } from '../../metrics.js';
@@ -14,9 +15,19 @@ const names = [
   'jobscheduler_retries_total',
   'jobscheduler_nodes_alive',
   'jobscheduler_clock_skew_seconds',
-  'jobscheduler_process_cpu_seconds_total',
-  'jobscheduler_nodejs_eventloop_lag_seconds',
+  'jobscheduler_http_request_duration_seconds',
+  // Node.js defaults keep their usual names, so stock Node.js dashboards find them.
+  'process_cpu_seconds_total',
+  'process_resident_memory_bytes',
+  'nodejs_eventloop_lag_seconds',
+  'nodejs_heap_size_used_bytes',
+  'nodejs_active_handles',
 ];
+
+/** `# TYPE name kind` lines of an exposition. */
+function typesOf(body: string): Map<string, string> {
+  return new Map([...body.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((match) => [match[1]!, match[2]!]));
+}
 
 describe('GET /metrics', () => {
   let store: Store;
@@ -41,6 +52,33 @@ describe('GET /metrics', () => {
     expect(response.headers['content-type']).toContain('text/plain; version=0.0.4');
     for (const name of names) expect(response.body).toContain(`# TYPE ${name} `);
     expect((await app.inject({ method: 'GET', url: '/api/v1/jobs' })).statusCode).toBe(401);
+  });
+
+  it('names metrics as Prometheus expects: only counters end in _total, no default metric carries our prefix', async () => {
+    const types = typesOf((await app.inject({ method: 'GET', url: '/metrics' })).body);
+    for (const [name, type] of types) {
+      expect({ name, counter: type === 'counter' }).toEqual({ name, counter: name.endsWith('_total') });
+      expect(name).not.toMatch(/^jobscheduler_(process|nodejs)_/);
+    }
+  });
+
+  it('are each listed in docs/deployment.md', async () => {
+    const deployment = readFileSync(new URL('../../../docs/deployment.md', import.meta.url), 'utf8');
+    const types = typesOf((await app.inject({ method: 'GET', url: '/metrics' })).body);
+    for (const name of types.keys()) expect({ name, documented: new RegExp(`\`${name}[\`{]`).test(deployment) }).toEqual({ name, documented: true });
+  });
+
+  it('counts HTTP requests by method, route template and status, with no series per id or unknown path', async () => {
+    await app.inject({ method: 'GET', url: '/health' });
+    await app.inject({ method: 'GET', url: '/api/v1/jobs/job_0000000000000000000000000a', headers: { authorization: 'Bearer secret-key' } });
+    await app.inject({ method: 'GET', url: '/api/v1/jobs/job_0000000000000000000000000b', headers: { authorization: 'Bearer secret-key' } });
+    await app.inject({ method: 'GET', url: '/no/such/page' });
+    const { body } = await app.inject({ method: 'GET', url: '/metrics' });
+    const counts = [...body.matchAll(/^jobscheduler_http_request_duration_seconds_count\{(.*)\} (\d+)$/gm)].map((match) => `${match[1]} ${match[2]}`);
+    expect(counts).toContain('method="GET",route="/health",status="200" 1');
+    expect(counts).toContain('method="GET",route="unmatched",status="404" 1');
+    expect(counts.filter((line) => line.includes('route="/api/v1/jobs/:id"'))).toEqual(['method="GET",route="/api/v1/jobs/:id",status="404" 2']);
+    expect(counts.some((line) => line.includes('job_0000'))).toBe(false);
   });
 
   it('shows a firing recorded by the engine, by type and outcome', async () => {

@@ -21,6 +21,7 @@ export function registerScheduleRoutes(api: FastifyInstance, context: ApiContext
     {
       schema: {
         tags: ['schedules'],
+        operationId: 'previewSchedule',
         summary: 'Validate a cron expression and preview its firings',
         description: 'An invalid expression answers 400 naming the cron field and token at fault.',
         security: [{ bearer: [] }],

@@ -108,8 +108,12 @@ function withDefault<T extends object>(schema: T, value: unknown): T & { default
   return { ...schema, default: value };
 }
 
+/**
+ * The create body, written inline where it is used (no $id, so no shared component): a
+ * generator such as openapi-typescript then reads the defaulted fields as optional, which a
+ * component also used by responses could not tell it.
+ */
 export const jobCreateSchema = {
-  $id: 'JobCreate',
   type: 'object',
   additionalProperties: false,
   required: ['api', 'type'],

@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { formatInZone, parseCron } from '../../cron/index.js';
 import { isJobSchedulerError } from '../../errors.js';
 import { systemClock } from '../../time/system-clock.js';
+import { parseOptions, SHELL_EXPANSION_HINT, unknownName } from '../args.js';
 import { ExitCode, type CliIo, type Command } from '../io.js';
 
 const HELP = `Usage:
@@ -36,6 +36,7 @@ function reportError(io: CliIo, error: unknown, expression: string): number {
   if (isJobSchedulerError(error, 'CRON_INVALID')) {
     const { token, position } = error.details as { token?: unknown; position?: unknown };
     const lines = [`Invalid cron expression: ${error.message}`];
+    if (expression.split(/\s+/).length > MAX_FIELDS) lines.push(SHELL_EXPANSION_HINT);
     if (typeof token === 'string' && typeof position === 'number' && expression.includes(token) && token !== expression.trim()) {
       lines.push(`  ${expression}`, `  ${' '.repeat(position)}${'^'.repeat(Math.max(token.length, 1))}`);
     }
@@ -49,18 +50,17 @@ function reportError(io: CliIo, error: unknown, expression: string): number {
   throw error;
 }
 
+/** More fields than any expression has (seven, with a year) means the shell expanded a `*`. */
+const MAX_FIELDS = 7;
+
 function parse(args: readonly string[]) {
   try {
-    return parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        tz: { type: 'string' },
-        from: { type: 'string' },
-        count: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    return parseOptions(args, {
+      tz: { type: 'string' },
+      from: { type: 'string' },
+      count: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
@@ -125,12 +125,16 @@ function explain(args: readonly string[], io: CliIo): number {
 
 export const cron: Command = async (args, io) => {
   const [subcommand, ...rest] = args;
-  if (subcommand === undefined || subcommand === 'help' || subcommand === '--help' || subcommand === '-h') {
+  if (subcommand === undefined) {
+    io.stderr(HELP);
+    return ExitCode.usage;
+  }
+  if (subcommand === 'help' || subcommand === '--help' || subcommand === '-h') {
     io.stdout(HELP);
     return ExitCode.ok;
   }
   if (subcommand === 'next') return next(rest, io);
   if (subcommand === 'explain') return explain(rest, io);
-  io.stderr(`Unknown cron subcommand "${subcommand}".\n\n${HELP}`);
+  io.stderr(`${unknownName('subcommand', subcommand, ['next', 'explain'], 'cron ')}\n\n${HELP}`);
   return ExitCode.usage;
 };

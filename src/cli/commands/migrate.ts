@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/index.js';
 import { isJobSchedulerError } from '../../errors.js';
 import { createLogger } from '../../logging.js';
 import { createStore } from '../../store/index.js';
+import { parseOptions } from '../args.js';
 import { ExitCode, type Command } from '../io.js';
 
 const help = `Usage: jobscheduler migrate [--data-dir <dir>]
@@ -18,7 +18,7 @@ several places at once: one runs the migrations, the others wait and find nothin
 export const migrate: Command = async (args, io) => {
   let values: { 'data-dir'?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: [...args], options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseOptions(args, { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, false));
   } catch (error) {
     io.stderr(`${(error as Error).message}\n\n${help}`);
     return ExitCode.usage;
@@ -29,7 +29,7 @@ export const migrate: Command = async (args, io) => {
   }
   try {
     const dataDir = values['data-dir'];
-    const config = loadConfig({ env: io.env, flags: dataDir === undefined ? {} : { dataDir } });
+    const config = loadConfig({ env: io.env, flags: dataDir === undefined ? {} : { dataDir }, onWarning: (message) => io.stderr(message) });
     const logger = createLogger({ level: config.logLevel, pretty: process.stderr.isTTY });
     const store = await createStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 1, logger });
     try {

@@ -4,6 +4,7 @@ import { settingsHelp } from '../../config/help.js';
 import { describeDatabaseUrl } from '../../config/redact.js';
 import { isJobSchedulerError } from '../../errors.js';
 import { createLogger } from '../../logging.js';
+import { unknownOption } from '../args.js';
 import { ExitCode, type CliIo, type Command } from '../io.js';
 import { missingRuntimeFlags } from '../runtime-flags.js';
 
@@ -28,13 +29,15 @@ export const serve: Command = async (args, io) => {
   }
 
   let config: Config;
+  const warnings: string[] = [];
   try {
-    config = loadConfig({ env: io.env, flags: parsed.flags });
+    config = loadConfig({ env: io.env, flags: parsed.flags, onWarning: (message) => warnings.push(message) });
   } catch (error) {
     io.stderr((error as Error).message);
     return ExitCode.usage;
   }
   const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY === true });
+  for (const warning of warnings) logger.warn(warning);
   const missing = missingRuntimeFlags(process.execArgv, io.env.NODE_OPTIONS);
   if (missing.length > 0) {
     logger.warn(
@@ -126,13 +129,13 @@ export function parseFlags(args: readonly string[]): ParsedFlags {
     }
     const match = /^--([a-z-]+)(?:=(.*))?$/s.exec(arg);
     const name = match ? byFlag.get(match[1]!) : undefined;
-    if (!match || name === undefined) return { error: `Unknown option "${arg}".` };
+    if (!match || name === undefined) return { error: arg.startsWith('-') ? unknownOption(arg, [...byFlag.keys(), 'help']) : `unexpected argument "${arg}"` };
     if (typeof settings[name].default === 'boolean') {
       flags[name] = match[2] ?? 'true';
       continue;
     }
     const value = match[2] ?? args[++i];
-    if (value === undefined) return { error: `Option --${match[1]} needs a value.` };
+    if (value === undefined) return { error: `--${match[1]} needs a value` };
     flags[name] = value;
   }
   return { help, flags };

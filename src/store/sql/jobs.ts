@@ -99,18 +99,25 @@ export interface JobListRow extends JobRowWithLastRun {
   created_us: string;
 }
 
-/** One page in (created_at, id) order, plus one row to tell whether another page follows. */
+/**
+ * One page in (created_at, id) order, oldest or newest first, plus one row to tell whether
+ * another page follows. The cursor is the last row's (created_at, id), read in the same order.
+ */
 export async function jobSelectPage(
   db: Queryable,
   params: Omit<JobListParams, 'cursor'> & { after: { createdUs: string; id: string } | null },
 ): Promise<JobListRow[]> {
+  const newest = params.order === 'newest';
   const result = await db.query<JobListRow>(
     `SELECT ${SELECT_WITH_LAST_RUN}, ${MICROS('j.created_at')} AS created_us
      FROM jobs j ${WITH_RUNS}
      WHERE ($1::boolean IS NULL OR j.is_active = $1)
        AND ($2::text IS NULL OR j.name ILIKE $2 ESCAPE '\\')
-       AND ($3::text IS NULL OR (j.created_at, j.id) > (${FROM_MICROS('$3')}, $4::uuid))
-     ORDER BY j.created_at, j.id
+       AND ($3::text IS NULL OR (j.created_at, j.id) ${newest ? '<' : '>'} (${FROM_MICROS('$3')}, $4::uuid))
+       AND ($6::boolean IS NULL OR j.paused = $6)
+       AND ($7::text IS NULL OR j.type = $7)
+       AND ($8::text IS NULL OR last_run.status = $8 OR ($8 = 'never' AND last_run.status IS NULL))
+     ORDER BY j.created_at ${newest ? 'DESC' : 'ASC'}, j.id ${newest ? 'DESC' : 'ASC'}
      LIMIT $5`,
     [
       params.active ?? null,
@@ -118,6 +125,9 @@ export async function jobSelectPage(
       params.after?.createdUs ?? null,
       params.after?.id ?? null,
       params.limit + 1,
+      params.paused ?? null,
+      params.type ?? null,
+      params.lastStatus ?? null,
     ],
   );
   return result.rows;

@@ -1,8 +1,10 @@
 import type { JSX } from 'preact';
 import { api } from '../api.js';
 import { ErrorBanner } from '../components/badges.js';
+import { TimelineChart } from '../components/timeline-chart.js';
 import { formatDuration, formatLocal, formatRate, formatRelative } from '../format.js';
 import { useNow, useResource } from '../hooks.js';
+import type { ClusterTimeline } from '../timeline.js';
 import type { ClusterNode } from '../types.js';
 
 /** Skew past this is worth a look: firing stays correct (the database decides), lateness may not. */
@@ -23,10 +25,42 @@ function Stat({ label, value, note }: { label: string; value: string; note?: str
   );
 }
 
+/** Firing rate, lateness and failures of the last hour, from the history of every node. */
+function HourCharts({ timeline }: { timeline: ClusterTimeline }): JSX.Element {
+  const { buckets, bucketSeconds } = timeline;
+  const starts = buckets.map((bucket) => Date.parse(bucket.start));
+  return (
+    <div class="grid three">
+      <TimelineChart
+        title="Firings per second"
+        starts={starts}
+        format={formatRate}
+        series={[{ kind: 'bars', className: 'rate', label: 'Attempts started, per second', values: buckets.map((bucket) => bucket.started / bucketSeconds) }]}
+      />
+      <TimelineChart
+        title="Lateness"
+        starts={starts}
+        format={formatDuration}
+        series={[
+          { kind: 'line', className: 'p50', label: 'p50', values: buckets.map((bucket) => bucket.latenessP50Ms) },
+          { kind: 'line', className: 'p99', label: 'p99', values: buckets.map((bucket) => bucket.latenessP99Ms) },
+        ]}
+      />
+      <TimelineChart
+        title="Failures"
+        starts={starts}
+        format={(value) => (Number.isInteger(value) ? String(value) : value.toFixed(1))}
+        series={[{ kind: 'bars', className: 'failed', label: 'Attempts failed or lost, per minute', values: buckets.map((bucket) => bucket.failed) }]}
+      />
+    </div>
+  );
+}
+
 export function ClusterPage(): JSX.Element {
   const now = useNow();
   const nodes = useResource((signal) => api.nodes(signal), [], 2000);
   const stats = useResource((signal) => api.stats(signal), [], 2000);
+  const timeline = useResource((signal) => api.timeline(signal), [], 15_000);
   const list = nodes.data ?? [];
   const alive = list.filter((node) => node.alive && node.stoppedAt === null);
   const worstSkew = alive.reduce((worst, node) => (Math.abs(node.clockSkewMs) > Math.abs(worst) ? node.clockSkewMs : worst), 0);
@@ -50,7 +84,8 @@ export function ClusterPage(): JSX.Element {
           note="Node clock minus database clock, among live nodes."
         />
       </div>
-      <ErrorBanner error={nodes.error ?? stats.error} />
+      {timeline.data && <HourCharts timeline={timeline.data} />}
+      <ErrorBanner error={nodes.error ?? stats.error ?? timeline.error} />
       <div class="card table-wrap">
         <table class="table" aria-label="Nodes">
           <thead>

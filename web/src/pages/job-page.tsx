@@ -188,7 +188,8 @@ export function JobPage({ id }: { id: string }): JSX.Element {
             </Detail>
             <Detail label="Success (24 h)">
               {stats.data && stats.data.successRate !== null
-                ? `${formatPercent(stats.data.successRate)} of ${stats.data.succeeded + stats.data.failed} finished attempts`
+                ? // The server counts occurrences, each by its latest attempt (a retry that succeeded is a success).
+                  `${formatPercent(stats.data.successRate)} of ${stats.data.succeeded + stats.data.failed} finished occurrences, each by its last attempt`
                 : null}
             </Detail>
           </dl>

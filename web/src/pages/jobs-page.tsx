@@ -1,13 +1,13 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import { api } from '../api.js';
-import { ErrorBanner, StateBadge, StatusBadge, jobState, type JobState } from '../components/badges.js';
+import { api, type JobListQuery } from '../api.js';
+import { ErrorBanner, StateBadge, StatusBadge, type JobState } from '../components/badges.js';
 import { formatLocal, formatPercent, formatRelative, shortId } from '../format.js';
 import { useDebounced, useNow, useResource } from '../hooks.js';
 import { Link } from '../router.js';
 import { paths } from '../routes.js';
 import { scheduleKey, useScheduleDescriptions } from '../schedule-descriptions.js';
-import type { DeliveryGuarantee, ExecutionStatus, Job, JobStats } from '../types.js';
+import type { DeliveryGuarantee, ExecutionStatus, JobStats } from '../types.js';
 
 const pageSize = 50;
 const maxRows = 1000;
@@ -19,15 +19,22 @@ interface Filters {
   readonly state: StateFilter;
   readonly type: 'any' | DeliveryGuarantee;
   readonly lastStatus: LastStatusFilter;
+  readonly order: 'newest' | 'oldest';
 }
 
-/** Filters the server cannot apply (it filters by name and active only) run on the loaded rows. */
-function matches(job: Job, filters: Filters): boolean {
-  if (filters.state !== 'all' && jobState(job) !== filters.state) return false;
-  if (filters.type !== 'any' && job.type !== filters.type) return false;
-  if (filters.lastStatus === 'never') return job.lastStatus === null;
-  if (filters.lastStatus !== 'any' && job.lastStatus !== filters.lastStatus) return false;
-  return true;
+/**
+ * Every filter is the server's to apply, so each page holds only matching jobs and a match
+ * never hides behind "Show more" among rows that do not.
+ */
+function listQuery(filters: Filters): JobListQuery {
+  const state: Pick<JobListQuery, 'active' | 'paused'> =
+    filters.state === 'all' ? {} : filters.state === 'deleted' ? { active: false } : { active: true, paused: filters.state === 'paused' };
+  return {
+    ...state,
+    type: filters.type === 'any' ? undefined : filters.type,
+    lastStatus: filters.lastStatus === 'any' ? undefined : filters.lastStatus,
+    order: filters.order,
+  };
 }
 
 function Select<T extends string>(props: {
@@ -54,7 +61,7 @@ function SuccessRate({ stats }: { stats: JobStats | undefined }): JSX.Element {
   if (!stats || stats.successRate === null) return <span class="muted">—</span>;
   const tone = stats.successRate >= 0.99 ? 'ok' : stats.successRate >= 0.9 ? 'warn' : 'bad';
   return (
-    <span class="rate" title={`${stats.succeeded} succeeded, ${stats.failed} failed in the last 24 h`}>
+    <span class="rate" title={`${stats.succeeded} occurrences succeeded, ${stats.failed} failed in the last 24 h`}>
       <span class={`meter ${tone}`}>
         <span style={{ width: `${Math.round(stats.successRate * 100)}%` }} />
       </span>
@@ -65,13 +72,14 @@ function SuccessRate({ stats }: { stats: JobStats | undefined }): JSX.Element {
 
 export function JobsPage(): JSX.Element {
   const [search, setSearch] = useState('');
-  const [filters, setFilters] = useState<Filters>({ state: 'all', type: 'any', lastStatus: 'any' });
+  // Newest first: jobs just created or imported come first, not after every older one.
+  const [filters, setFilters] = useState<Filters>({ state: 'all', type: 'any', lastStatus: 'any', order: 'newest' });
   const [limit, setLimit] = useState(pageSize);
   const name = useDebounced(search.trim(), 250);
   const now = useNow();
-  const active = filters.state === 'all' ? undefined : filters.state !== 'deleted';
+  const query = listQuery(filters);
 
-  const jobs = useResource((signal) => api.listJobs({ limit, name, active }, signal), [limit, name, active], 5000);
+  const jobs = useResource((signal) => api.listJobs({ limit, name, ...query }, signal), [limit, name, JSON.stringify(query)], 5000);
   const items = jobs.data?.items;
   const ids = (items ?? []).map((job) => job.id);
   const stats = useResource(
@@ -81,7 +89,7 @@ export function JobsPage(): JSX.Element {
   );
   const statsById = new Map((stats.data ?? []).map((entry) => [entry.jobId, entry]));
   const descriptions = useScheduleDescriptions(items);
-  const rows = (items ?? []).filter((job) => matches(job, filters));
+  const rows = items ?? [];
   const setFilter = <K extends keyof Filters>(key: K, value: Filters[K]): void => setFilters({ ...filters, [key]: value });
 
   return (
@@ -134,6 +142,15 @@ export function JobsPage(): JSX.Element {
             ['LOST', 'Lost'],
             ['MISSED', 'Missed'],
             ['never', 'Never run'],
+          ]}
+        />
+        <Select
+          label="Sort"
+          value={filters.order}
+          onChange={(value) => setFilter('order', value)}
+          options={[
+            ['newest', 'Newest first'],
+            ['oldest', 'Oldest first'],
           ]}
         />
       </div>
@@ -193,7 +210,7 @@ export function JobsPage(): JSX.Element {
         </table>
         {items !== undefined && rows.length === 0 && (
           <p class="empty muted">
-            {items.length === 0 && name === '' && filters.state === 'all' ? (
+            {name === '' && filters.state === 'all' && filters.type === 'any' && filters.lastStatus === 'any' ? (
               <>
                 No jobs yet. <Link href={paths.newJob()}>Create the first one</Link>.
               </>

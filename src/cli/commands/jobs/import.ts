@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ApiProblem } from '../../client.js';
+import { isValidTimezone } from '../../../cron/index.js';
 import { ExitCode } from '../../io.js';
 import { ImportFileError, parseImportFile, type ImportEntry } from './import-file.js';
 import { asPage, asRow, integerOption, printJson, stringOption, UsageError, type Context, type Row, type Subcommand } from './shared.js';
@@ -32,6 +33,10 @@ Crontab example:
     const batchSize = integerOption(context.values, 'batch-size', 1, MAX_BATCH) ?? MAX_BATCH;
     const entries = readEntries(context, file);
     if (entries === null) return ExitCode.usage;
+    if (entries.length === 0) {
+      context.io.stderr(`${file} holds no job: nothing imported (a crontab line is "<expression> <url>"; a JSON file, an array of job bodies)`);
+      return ExitCode.usage;
+    }
 
     const created: Row[] = [];
     let start = 0;
@@ -79,12 +84,29 @@ function readEntries(context: Context, file: string): ImportEntry[] | null {
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
   }
   try {
-    return parseImportFile(text, { type: stringOption(context.values, 'type') ?? 'AT_LEAST_ONCE', timezone: stringOption(context.values, 'timezone') });
+    return parseImportFile(text, crontabDefaults(context));
   } catch (error) {
     if (!(error instanceof ImportFileError)) throw error;
     context.io.stderr(`${file}: nothing imported, ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}:\n${prefixLines(error.message, '  ')}`);
     return null;
   }
+}
+
+/** Delivery types the server takes (the spellings without the underscore too). */
+const DELIVERY_TYPES = ['AT_LEAST_ONCE', 'AT_MOST_ONCE', 'ATLEAST_ONCE', 'ATMOST_ONCE'];
+
+/**
+ * --type and --timezone, checked here: wrong, they would be refused by the server for the
+ * first line of the file, and the message would blame that line instead of the flag.
+ */
+function crontabDefaults(context: Context): { type: string; timezone: string | undefined } {
+  const type = stringOption(context.values, 'type') ?? 'AT_LEAST_ONCE';
+  if (!DELIVERY_TYPES.includes(type)) throw new UsageError(`--type must be AT_LEAST_ONCE or AT_MOST_ONCE, got "${type}"`);
+  const timezone = stringOption(context.values, 'timezone');
+  if (timezone !== undefined && !isValidTimezone(timezone)) {
+    throw new UsageError(`--timezone must be an IANA time zone such as Europe/Paris, got "${timezone}"`);
+  }
+  return { type, timezone };
 }
 
 /** The batch endpoint answers with the created jobs (`items` or `jobs`), or nothing we need. */

@@ -1,3 +1,4 @@
+import { unknownName } from '../../args.js';
 import { ExitCode, type Command } from '../../io.js';
 import { pause, remove, resume, run } from './actions.js';
 import { importJobs } from './import.js';
@@ -38,13 +39,17 @@ export function jobsUsage(): string {
 /** `jobscheduler jobs <subcommand>`: a client of the HTTP API, one module per group of subcommands. */
 export const jobs: Command = async (args, io) => {
   const [name, ...rest] = args;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+  if (name === undefined) {
+    io.stderr(jobsUsage());
+    return ExitCode.usage;
+  }
+  if (name === 'help' || name === '--help' || name === '-h') {
     io.stdout(jobsUsage());
-    return name === undefined ? ExitCode.usage : ExitCode.ok;
+    return ExitCode.ok;
   }
   const subcommand = subcommands[name];
   if (subcommand === undefined) {
-    io.stderr(`Unknown subcommand "jobs ${name}".\n\n${jobsUsage()}`);
+    io.stderr(`${unknownName('subcommand', name, Object.keys(subcommands), 'jobs ')}\n\n${jobsUsage()}`);
     return ExitCode.usage;
   }
   return runSubcommand(subcommand, rest, io);

@@ -1,4 +1,5 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
+import { ArgumentError, parseOptions, SHELL_EXPANSION_HINT } from '../../args.js';
 import { ApiClient, ApiProblem, DEFAULT_SERVER, ServerUnreachable } from '../../client.js';
 import { ExitCode, type CliIo } from '../../io.js';
 import { formatRecord, formatTable, formatValue, type Column } from '../../table.js';
@@ -60,14 +61,10 @@ export async function runSubcommand(command: Subcommand, args: readonly string[]
   let values: OptionValues;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({
-      args: [...args],
-      options: { ...connectionOptions, ...command.options },
-      allowPositionals: true,
-      strict: true,
-    }));
+    ({ values, positionals } = parseOptions(args, { ...connectionOptions, ...command.options }));
   } catch (error) {
-    return usageFailure(io, command, (error as Error).message);
+    if (!(error instanceof ArgumentError)) throw error;
+    return usageFailure(io, command, error.message);
   }
   if (values.help === true) {
     io.stdout(subcommandHelp(command));
@@ -75,7 +72,10 @@ export async function runSubcommand(command: Subcommand, args: readonly string[]
   }
   if (positionals.length !== command.positionals.length) {
     const expected = command.positionals.length === 0 ? 'no arguments' : command.positionals.join(' ');
-    return usageFailure(io, command, `expected ${expected}, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
+    const got = `expected ${expected}, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`;
+    // An unquoted --schedule * * * * * * reaches us as one file name and many arguments.
+    const hint = values.schedule !== undefined && positionals.length > command.positionals.length ? `\n${SHELL_EXPANSION_HINT}` : '';
+    return usageFailure(io, command, `${got}${hint}`);
   }
 
   let client: ApiClient;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { JOB_LIMITS } from '../../../jobs/defaults.js';
 import { ExitCode } from '../../io.js';
 import {
   asRow,
@@ -47,9 +48,10 @@ const definitionHelp = `Job fields (each overrides the same field of --body):
   --method <verb>          GET, POST, PUT, PATCH or DELETE (default POST)
   --header <"Name: v">     A request header; repeat for more
   --payload <json>         The JSON sent to the target
-  --timeout-ms <n>         Request timeout
-  --max-attempts <n>, --min-backoff-ms <n>, --max-backoff-ms <n>
-                           Retries (AT_LEAST_ONCE)
+  --timeout-ms <n>         Request timeout, ${JOB_LIMITS.timeoutMs.min} to ${JOB_LIMITS.timeoutMs.max} ms
+  --max-attempts <n>       Attempts in all, ${JOB_LIMITS.maxAttempts.min} to ${JOB_LIMITS.maxAttempts.max} (AT_LEAST_ONCE)
+  --min-backoff-ms <n>, --max-backoff-ms <n>
+                           Delays between retries, ${JOB_LIMITS.backoffMs.min} to ${JOB_LIMITS.backoffMs.max} ms
   --misfire-policy <p>     skip, fire_once or fire_all
   --overlap-policy <p>     allow or forbid
   --on-failure <url>       Receives a POST after an occurrence's last failed attempt
@@ -75,7 +77,7 @@ export function definitionBody(values: OptionValues, readStdin: () => string): R
     const value = stringOption(values, flag);
     if (value !== undefined) body[field] = value;
   }
-  const timeoutMs = integerOption(values, 'timeout-ms', 0, Number.MAX_SAFE_INTEGER);
+  const timeoutMs = integerOption(values, 'timeout-ms', JOB_LIMITS.timeoutMs.min, JOB_LIMITS.timeoutMs.max);
   if (timeoutMs !== undefined) body.timeoutMs = timeoutMs;
   const active = booleanOption(values, 'active');
   if (active !== undefined) body.isActive = active;
@@ -90,13 +92,14 @@ export function definitionBody(values: OptionValues, readStdin: () => string): R
 
 function retryFields(values: OptionValues): Record<string, number> {
   const retry: Record<string, number> = {};
-  const fields: [string, string][] = [
-    ['max-attempts', 'maxAttempts'],
-    ['min-backoff-ms', 'minBackoffMs'],
-    ['max-backoff-ms', 'maxBackoffMs'],
+  // The server's own limits, so a flag is refused here with the same bounds it would be there.
+  const fields: [string, string, { min: number; max: number }][] = [
+    ['max-attempts', 'maxAttempts', JOB_LIMITS.maxAttempts],
+    ['min-backoff-ms', 'minBackoffMs', JOB_LIMITS.backoffMs],
+    ['max-backoff-ms', 'maxBackoffMs', JOB_LIMITS.backoffMs],
   ];
-  for (const [flag, field] of fields) {
-    const value = integerOption(values, flag, 0, Number.MAX_SAFE_INTEGER);
+  for (const [flag, field, limits] of fields) {
+    const value = integerOption(values, flag, limits.min, limits.max);
     if (value !== undefined) retry[field] = value;
   }
   return retry;
@@ -137,9 +140,11 @@ function readStdin(): string {
   return readFileSync(0, 'utf8');
 }
 
-function printResult(context: Context, body: unknown): number {
+/** The job as "jobs get" shows it, etag included, ready for a later --if-match. */
+function printResult(context: Context, response: { body: unknown; headers: Readonly<Record<string, string>> }): number {
+  const { body, headers } = response;
   if (context.json) printJson(context.io, body);
-  else printJob(context.io, asRow(body));
+  else printJob(context.io, headers.etag === undefined ? asRow(body) : { ...asRow(body), etag: headers.etag });
   return ExitCode.ok;
 }
 
@@ -150,8 +155,7 @@ export const create: Subcommand = {
   optionsHelp: `${definitionHelp}\n\nExample:\n  jobscheduler jobs create --schedule "0 */5 * * * *" --api https://example.com/hook --type AT_LEAST_ONCE`,
   positionals: [],
   async run(context) {
-    const { body } = await context.client.send('POST', '/api/v1/jobs', { body: definitionBody(context.values, readStdin) });
-    return printResult(context, body);
+    return printResult(context, await context.client.send('POST', '/api/v1/jobs', { body: definitionBody(context.values, readStdin) }));
   },
 };
 
@@ -165,10 +169,10 @@ export const update: Subcommand = {
     const patch = definitionBody(context.values, readStdin);
     if (Object.keys(patch).length === 0) throw new UsageError('nothing to change: give at least one field');
     const ifMatch = stringOption(context.values, 'if-match');
-    const { body } = await context.client.send('PATCH', `/api/v1/jobs/${idPath(context.positionals[0]!)}`, {
+    const response = await context.client.send('PATCH', `/api/v1/jobs/${idPath(context.positionals[0]!)}`, {
       body: patch,
       headers: ifMatch === undefined ? {} : { 'if-match': ifMatch },
     });
-    return printResult(context, body);
+    return printResult(context, response);
   },
 };
