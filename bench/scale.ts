@@ -18,6 +18,7 @@ import { createBenchDatabase, createJobs, startJobsAt, type BenchDatabase } from
 import { PgMonitor } from './harness/pg-monitor.js';
 import { CpuMeter, loadAverage, rssMiB } from './harness/proc.js';
 import { describeMachine, fmt, markdownTable, sleep, sleepUntil, writeResult } from './harness/report.js';
+import { SHARD_OF } from '../src/store/sql/jobs.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -116,8 +117,8 @@ async function addDailyJobs(database: BenchDatabase, receiverUrl: string, count:
          FROM generate_series($2::int, $3::int) AS g
          RETURNING id, schedule
        )
-       INSERT INTO job_next_runs (job_id, next_run_at, runnable)
-       SELECT i.id, t.at + CASE WHEN t.at <= now() + interval '5 seconds' THEN interval '1 day' ELSE interval '0' END, true
+       INSERT INTO job_next_runs (job_id, next_run_at, runnable, shard)
+       SELECT i.id, t.at + CASE WHEN t.at <= now() + interval '5 seconds' THEN interval '1 day' ELSE interval '0' END, true, ${SHARD_OF('i.id')}
        FROM inserted i,
             LATERAL (SELECT split_part(i.schedule, ' ', 1)::int + 60 * split_part(i.schedule, ' ', 2)::int
                             + 3600 * split_part(i.schedule, ' ', 3)::int AS second_of_day) AS s,
