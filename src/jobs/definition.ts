@@ -156,16 +156,34 @@ function timing(body: JobPatchBody, current: Timing | undefined, at: (field: str
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
-/** An RFC 3339 date-time with an offset; rejects impossible dates that Date.parse would roll over. */
+/**
+ * The instants every date input may name: years 1970 to 9999 in UTC. Both stores hold them
+ * exactly; PostgreSQL refuses year 0 as the engine writes it, and PGlite reads years before
+ * 100 back as other dates (0012 as 2012), so one such job used to fail every claim round.
+ */
+export const INSTANT_RANGE = Object.freeze({
+  min: new Date('1970-01-01T00:00:00.000Z'),
+  max: new Date('9999-12-31T23:59:59.999Z'),
+});
+
+/**
+ * An RFC 3339 date-time with an offset, within INSTANT_RANGE; rejects impossible dates that
+ * Date.parse would roll over.
+ */
 export function parseInstant(text: string, property: string): Date {
   const match = RFC3339.exec(text);
   const date = match ? new Date(text.replace(/(\.\d{3})\d+/, '$1')) : null;
   if (match && date && !Number.isNaN(date.getTime())) {
     const [, year, month, day, hour, minute, second] = match.map(Number);
     const check = new Date(Date.UTC(year!, month! - 1, day!, hour!, minute!, second!));
-    if (check.getUTCDate() === day && check.getUTCHours() === hour && check.getUTCMinutes() === minute) return date;
+    if (check.getUTCDate() === day && check.getUTCHours() === hour && check.getUTCMinutes() === minute) return inRange(date, text, property);
   }
   throw invalid(property, `${property} must be an RFC 3339 date-time with an offset (2026-03-01T09:30:00Z), got "${text}"`);
+}
+
+function inRange(date: Date, text: string, property: string): Date {
+  if (date >= INSTANT_RANGE.min && date <= INSTANT_RANGE.max) return date;
+  throw invalid(property, `${property} must lie between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z, got "${text}"`);
 }
 
 /** A NUL character, or half of a UTF-16 surrogate pair: text PostgreSQL cannot store as sent. */
