@@ -17,6 +17,7 @@ export const ErrorCodes = {
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   STORE_UNAVAILABLE: { status: 503, title: 'Database unavailable' },
+  ENGINE_FAILING: { status: 503, title: 'Engine failing' },
   DATA_DIR_LOCKED: { status: 503, title: 'Data directory in use' },
   CONFIG_INVALID: { status: 500, title: 'Invalid configuration' },
   INTERNAL: { status: 500, title: 'Internal error' },

@@ -28,6 +28,8 @@ export interface Metrics {
   readonly databaseUp: Gauge;
   /** Database operations that failed, by operation and reason (timeout, connection, unavailable). */
   readonly databaseFailures: Counter<'operation' | 'reason'>;
+  /** Jobs this node set aside because they could not be planned or stored, by reason (unplannable, out_of_range). */
+  readonly jobsSetAside: Counter<'reason'>;
 }
 
 export function createMetrics(options: { readonly defaultMetrics?: boolean } = {}): Metrics {
@@ -86,6 +88,12 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
       name: 'jobscheduler_database_failures_total',
       help: 'Database operations that failed, by operation and reason (timeout, connection, unavailable).',
       labelNames: ['operation', 'reason'] as const,
+      registers,
+    }),
+    jobsSetAside: new Counter({
+      name: 'jobscheduler_jobs_set_aside_total',
+      help: 'Jobs set aside because they could not be planned or stored, by reason (unplannable, out_of_range).',
+      labelNames: ['reason'] as const,
       registers,
     }),
   };

@@ -14,7 +14,7 @@ import { REQUEST_ID_HEADER, requestIdGenerator } from './request-id.js';
 import { registerClusterRoutes } from './routes/cluster.js';
 import type { ApiContext } from './routes/context.js';
 import { registerDashboard, type DashboardOptions } from './routes/dashboard.js';
-import { registerHealthRoutes } from './routes/health.js';
+import { registerHealthRoutes, type EngineReadiness } from './routes/health.js';
 import { registerJobActionRoutes } from './routes/job-actions.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerMetricsRoute } from './routes/metrics.js';
@@ -37,6 +37,8 @@ export interface ServerOptions {
    * probed and scraped.
    */
   readonly api?: boolean;
+  /** The engine of this node, if it runs one: /ready then also reports failing claims and history writes. */
+  readonly engine?: EngineReadiness;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -88,7 +90,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   for (const schema of [problemSchema, jobCreateSchema, jobPatchSchema, jobSchema, executionSchema]) app.addSchema(schema);
   if (servesApi) await registerOpenApi(app);
 
-  registerHealthRoutes(app, { store: options.store, clock });
+  registerHealthRoutes(app, { store: options.store, clock }, options.engine);
   if (options.metrics) registerMetricsRoute(app, options.metrics);
   if (!servesApi) return app;
 

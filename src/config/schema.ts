@@ -238,6 +238,12 @@ export const settings = {
     default: 50,
     parse: integer(1, 60000),
   },
+  readyFailureMs: {
+    env: 'JOBSCHEDULER_READY_FAILURE_MS',
+    description: 'GET /ready answers 503 ENGINE_FAILING, naming the reason, once this node\'s claim rounds or history writes have failed without a break for this long.',
+    default: 30000,
+    parse: integer(1000, 3600000),
+  },
   heartbeatIntervalMs: {
     env: 'JOBSCHEDULER_HEARTBEAT_INTERVAL_MS',
     description: 'How often a node writes its heartbeat.',

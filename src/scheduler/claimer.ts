@@ -4,11 +4,14 @@ import type { Clock } from '../time/clock.js';
 import type { ClaimedAttempt, OccurrencePlan, ScheduledJob, Store } from '../store/types.js';
 import { Loop } from './loop.js';
 import { planOccurrences, type Plan, type ScheduleOf } from './planner.js';
+import { setAsideOutOfRange, setAsideUnplannable, type Unplannable } from './set-aside.js';
 import { Signals } from './signals.js';
 
 export interface ClaimerEvents {
   /** A claim round finished. */
   claimed: { readonly jobs: number; readonly attempts: number; readonly missed: number };
+  /** A claim round failed (emitted before its `claimed`); a round that succeeds again emits `claimed` only. */
+  claimFailed: { readonly error: unknown };
 }
 
 export interface ClaimerOptions {
@@ -108,7 +111,9 @@ export class Claimer {
     } catch (error) {
       this.#failures++;
       if (this.#failures === 1) logger.warn({ err: error, nodeId }, 'claim failed; trying again every interval');
-      full = false;
+      this.signals.emit('claimFailed', { error });
+      // A row no store can hold fails every round it is in: set it aside and claim again at once.
+      full = await setAsideOutOfRange(this.#options);
     }
     this.#behind = full;
     this.signals.emit('claimed', { jobs, attempts, missed });
@@ -157,9 +162,10 @@ export class Claimer {
     });
     let missed = 0;
     const { logger, metrics } = this.#options;
+    const unplannable: Unplannable[] = [];
     for (const { job, plan: planned, error } of plans.values()) {
       if (!planned) {
-        logger.error({ err: error, jobId: job.id, schedule: job.schedule }, 'job schedule could not be planned; the job will not fire until it is updated');
+        unplannable.push({ jobId: job.id, schedule: job.schedule, timezone: job.timezone, error });
         continue;
       }
       if (planned.missed.length > 0) {
@@ -174,6 +180,7 @@ export class Claimer {
         );
       }
     }
+    await setAsideUnplannable(this.#options, unplannable);
     return { jobs: plans.size, missed, attempts };
   }
 }

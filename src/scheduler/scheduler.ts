@@ -9,6 +9,7 @@ import { version } from '../version.js';
 import { sortOrphans } from './adoption.js';
 import type { HeldAttempt } from './attempt.js';
 import type { BackoffStrategy } from './backoff.js';
+import { EngineHealth, watchEngine } from './engine-health.js';
 import { Claimer, type ClaimerEvents } from './claimer.js';
 import { Dispatcher, type LookupFunction } from './dispatcher.js';
 import { Firing, type FiringEvents } from './firing.js';
@@ -72,6 +73,8 @@ export type SchedulerState = 'idle' | 'starting' | 'running' | 'stopping' | 'sto
  */
 export class Scheduler {
   readonly signals = new Signals<SchedulerEvents>();
+  /** Whether claims and history writes go through, for /ready. */
+  readonly health = new EngineHealth();
   readonly nodeId: string;
   readonly #options: SchedulerOptions;
   readonly #clock: Clock;
@@ -163,7 +166,7 @@ export class Scheduler {
       afterRound: () => this.#sweep(),
     });
 
-    forward(this.#claimer.signals, this.signals, ['claimed']);
+    forward(this.#claimer.signals, this.signals, ['claimFailed', 'claimed']);
     forward(this.#firing.signals, this.signals, ['sent', 'settled', 'unsent']);
     forward(this.#membership.signals, this.signals, ['heartbeat', 'reaped']);
     forward(this.#recorder.signals, this.signals, ['flushed', 'failed']);
@@ -174,6 +177,7 @@ export class Scheduler {
     this.#firing.signals.on('settled', ({ executionId }) => this.#left([executionId]));
     this.#recorder.signals.on('flushed', ({ completedIds }) => this.#left(completedIds));
     this.#membership.signals.on('heartbeat', ({ ok }) => this.#afterHeartbeat(ok));
+    watchEngine(this.health, this.signals, () => clock.now());
   }
 
   get state(): SchedulerState {

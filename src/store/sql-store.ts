@@ -26,6 +26,7 @@ import {
   jobUpdateById,
   type JobInsertDefaults,
 } from './sql/jobs.js';
+import { jobMarkOutOfRangeSetAside, jobMarkSetAside } from './sql/set-aside.js';
 import { executionCountRecent, executionOutcomesByJob } from './sql/stats.js';
 import { nodeHeartbeat, nodeReapDead, nodeSelectAll, nodeMarkStopped, nodeUpsert } from './sql/nodes.js';
 import { toExecutionRecord, toJobRecord, toNodeRecord } from './sql/rows.js';
@@ -41,6 +42,7 @@ import type {
   JobListParams,
   JobOutcomeCounts,
   JobRecord,
+  JobSetAsideParams,
   JobUpdateParams,
   NodeReapResult,
   NodeRecord,
@@ -172,6 +174,14 @@ export class SqlStore implements Store {
       if (!row) throw jobNotFound(id);
       return toJobRecord(row);
     });
+  }
+
+  jobSetAside(params: readonly JobSetAsideParams[]): Promise<string[]> {
+    return this.#op('jobSetAside', true, () => (params.length === 0 ? Promise.resolve([]) : jobMarkSetAside(this.#db, params)));
+  }
+
+  jobSetAsideOutOfRange(): Promise<string[]> {
+    return this.#op('jobSetAsideOutOfRange', true, () => jobMarkOutOfRangeSetAside(this.#db));
   }
 
   async executionWrite(params: ExecutionWriteParams): Promise<void> {
@@ -309,6 +319,8 @@ function createdJobRecord(job: JobCreateParams, defaults: JobInsertDefaults): Jo
     nextRunAt: job.nextRunAt,
     lastRunAt: null,
     lastStatus: null,
+    setAsideReason: null,
+    setAsideAt: null,
     version: defaults.version,
     createdAt: new Date(defaults.created_at),
     updatedAt: new Date(defaults.updated_at),

@@ -203,6 +203,8 @@ function batchAnswer(jobs: readonly JobRecord[]): Buffer {
     paused: job.paused,
     nextRunAt: iso(job.nextRunAt),
     lastRunAt: iso(job.lastRunAt),
+    setAsideReason: job.setAsideReason,
+    setAsideAt: iso(job.setAsideAt),
     lastStatus: job.lastStatus,
     version: job.version,
     createdAt: iso(job.createdAt),

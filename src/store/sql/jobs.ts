@@ -12,7 +12,7 @@ const LAST_RUN_JOIN = `
     LIMIT 1
   ) last_run ON true`;
 
-const SELECT_WITH_LAST_RUN = `${jobColumns('j')}, last_run.scheduled_at AS last_run_at, last_run.status AS last_status`;
+const SELECT_WITH_LAST_RUN = `${jobColumns('j')}, j.set_aside_reason, j.set_aside_at, last_run.scheduled_at AS last_run_at, last_run.status AS last_status`;
 
 /** created_at as whole microseconds since the epoch, exact, for keyset cursors. */
 export const MICROS = (column: string): string => `(extract(epoch FROM ${column}) * 1000000)::bigint::text`;
@@ -161,6 +161,8 @@ export async function jobUpdateById(
   }
   // Reactivating a soft-deleted job brings it back: it is no longer deleted.
   if (isActive === true) sets.push('deleted_at = NULL');
+  // A new next occurrence was planned from the changed job: whatever set it aside is gone.
+  if (params.patch.nextRunAt !== undefined) sets.push('set_aside_reason = NULL', 'set_aside_at = NULL');
   const result = await db.query<JobRowWithLastRun>(
     `WITH updated AS (
        UPDATE jobs SET ${[...sets, 'version = version + 1', 'updated_at = now()'].join(', ')}

@@ -44,6 +44,8 @@ export interface JobRow {
 export interface JobRowWithLastRun extends JobRow {
   last_run_at: Date | null;
   last_status: string | null;
+  set_aside_reason: string | null;
+  set_aside_at: Date | null;
 }
 
 export const JOB_COLUMNS = [
@@ -96,6 +98,8 @@ export function toJobRecord(row: JobRowWithLastRun): JobRecord {
     ...toScheduledJob(row),
     lastRunAt: row.last_run_at,
     lastStatus: row.last_status as ExecutionStatus | null,
+    setAsideReason: row.set_aside_reason,
+    setAsideAt: row.set_aside_at,
   };
 }
 
