@@ -8,6 +8,7 @@ import type { Store } from '../store/types.js';
 import { systemClock } from '../time/system-clock.js';
 import type { Clock } from '../time/clock.js';
 import { createKeyCheck } from './auth.js';
+import { createOriginGuard } from './origin.js';
 import { registerOpenApi } from './openapi.js';
 import { sendProblem } from './problem.js';
 import { REQUEST_ID_HEADER, requestIdGenerator } from './request-id.js';
@@ -24,7 +25,7 @@ import { problemSchema } from './schemas/common.js';
 
 export interface ServerOptions {
   readonly store: Store;
-  readonly config: Pick<Config, 'apiKeys' | 'allowedTargets'> & Partial<Pick<Config, 'nodeTimeoutMs'>>;
+  readonly config: Pick<Config, 'apiKeys' | 'allowedTargets'> & Partial<Pick<Config, 'nodeTimeoutMs' | 'allowedHosts'>>;
   readonly logger?: Logger;
   readonly clock?: Clock;
   /** When given, served at GET /metrics. */
@@ -79,6 +80,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
+  if (servesApi && options.config.apiKeys.length === 0) {
+    const guard = createOriginGuard(options.config.allowedHosts ?? []);
+    app.addHook('onRequest', async (request) => guard(request));
+  }
   // One line per request at debug level: at thousands of requests a second, even a hook that
   // logs nothing costs, so it is there only when it would log.
   if (logger.isLevelEnabled('debug')) {

@@ -142,6 +142,12 @@ export const settings = {
     default: false,
     parse: boolean,
   },
+  allowedHosts: {
+    env: 'JOBSCHEDULER_ALLOWED_HOSTS',
+    description: 'Without API keys, only requests whose Host is a loopback name or address are served (a web page rebinding its domain to 127.0.0.1 is refused); this comma-separated list adds host names to accept. Ignored when API keys are set.',
+    default: Object.freeze([]) as readonly string[],
+    parse: list,
+  },
   allowedTargets: {
     env: 'JOBSCHEDULER_ALLOWED_TARGETS',
     description: 'Comma-separated host patterns (example.com, *.example.com) that job targets must match; unset allows any host except link-local and metadata addresses.',
