@@ -61,10 +61,13 @@ export function problemFor(error: unknown, instance: string): Problem {
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
   let problem = problemFor(explain(error, request), request.url.split('?')[0] ?? request.url);
   if (problem.status >= 500) {
-    request.log.error({ err: error }, 'request failed');
+    // Turning requests away under load is the server working as meant, and one line each
+    // would add to the load: not logged.
+    if (problem.code !== 'SERVER_BUSY') request.log.error({ err: error }, 'request failed');
     problem = { ...problem, requestId: request.id };
   }
   if (problem.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer');
+  if (typeof problem.retryAfterSeconds === 'number') reply.header('retry-after', String(problem.retryAfterSeconds));
   reply.header(REQUEST_ID_HEADER, request.id);
   return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }

@@ -8,6 +8,7 @@ import type { Store } from '../store/types.js';
 import { systemClock } from '../time/system-clock.js';
 import type { Clock } from '../time/clock.js';
 import { createKeyCheck } from './auth.js';
+import { CostLimiter, limitRequests } from './limiter.js';
 import { createOriginGuard } from './origin.js';
 import { registerOpenApi } from './openapi.js';
 import { sendProblem } from './problem.js';
@@ -25,7 +26,8 @@ import { problemSchema } from './schemas/common.js';
 
 export interface ServerOptions {
   readonly store: Store;
-  readonly config: Pick<Config, 'apiKeys' | 'allowedTargets'> & Partial<Pick<Config, 'nodeTimeoutMs' | 'allowedHosts'>>;
+  readonly config: Pick<Config, 'apiKeys' | 'allowedTargets'> &
+    Partial<Pick<Config, 'nodeTimeoutMs' | 'allowedHosts' | 'requestTimeoutMs' | 'headersTimeoutMs' | 'apiRequestBudget'>>;
   readonly logger?: Logger;
   readonly clock?: Clock;
   /** When given, served at GET /metrics. */
@@ -44,6 +46,9 @@ export interface ServerOptions {
 
 export const BODY_LIMIT = 1024 * 1024;
 
+/** Requests waiting for their turn at once (see CostLimiter); past it they answer 503. */
+const MAX_WAITING_REQUESTS = 10_000;
+
 /**
  * The HTTP server: Fastify with strict validation (Ajv never coerces types or strips
  * unknown fields, so a wrong type or an unknown field is a 400 naming it), problem+json
@@ -58,7 +63,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const quiet = base.isLevelEnabled('debug') || !base.isLevelEnabled('warn') ? base.level : 'warn';
   const logger = base.child({ component: 'api' }, { level: quiet });
   const clock = options.clock ?? systemClock;
+  const timeouts = requestTimeouts(options.config);
   const app = Fastify({
+    // A client that sends its request slowly (or never finishes it) is cut off, so idle
+    // connections cannot pile up; Node checks them every connectionsCheckingInterval.
+    requestTimeout: timeouts.requestMs,
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: Math.min(1000, timeouts.headersMs) },
     loggerInstance: logger,
     // The incoming X-Request-Id is checked by the generator, never trusted as it is.
     requestIdHeader: false,
@@ -107,9 +117,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   };
   if (options.dashboard) await registerDashboard(app, options.dashboard === true ? {} : options.dashboard);
   const keyCheck = createKeyCheck(options.config.apiKeys);
+  const limiter = new CostLimiter({
+    budget: options.config.apiRequestBudget ?? 10_000,
+    maxWaiting: MAX_WAITING_REQUESTS,
+    maxWaitMs: timeouts.requestMs,
+    clock,
+  });
   await app.register(
     async (api) => {
       if (keyCheck) api.addHook('onRequest', async (request) => keyCheck(request.headers.authorization));
+      limitRequests(api, limiter);
       api.addHook('preValidation', async (request) => coerceQuery(request));
       registerJobRoutes(api, context);
       registerJobActionRoutes(api, context);
@@ -160,4 +177,10 @@ function notFound(request: FastifyRequest, servesApi: boolean): JobSchedulerErro
   const path = request.url.split('?')[0];
   const hint = servesApi ? 'the API is described at /docs' : 'this node serves no API, only /health, /ready and /metrics';
   return new JobSchedulerError('NOT_FOUND', `No route ${request.method} ${path}; ${hint}`);
+}
+
+/** The headers' bound never exceeds the whole request's, as Node requires. */
+function requestTimeouts(config: ServerOptions['config']): { requestMs: number; headersMs: number } {
+  const requestMs = config.requestTimeoutMs ?? 30_000;
+  return { requestMs, headersMs: Math.min(config.headersTimeoutMs ?? 10_000, requestMs) };
 }

@@ -142,6 +142,24 @@ export const settings = {
     default: false,
     parse: boolean,
   },
+  requestTimeoutMs: {
+    env: 'JOBSCHEDULER_REQUEST_TIMEOUT_MS',
+    description: 'A request\'s headers and body must arrive within this; a slower client is answered 408 and its connection closed.',
+    default: 30000,
+    parse: integer(1000, 600000),
+  },
+  headersTimeoutMs: {
+    env: 'JOBSCHEDULER_HEADERS_TIMEOUT_MS',
+    description: 'A request\'s headers must arrive within this (at most JOBSCHEDULER_REQUEST_TIMEOUT_MS); a connection that sends none is closed.',
+    default: 10000,
+    parse: integer(500, 600000),
+  },
+  apiRequestBudget: {
+    env: 'JOBSCHEDULER_API_REQUEST_BUDGET',
+    description: 'How much /api work runs at once: a list or history request counts its limit, a preview its count, a batch create 1000, any other request 1. Requests past it wait their turn, for at most JOBSCHEDULER_REQUEST_TIMEOUT_MS and 10,000 at a time, else answer 503 SERVER_BUSY; /health, /ready and /metrics never wait.',
+    default: 10000,
+    parse: integer(1, 10000000),
+  },
   allowedHosts: {
     env: 'JOBSCHEDULER_ALLOWED_HOSTS',
     description: 'Without API keys, only requests whose Host is a loopback name or address are served (a web page rebinding its domain to 127.0.0.1 is refused); this comma-separated list adds host names to accept. Ignored when API keys are set.',
