@@ -1,4 +1,4 @@
-import { isValidTimezone } from '../cron/index.js';
+import { canonicalTimezone } from '../cron/index.js';
 import { JobSchedulerError } from '../errors.js';
 import { uuidv7 } from '../ids.js';
 import type {
@@ -141,8 +141,9 @@ function timing(body: JobPatchBody, current: Timing | undefined, at: (field: str
   if (body.schedule !== undefined && body.runAt !== undefined) {
     throw invalid(at('runAt'), `give either ${at('schedule')} or ${at('runAt')}, not both`);
   }
-  const timezone = body.timezone ?? current?.timezone ?? JOB_DEFAULTS.timezone;
-  if (body.timezone !== undefined && !isValidTimezone(body.timezone)) {
+  // Stored as the IANA database spells it, so case variants of one zone are one zone.
+  const timezone = body.timezone === undefined ? (current?.timezone ?? JOB_DEFAULTS.timezone) : canonicalTimezone(body.timezone);
+  if (timezone === undefined) {
     throw new JobSchedulerError(
       'TIMEZONE_INVALID',
       `${at('timezone')}: "${body.timezone}" is not an IANA time zone (for example Europe/Paris or UTC)`,

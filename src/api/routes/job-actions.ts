@@ -3,7 +3,7 @@ import { formatInZone } from '../../cron/index.js';
 import { JobSchedulerError } from '../../errors.js';
 import { uuidv7 } from '../../ids.js';
 import { JOB_LIMITS } from '../../jobs/defaults.js';
-import { compileSchedule, nextRunAt } from '../../jobs/schedule.js';
+import { compileSchedule, nextRunAt, upcomingRuns } from '../../jobs/schedule.js';
 import { idParams, pageQuery, problems } from '../schemas/common.js';
 import { executionResponse, jobId, sendJob, withCursor, type ApiContext, type IdParams } from './context.js';
 
@@ -143,7 +143,7 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
       const now = new Date(clock.now());
       const runs =
         job.schedule !== null
-          ? compileSchedule(job.schedule, job.timezone).nextRuns(request.query.count, now)
+          ? upcomingRuns(compileSchedule(job.schedule, job.timezone), request.query.count, now)
           : job.runAt !== null && job.runAt > now
             ? [job.runAt]
             : [];
