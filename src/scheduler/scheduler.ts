@@ -10,6 +10,7 @@ import { sortOrphans } from './adoption.js';
 import type { HeldAttempt } from './attempt.js';
 import type { BackoffStrategy } from './backoff.js';
 import { EngineHealth, watchEngine } from './engine-health.js';
+import { targetRefusal } from '../jobs/targets.js';
 import { Claimer, type ClaimerEvents } from './claimer.js';
 import { Dispatcher, type LookupFunction } from './dispatcher.js';
 import { Firing, type FiringEvents } from './firing.js';
@@ -30,7 +31,8 @@ export type SchedulerSettings = Pick<
   | 'maxConcurrentPerHost'
   | 'shutdownGraceMs'
   | 'signingSecret'
->;
+> &
+  Partial<Pick<Config, 'allowedTargets'>>;
 
 export interface SchedulerOptions {
   readonly store: Store;
@@ -126,6 +128,7 @@ export class Scheduler {
       maxConcurrentPerHost: settings.maxConcurrentPerHost,
       signer: settings.signingSecret ? createWebhookSigner(settings.signingSecret) : null,
       userAgent: `jobscheduler/${version}`,
+      refuse: (url) => targetRefusal(url, { allowedTargets: settings.allowedTargets ?? [] }),
       ...(options.lookup ? { lookup: options.lookup } : {}),
     });
     this.#firing = new Firing({
