@@ -93,8 +93,11 @@ function toJobSchedulerError(error: unknown): JobSchedulerError {
       return new JobSchedulerError('PAYLOAD_TOO_LARGE', 'The request body is larger than 1 MiB (1,048,576 bytes)');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new JobSchedulerError('VALIDATION_FAILED', 'The body is empty; send a JSON object', { property: 'body' });
+    case 'FST_ERR_BAD_URL':
+      return new JobSchedulerError('VALIDATION_FAILED', 'The path is not valid percent-encoding (a % must be followed by two hex digits of UTF-8)', { property: 'path' });
     default:
   }
+
   if (error instanceof SyntaxError || framework.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return new JobSchedulerError('VALIDATION_FAILED', 'The body is not valid JSON', { property: 'body' });
   }
@@ -107,6 +110,7 @@ function toJobSchedulerError(error: unknown): JobSchedulerError {
 }
 
 function codeForStatus(status: number): ErrorCode {
+  if (status === 400) return 'VALIDATION_FAILED';
   for (const [code, { status: codeStatus }] of Object.entries(ErrorCodes)) if (codeStatus === status) return code as ErrorCode;
   return 'VALIDATION_FAILED';
 }

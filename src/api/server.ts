@@ -9,6 +9,7 @@ import { systemClock } from '../time/system-clock.js';
 import type { Clock } from '../time/clock.js';
 import { createKeyCheck } from './auth.js';
 import { CostLimiter, limitRequests } from './limiter.js';
+import { answerClientError } from './client-error.js';
 import { createOriginGuard } from './origin.js';
 import { registerOpenApi } from './openapi.js';
 import { sendProblem } from './problem.js';
@@ -78,6 +79,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // logged at debug level below instead.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
+    clientErrorHandler: answerClientError,
     frameworkErrors: (error, request, reply) => {
       sendProblem(request, reply, error);
     },
@@ -151,8 +153,39 @@ function acceptJsonOnly(app: FastifyInstance): void {
       done(null, undefined);
       return;
     }
+    if (PROTO_KEY.test(text)) {
+      parseRefusingProtoKeys(text, done);
+      return;
+    }
     parseJson(request, text, done);
   });
+}
+
+/** Bodies that may hold a key the default parser would refuse as "not valid JSON". */
+const PROTO_KEY = /"(?:__proto__|constructor)"/;
+
+/**
+ * Keys named __proto__ (or constructor holding a prototype) could reach an object's prototype
+ * wherever a body is merged into another object: they are refused with a message saying so,
+ * rather than as invalid JSON. Only bodies that contain such a word pay for this walk.
+ */
+function parseRefusingProtoKeys(text: string, done: (error: Error | null, body?: unknown) => void): void {
+  let body: unknown;
+  try {
+    body = JSON.parse(text, function refuse(this: unknown, key: string, value: unknown) {
+      const hasPrototype = value !== null && typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, 'prototype');
+      if (key === '__proto__' || (key === 'constructor' && hasPrototype)) {
+        throw new JobSchedulerError('VALIDATION_FAILED', `body: keys named "__proto__", or "constructor" holding "prototype", are refused anywhere in a body, payload included`, {
+          property: 'body',
+        });
+      }
+      return value;
+    });
+  } catch (error) {
+    done(error as Error);
+    return;
+  }
+  done(null, body);
 }
 
 /**

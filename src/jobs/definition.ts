@@ -77,6 +77,8 @@ export function newJobFromBody(body: JobBody, context: DefinitionContext): JobCr
   const headers = checkHeaders(body.headers ?? {}, at('headers'));
   const retry = checkRetry({ ...JOB_DEFAULTS.retry, ...body.retry }, at('retry'));
   const onFailure = body.onFailure == null ? null : checkTarget(body.onFailure, at('onFailure'), context.targets);
+  const misfirePolicy = body.misfirePolicy ?? JOB_DEFAULTS.misfirePolicy;
+  assertRunAtUseful(when.runAt, misfirePolicy, context.now, at);
   const next = nextRunAt(when, context.now, scheduleFields(at));
   return {
     id: uuidv7(context.now.getTime()),
@@ -92,7 +94,7 @@ export function newJobFromBody(body: JobBody, context: DefinitionContext): JobCr
     timeoutMs: body.timeoutMs ?? JOB_DEFAULTS.timeoutMs,
     type: canonicalType(body.type),
     retry,
-    misfirePolicy: body.misfirePolicy ?? JOB_DEFAULTS.misfirePolicy,
+    misfirePolicy,
     overlapPolicy: body.overlapPolicy ?? JOB_DEFAULTS.overlapPolicy,
     onFailure,
     isActive: body.isActive ?? JOB_DEFAULTS.isActive,
@@ -128,6 +130,7 @@ export function patchFromBody(body: JobPatchBody, current: JobRecord, context: D
 
   const timingChanged = body.schedule !== undefined || body.runAt !== undefined || body.timezone !== undefined;
   const newTiming = timingChanged ? timing(body, current, at) : null;
+  if (body.runAt !== undefined) assertRunAtUseful(newTiming!.runAt, body.misfirePolicy ?? current.misfirePolicy, context.now, at);
   if (newTiming) Object.assign(patch, newTiming);
   const reactivated = body.isActive === true && !current.isActive;
   if (newTiming || reactivated) patch.nextRunAt = nextRunAt(newTiming ?? current, context.now, scheduleFields(at));
@@ -153,6 +156,22 @@ function timing(body: JobPatchBody, current: Timing | undefined, at: (field: str
   if (body.schedule !== undefined) return { schedule: body.schedule.trim(), runAt: null, timezone };
   if (body.runAt !== undefined) return { schedule: null, runAt: parseInstant(body.runAt, at('runAt')), timezone };
   return { schedule: current?.schedule ?? null, runAt: current?.runAt ?? null, timezone };
+}
+
+/** How far in the past a runAt may lie and still be taken as "now" (a client's clock may lag). */
+const PAST_RUN_AT_MS = 60_000;
+
+/**
+ * A one-time job whose instant is already past would, under misfirePolicy skip, only ever be
+ * recorded MISSED: refused, saying how to fire it now instead.
+ */
+function assertRunAtUseful(runAt: Date | null, policy: MisfirePolicy, now: Date, at: (field: string) => string): void {
+  if (runAt === null || policy !== 'skip' || runAt.getTime() >= now.getTime() - PAST_RUN_AT_MS) return;
+  throw invalid(
+    at('runAt'),
+    `${at('runAt')} ${runAt.toISOString()} is in the past, so under misfirePolicy "skip" the job would only be recorded MISSED; ` +
+      `give a later instant, or misfirePolicy "fire_once" to fire it at once`,
+  );
 }
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -196,8 +215,8 @@ const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
 const SUSPECT = /[\u0000\ud800-\udfff]/;
 
 /**
- * Refuses, naming the field, any string (or object key) in the body that could not be
- * stored intact, and bodies nested deeper than the payload limit (serialising or storing
+ * Refuses, naming the field, any string (or object key) or number in the body that could not
+ * be stored intact, and bodies nested deeper than the payload limit (serialising or storing
  * those would exhaust a stack). Iterative, so a hostile body cannot overflow this walk.
  */
 function assertStorableText(body: unknown, prefix: string): void {
@@ -217,6 +236,8 @@ function mayBeUnstorable(body: unknown): boolean {
     const depth = depths.pop()!;
     if (typeof value === 'string') {
       if (SUSPECT.test(value)) return true;
+    } else if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return true;
     } else if (value !== null && typeof value === 'object') {
       if (depth > JOB_LIMITS.payloadDepth) return true;
       if (Array.isArray(value)) {
@@ -246,6 +267,9 @@ function explainUnstorable(body: unknown, prefix: string): void {
       if (UNSTORABLE.test(value)) {
         throw invalid(name(path), `${name(path)} contains a NUL character or an unpaired surrogate, which cannot be stored`);
       }
+    } else if (typeof value === 'number') {
+      // 1e999 parses as Infinity, which JSON cannot hold: it would be stored as null.
+      if (!Number.isFinite(value)) throw invalid(name(path), `${name(path)} is a number too large to store (JSON numbers are finite)`);
     } else if (value !== null && typeof value === 'object') {
       if (depth > JOB_LIMITS.payloadDepth) {
         const field = prefix + name(path).slice(prefix.length).split(/[.[]/)[0]!;

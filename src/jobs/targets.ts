@@ -62,6 +62,14 @@ function parseTarget(raw: string, property: string, policy: TargetPolicy): strin
       { property },
     );
   }
+  if (url.username !== '' || url.password !== '') {
+    // Kept in the URL they would be stored and shown in every read of the job, yet never sent.
+    throw new JobSchedulerError(
+      'VALIDATION_FAILED',
+      `${property} must not hold a user name or password; send credentials in headers (for example "Authorization")`,
+      { property },
+    );
+  }
   const host = url.hostname.toLowerCase();
   if (isForbiddenAddress(host)) {
     throw new JobSchedulerError(

@@ -178,7 +178,8 @@ export class Dispatcher {
   }
 
   #headers(request: OutgoingRequest, startedAt: number): Record<string, string> {
-    const headers: Record<string, string> = { 'user-agent': this.#userAgent, ...request.headers };
+    // A job's own User-Agent replaces the default one rather than going out beside it.
+    const headers: Record<string, string> = hasHeader(request.headers, 'user-agent') ? { ...request.headers } : { 'user-agent': this.#userAgent, ...request.headers };
     if (request.body !== null && !hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
     if (this.#signer) Object.assign(headers, this.#signer.headers(request.messageId, startedAt / 1000, request.body ?? ''));
     return headers;
@@ -225,7 +226,7 @@ class RequestInterrupted extends Error {
   }
 }
 
-function hasHeader(headers: Record<string, string>, name: string): boolean {
+function hasHeader(headers: Readonly<Record<string, string>>, name: string): boolean {
   return Object.keys(headers).some((key) => key.toLowerCase() === name);
 }
 

@@ -89,10 +89,24 @@ describe('request timeouts', () => {
       'POST /api/v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
     );
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(answer).toContain('Content-Type: application/problem+json');
+    expect(answer).toContain('"code":"REQUEST_TIMEOUT"');
   });
 
   it('closes the connection of a client whose headers never finish arriving', async () => {
     const answer = await sendAndWaitForClose('GET /api/v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it.each([
+    ['Content-Length beside Transfer-Encoding', 'Content-Length: 2\r\nTransfer-Encoding: chunked\r\n'],
+    ['a negative Content-Length', 'Content-Length: -1\r\n'],
+  ])('answers a request the HTTP parser refuses (%s) with a problem naming it, then closes', async (_case, headers) => {
+    const answer = await sendAndWaitForClose(`POST /api/v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${headers}\r\n{}`);
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('Content-Type: application/problem+json');
+    const problem = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { code: string; status: number; detail: string };
+    expect(problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    expect(problem.detail).toMatch(/^The request is not valid HTTP\/1\.1/);
   });
 });

@@ -5,6 +5,8 @@ export interface ReceivedRequest {
   readonly method: string;
   readonly path: string;
   readonly headers: IncomingMessage['headers'];
+  /** Header names and values as they arrived, duplicates included (Node keeps one User-Agent in `headers`). */
+  readonly rawHeaders: readonly string[];
   readonly body: string;
   /** Date.now() when the request's body had arrived. */
   readonly receivedAt: number;
@@ -42,6 +44,7 @@ export async function startReceiver(initial?: Handler, host = '127.0.0.1'): Prom
         method: req.method ?? '',
         path: req.url ?? '',
         headers: req.headers,
+        rawHeaders: req.rawHeaders,
         body: Buffer.concat(chunks).toString('utf8'),
         receivedAt: Date.now(),
         remoteAddress: req.socket.remoteAddress ?? '',

@@ -26,7 +26,7 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
         summary: 'Run a job now',
         description:
           'Adds an extra occurrence (trigger "manual", scheduled now) that any scheduler node picks up. It never replaces ' +
-          'or collides with a scheduled occurrence. Refused (409) for a deleted job.',
+          'or collides with a scheduled occurrence. Refused (409) for an inactive or deleted job.',
         security,
         params: idParams,
         response: {
@@ -50,9 +50,8 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
     async (request, reply) => {
       const job = await store.jobGet(jobId(request.params));
       if (!job.isActive) {
-        throw new JobSchedulerError('CONFLICT', 'The job is deleted (isActive false); PATCH isActive true to run it again', {
-          jobId: job.id,
-        });
+        const state = job.deletedAt === null ? 'inactive (isActive false)' : 'deleted';
+        throw new JobSchedulerError('CONFLICT', `The job is ${state}; PATCH isActive true to run it again`, { jobId: job.id });
       }
       const scheduledAt = new Date(manualInstant(job.id, clock.now()));
       const executionId = uuidv7(scheduledAt.getTime());

@@ -97,6 +97,10 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
     },
     async (request) => {
       const { limit, cursor, active, name } = request.query;
+      // eslint-disable-next-line no-control-regex -- matching NUL is the point
+      if (name !== undefined && /\u0000/.test(name)) {
+        throw new JobSchedulerError('VALIDATION_FAILED', 'query parameter "name" contains a NUL character, which no job name holds', { property: 'name' });
+      }
       const page = await withCursor(() => store.jobList({ limit, cursor, active, name }));
       return { items: page.items.map(jobResponse), nextCursor: page.nextCursor };
     },
