@@ -17,6 +17,8 @@ const IN_RANGE: [sent: string, stored: string][] = [
   ['1970-01-01T01:00:00+01:00', '1970-01-01T00:00:00.000Z'],
   ['2000-02-29T12:34:56.789Z', '2000-02-29T12:34:56.789Z'],
   ['9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z'],
+  // Stored a microsecond early once: the insert turned milliseconds into a timestamp in floating point.
+  ['5979-10-29T01:35:36.453Z', '5979-10-29T01:35:36.453Z'],
   ['9999-12-31T23:59:59.999-00:00', '9999-12-31T23:59:59.999Z'],
 ];
 

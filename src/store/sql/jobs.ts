@@ -202,8 +202,14 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
-/** Milliseconds since the epoch back to a timestamp, exactly (no floating point on the way). */
-const FROM_MILLIS = (column: string): string => `('epoch'::timestamptz + ${column} * interval '1 millisecond')`;
+/**
+ * Milliseconds since the epoch back to a timestamp, exactly. Interval times a number is
+ * computed in floating point, in microseconds: past about year 2255 (2^53 microseconds) one
+ * product came back a microsecond off, so 5979-10-29T01:35:36.453Z was stored as .452992.
+ * Whole seconds times 1,000,000 stay exact to year 9999, and the milliseconds are small.
+ */
+const FROM_MILLIS = (column: string): string =>
+  `('epoch'::timestamptz + (${column} / 1000) * interval '1 second' + (${column} % 1000) * interval '1 millisecond')`;
 
 function millisOrNull(date: Date | null): number | null {
   return date === null ? null : date.getTime();
