@@ -56,7 +56,7 @@ export async function setAsideOutOfRange(context: SetAsideContext): Promise<bool
     const ids = await store.jobSetAsideOutOfRange();
     for (const jobId of ids) {
       metrics.jobsSetAside.inc({ reason: 'out_of_range' });
-      logger.error({ jobId, nodeId }, 'job set aside: its runAt or nextRunAt lies outside 1970..9999, which failed every claim round');
+      logger.error({ jobId, nodeId }, 'job set aside: its runAt or nextRunAt lay outside 1970..9999, which failed every claim round');
     }
     return ids.length > 0;
   } catch {

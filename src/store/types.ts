@@ -285,9 +285,10 @@ export interface Store {
    */
   jobSetAside(params: readonly JobSetAsideParams[]): Promise<string[]>;
   /**
-   * Sets aside every active job whose runAt or nextRunAt lies outside the instants both stores
-   * hold (stored by an older version, or by hand): such a row fails every claim round it is in.
-   * Returns the ids set aside.
+   * Sets aside every job whose runAt or nextRunAt lies outside the instants both stores hold
+   * (stored by an older version, or by hand): such a row fails every claim round it is in. Its
+   * runAt moves to the nearest end of the range, the old value kept in the reason. Returns the
+   * ids set aside.
    */
   jobSetAsideOutOfRange(): Promise<string[]>;
 

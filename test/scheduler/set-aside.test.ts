@@ -65,7 +65,8 @@ describeStore('jobs set aside', (context) => {
       expect(round.claimed.map((attempt) => attempt.job.id)).not.toContain(bad.id);
       const setAside = await store.jobGet(bad.id);
       expect(setAside.nextRunAt).toBeNull();
-      expect(setAside.setAsideReason).toMatch(/outside 1970-01-01T00:00:00Z\.\.9999-12-31T23:59:59\.999Z/);
+      expect(setAside.setAsideReason).toMatch(/lay outside 1970-01-01T00:00:00Z\.\.9999-12-31T23:59:59\.999Z/);
+      expect(setAside.runAt).toEqual(new Date('1970-01-01T00:00:00.000Z'));
       expect(setAside.setAsideAt).toBeInstanceOf(Date);
       expect((await store.jobGet(good.id)).setAsideReason).toBeNull();
     });
@@ -98,15 +99,21 @@ describeStore('jobs set aside', (context) => {
       expect((await store.jobGet(bad.id)).setAsideReason).not.toBeNull();
     });
 
-    it('is swept only while active and not already set aside', async () => {
+    it('has its runAt moved into the range, the old value kept in the reason, so every read of it works again', async () => {
       const { store, db } = context();
-      const inactive = await store.jobCreate(jobParams({ schedule: null, runAt: new Date(NOW), nextRunAt: new Date(NOW), isActive: false }));
-      const active = await store.jobCreate(jobParams({ schedule: null, runAt: new Date(NOW), nextRunAt: new Date(NOW) }));
-      await db.query(`UPDATE jobs SET run_at = '10000-01-01 00:00:00+00', next_run_at = NULL WHERE id IN ($1, $2)`, [inactive.id, active.id]);
+      const early = await store.jobCreate(jobParams({ schedule: null, runAt: new Date(NOW), nextRunAt: new Date(NOW), isActive: false }));
+      const late = await store.jobCreate(jobParams({ schedule: null, runAt: new Date(NOW), nextRunAt: new Date(NOW) }));
+      const fine = await store.jobCreate(jobParams({ nextRunAt: new Date(NOW) }));
+      await db.query(`UPDATE jobs SET run_at = '0001-01-01 00:00:00+00 BC' WHERE id = $1`, [early.id]);
+      await db.query(`UPDATE jobs SET run_at = '10000-01-01 00:00:00+00', next_run_at = NULL WHERE id = $1`, [late.id]);
 
-      expect(await store.jobSetAsideOutOfRange()).toEqual([active.id]);
+      expect(new Set(await store.jobSetAsideOutOfRange())).toEqual(new Set([early.id, late.id]));
       expect(await store.jobSetAsideOutOfRange()).toEqual([]);
-      expect((await store.jobGet(inactive.id)).setAsideReason).toBeNull();
+      const moved = await store.jobGet(early.id);
+      expect(moved.runAt).toEqual(new Date('1970-01-01T00:00:00.000Z'));
+      expect(moved.setAsideReason).toMatch(/^runAt 0001-01-01 .*BC/);
+      expect((await store.jobGet(late.id)).runAt).toEqual(new Date('9999-12-31T23:59:59.999Z'));
+      expect((await store.jobGet(fine.id)).setAsideReason).toBeNull();
     });
   });
 

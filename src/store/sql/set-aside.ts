@@ -24,16 +24,19 @@ const MIN = '1970-01-01T00:00:00Z';
 const MAX = '9999-12-31T23:59:59.999Z';
 
 /**
- * Sets aside active jobs with a date outside MIN..MAX. Comparisons only: such a date is never
+ * Sets aside jobs with a date outside MIN..MAX, as migration 0003 did for rows stored before
+ * it: next_run_at cleared, runAt moved to the nearest end of the range (so every read of the
+ * job works again), the old values kept in the reason. Comparisons only: such a date is never
  * read into the process, where PGlite turns year 0 into an invalid Date.
  */
 export async function jobMarkOutOfRangeSetAside(db: Queryable): Promise<string[]> {
   const result = await db.query<{ id: string }>(
     `UPDATE jobs
      SET next_run_at = NULL, set_aside_at = now(),
-         set_aside_reason = 'runAt or nextRunAt lies outside ${MIN}..${MAX}; give the job a new runAt or schedule'
-     WHERE is_active AND set_aside_reason IS NULL
-       AND (next_run_at < '${MIN}' OR next_run_at > '${MAX}' OR run_at < '${MIN}' OR run_at > '${MAX}')
+         set_aside_reason = 'runAt ' || coalesce(run_at::text, 'null') || ' or nextRunAt ' || coalesce(next_run_at::text, 'null')
+           || ' lay outside ${MIN}..${MAX}; give the job a new runAt or schedule',
+         run_at = CASE WHEN run_at < '${MIN}' THEN '${MIN}'::timestamptz WHEN run_at > '${MAX}' THEN '${MAX}'::timestamptz ELSE run_at END
+     WHERE next_run_at < '${MIN}' OR next_run_at > '${MAX}' OR run_at < '${MIN}' OR run_at > '${MAX}'
      RETURNING id`,
   );
   return result.rows.map((row) => row.id);
