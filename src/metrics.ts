@@ -30,6 +30,8 @@ export interface Metrics {
   readonly databaseFailures: Counter<'operation' | 'reason'>;
   /** HTTP requests served, by method, route template and status: rate, errors and latency. */
   readonly httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
+  /** Jobs this node set aside because they could not be planned or stored, by reason (unplannable, out_of_range). */
+  readonly jobsSetAside: Counter<'reason'>;
 }
 
 /**
@@ -105,6 +107,12 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
       help: 'HTTP requests served, by method, route template (unmatched for no route) and status, from arrival to answer.',
       labelNames: ['method', 'route', 'status'] as const,
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    jobsSetAside: new Counter({
+      name: 'jobscheduler_jobs_set_aside_total',
+      help: 'Jobs set aside because they could not be planned or stored, by reason (unplannable, out_of_range).',
+      labelNames: ['reason'] as const,
       registers,
     }),
   };

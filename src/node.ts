@@ -106,7 +106,16 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       sweeper.start();
     }
 
-    app = await buildServer({ store, config, logger, clock, metrics, api: servesApi, dashboard: servesApi });
+    app = await buildServer({
+      store,
+      config,
+      logger,
+      clock,
+      metrics,
+      api: servesApi,
+      dashboard: servesApi,
+      ...(engine ? { engine: { health: engine.scheduler.health, failureMs: config.readyFailureMs } } : {}),
+    });
     await app.listen({ host: config.host, port: config.port });
     const { port } = app.server.address() as AddressInfo;
     const address = `http://${isIPv6(config.host) ? `[${config.host}]` : config.host}:${port}`;

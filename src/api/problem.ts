@@ -61,10 +61,13 @@ export function problemFor(error: unknown, instance: string): Problem {
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
   let problem = problemFor(explain(error, request), request.url.split('?')[0] ?? request.url);
   if (problem.status >= 500) {
-    request.log.error({ err: error }, 'request failed');
+    // Turning requests away under load is the server working as meant, and one line each
+    // would add to the load: not logged.
+    if (problem.code !== 'SERVER_BUSY') request.log.error({ err: error }, 'request failed');
     problem = { ...problem, requestId: request.id };
   }
   if (problem.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer');
+  if (typeof problem.retryAfterSeconds === 'number') reply.header('retry-after', String(problem.retryAfterSeconds));
   reply.header(REQUEST_ID_HEADER, request.id);
   return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }
@@ -90,8 +93,11 @@ function toJobSchedulerError(error: unknown): JobSchedulerError {
       return new JobSchedulerError('PAYLOAD_TOO_LARGE', 'The request body is larger than 1 MiB (1,048,576 bytes)');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new JobSchedulerError('VALIDATION_FAILED', 'The body is empty; send a JSON object', { property: 'body' });
+    case 'FST_ERR_BAD_URL':
+      return new JobSchedulerError('VALIDATION_FAILED', 'The path is not valid percent-encoding (a % must be followed by two hex digits of UTF-8)', { property: 'path' });
     default:
   }
+
   if (error instanceof SyntaxError || framework.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return new JobSchedulerError('VALIDATION_FAILED', 'The body is not valid JSON', { property: 'body' });
   }
@@ -104,6 +110,7 @@ function toJobSchedulerError(error: unknown): JobSchedulerError {
 }
 
 function codeForStatus(status: number): ErrorCode {
+  if (status === 400) return 'VALIDATION_FAILED';
   for (const [code, { status: codeStatus }] of Object.entries(ErrorCodes)) if (codeStatus === status) return code as ErrorCode;
   return 'VALIDATION_FAILED';
 }

@@ -8,13 +8,16 @@ import type { Store } from '../store/types.js';
 import { systemClock } from '../time/system-clock.js';
 import type { Clock } from '../time/clock.js';
 import { createKeyCheck } from './auth.js';
+import { CostLimiter, limitRequests } from './limiter.js';
+import { answerClientError } from './client-error.js';
+import { createOriginGuard } from './origin.js';
 import { registerOpenApi } from './openapi.js';
 import { sendProblem } from './problem.js';
 import { REQUEST_ID_HEADER, requestIdGenerator } from './request-id.js';
 import { registerClusterRoutes } from './routes/cluster.js';
 import type { ApiContext } from './routes/context.js';
 import { registerDashboard, type DashboardOptions } from './routes/dashboard.js';
-import { registerHealthRoutes } from './routes/health.js';
+import { registerHealthRoutes, type EngineReadiness } from './routes/health.js';
 import { registerJobActionRoutes } from './routes/job-actions.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { recordHttpRequests, registerMetricsRoute } from './routes/metrics.js';
@@ -25,7 +28,8 @@ import { problemSchema } from './schemas/common.js';
 
 export interface ServerOptions {
   readonly store: Store;
-  readonly config: Pick<Config, 'apiKeys' | 'allowedTargets'> & Partial<Pick<Config, 'nodeTimeoutMs'>>;
+  readonly config: Pick<Config, 'apiKeys' | 'allowedTargets'> &
+    Partial<Pick<Config, 'nodeTimeoutMs' | 'allowedHosts' | 'requestTimeoutMs' | 'headersTimeoutMs' | 'apiRequestBudget'>>;
   readonly logger?: Logger;
   readonly clock?: Clock;
   /** When given, served at GET /metrics. */
@@ -38,9 +42,14 @@ export interface ServerOptions {
    * probed and scraped.
    */
   readonly api?: boolean;
+  /** The engine of this node, if it runs one: /ready then also reports failing claims and history writes. */
+  readonly engine?: EngineReadiness;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
+
+/** Requests waiting for their turn at once (see CostLimiter); past it they answer 503. */
+const MAX_WAITING_REQUESTS = 10_000;
 
 /**
  * The HTTP server: Fastify with strict validation (Ajv never coerces types or strips
@@ -56,7 +65,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const quiet = base.isLevelEnabled('debug') || !base.isLevelEnabled('warn') ? base.level : 'warn';
   const logger = base.child({ component: 'api' }, { level: quiet });
   const clock = options.clock ?? systemClock;
+  const timeouts = requestTimeouts(options.config);
   const app = Fastify({
+    // A client that sends its request slowly (or never finishes it) is cut off, so idle
+    // connections cannot pile up; Node checks them every connectionsCheckingInterval.
+    requestTimeout: timeouts.requestMs,
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: Math.min(1000, timeouts.headersMs) },
     loggerInstance: logger,
     // The incoming X-Request-Id is checked by the generator, never trusted as it is.
     requestIdHeader: false,
@@ -66,6 +80,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // logged at debug level below instead.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
+    clientErrorHandler: answerClientError,
     frameworkErrors: (error, request, reply) => {
       sendProblem(request, reply, error);
     },
@@ -78,6 +93,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
+  if (servesApi && options.config.apiKeys.length === 0) {
+    const guard = createOriginGuard(options.config.allowedHosts ?? []);
+    app.addHook('onRequest', async (request) => guard(request));
+  }
   // One line per request at debug level: at thousands of requests a second, even a hook that
   // logs nothing costs, so it is there only when it would log.
   if (logger.isLevelEnabled('debug')) {
@@ -91,7 +110,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   for (const schema of [problemSchema, jobPatchSchema, jobSchema, executionSchema]) app.addSchema(schema);
   if (servesApi) await registerOpenApi(app);
 
-  registerHealthRoutes(app, { store: options.store, clock });
+  registerHealthRoutes(app, { store: options.store, clock }, options.engine);
   if (options.metrics) registerMetricsRoute(app, options.metrics);
   if (!servesApi) return app;
 
@@ -103,9 +122,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   };
   if (options.dashboard) await registerDashboard(app, options.dashboard === true ? {} : options.dashboard);
   const keyCheck = createKeyCheck(options.config.apiKeys);
+  const limiter = new CostLimiter({
+    budget: options.config.apiRequestBudget ?? 10_000,
+    maxWaiting: MAX_WAITING_REQUESTS,
+    maxWaitMs: timeouts.requestMs,
+    clock,
+  });
   await app.register(
     async (api) => {
       if (keyCheck) api.addHook('onRequest', async (request) => keyCheck(request.headers.authorization));
+      limitRequests(api, limiter);
       api.addHook('preValidation', async (request) => coerceQuery(request));
       registerJobRoutes(api, context);
       registerJobActionRoutes(api, context);
@@ -131,8 +157,39 @@ function acceptJsonOnly(app: FastifyInstance): void {
       done(null, undefined);
       return;
     }
+    if (PROTO_KEY.test(text)) {
+      parseRefusingProtoKeys(text, done);
+      return;
+    }
     parseJson(request, text, done);
   });
+}
+
+/** Bodies that may hold a key the default parser would refuse as "not valid JSON". */
+const PROTO_KEY = /"(?:__proto__|constructor)"/;
+
+/**
+ * Keys named __proto__ (or constructor holding a prototype) could reach an object's prototype
+ * wherever a body is merged into another object: they are refused with a message saying so,
+ * rather than as invalid JSON. Only bodies that contain such a word pay for this walk.
+ */
+function parseRefusingProtoKeys(text: string, done: (error: Error | null, body?: unknown) => void): void {
+  let body: unknown;
+  try {
+    body = JSON.parse(text, function refuse(this: unknown, key: string, value: unknown) {
+      const hasPrototype = value !== null && typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, 'prototype');
+      if (key === '__proto__' || (key === 'constructor' && hasPrototype)) {
+        throw new JobSchedulerError('VALIDATION_FAILED', `body: keys named "__proto__", or "constructor" holding "prototype", are refused anywhere in a body, payload included`, {
+          property: 'body',
+        });
+      }
+      return value;
+    });
+  } catch (error) {
+    done(error as Error);
+    return;
+  }
+  done(null, body);
 }
 
 /**
@@ -157,4 +214,10 @@ function notFound(request: FastifyRequest, servesApi: boolean): JobSchedulerErro
   const path = request.url.split('?')[0];
   const hint = servesApi ? 'the API is described at /docs' : 'this node serves no API, only /health, /ready and /metrics';
   return new JobSchedulerError('NOT_FOUND', `No route ${request.method} ${path}; ${hint}`);
+}
+
+/** The headers' bound never exceeds the whole request's, as Node requires. */
+function requestTimeouts(config: ServerOptions['config']): { requestMs: number; headersMs: number } {
+  const requestMs = config.requestTimeoutMs ?? 30_000;
+  return { requestMs, headersMs: Math.min(config.headersTimeoutMs ?? 10_000, requestMs) };
 }

@@ -142,6 +142,30 @@ export const settings = {
     default: false,
     parse: boolean,
   },
+  requestTimeoutMs: {
+    env: 'JOBSCHEDULER_REQUEST_TIMEOUT_MS',
+    description: 'A request\'s headers and body must arrive within this; a slower client is answered 408 and its connection closed.',
+    default: 30000,
+    parse: integer(1000, 600000),
+  },
+  headersTimeoutMs: {
+    env: 'JOBSCHEDULER_HEADERS_TIMEOUT_MS',
+    description: 'A request\'s headers must arrive within this (at most JOBSCHEDULER_REQUEST_TIMEOUT_MS); a connection that sends none is closed.',
+    default: 10000,
+    parse: integer(500, 600000),
+  },
+  apiRequestBudget: {
+    env: 'JOBSCHEDULER_API_REQUEST_BUDGET',
+    description: 'How much /api work runs at once: a list or history request counts its limit, a preview its count, a batch create 1000, any other request 1. Requests past it wait their turn, for at most JOBSCHEDULER_REQUEST_TIMEOUT_MS and 10,000 at a time, else answer 503 SERVER_BUSY; /health, /ready and /metrics never wait.',
+    default: 10000,
+    parse: integer(1, 10000000),
+  },
+  allowedHosts: {
+    env: 'JOBSCHEDULER_ALLOWED_HOSTS',
+    description: 'Without API keys, only requests whose Host is a loopback name or address are served (a web page rebinding its domain to 127.0.0.1 is refused); this comma-separated list adds host names to accept. Ignored when API keys are set.',
+    default: Object.freeze([]) as readonly string[],
+    parse: list,
+  },
   allowedTargets: {
     env: 'JOBSCHEDULER_ALLOWED_TARGETS',
     description: 'Comma-separated host patterns (example.com, *.example.com) that job targets must match; unset allows any host except link-local and metadata addresses.',
@@ -237,6 +261,12 @@ export const settings = {
     description: 'Outcomes of attempts are written to the history in batches, at most this long after they happen: longer means fewer, larger writes.',
     default: 50,
     parse: integer(1, 60000),
+  },
+  readyFailureMs: {
+    env: 'JOBSCHEDULER_READY_FAILURE_MS',
+    description: 'GET /ready answers 503 ENGINE_FAILING, naming the reason, once this node\'s claim rounds or history writes have failed without a break for this long.',
+    default: 30000,
+    parse: integer(1000, 3600000),
   },
   heartbeatIntervalMs: {
     env: 'JOBSCHEDULER_HEARTBEAT_INTERVAL_MS',

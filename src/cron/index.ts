@@ -2,5 +2,5 @@
 export { parseCron, type CronSchedule, type ParseCronOptions } from './schedule.js';
 export { type CronErrorDetails } from './parse.js';
 export { type FieldName } from './fields.js';
-export { isValidTimezone } from './zone.js';
+export { canonicalTimezone, isValidTimezone } from './zone.js';
 export { formatInZone } from './format.js';

@@ -14,6 +14,9 @@ export interface Regime {
   readonly previousOffset: number;
 }
 
+/** Years of offsets one zone keeps computed (each costs about a millisecond to work out). */
+const MAX_CACHED_YEARS = 256;
+
 /** Zones that never change offset; their names come straight from the IANA database. */
 const FIXED_ZONE = /^(Etc\/)?(UTC|UCT|GMT|GMT0|GMT[+-]\d{1,2}|Universal|Zulu|Greenwich)$/;
 
@@ -95,6 +98,9 @@ export class ZoneRules {
   private regimesOf(year: number): readonly Regime[] {
     const cached = this.regimes.get(year);
     if (cached) return cached;
+    // Schedules live in a few years around now; a preview centuries ahead should not pin
+    // every year it passed through.
+    if (this.regimes.size >= MAX_CACHED_YEARS) this.regimes.clear();
     const from = yearStart(year);
     const to = yearStart(year + 1);
     const bounds = [from, ...this.transitionsBetween(from, to), to];
@@ -141,7 +147,15 @@ export class ZoneRules {
   }
 }
 
+/**
+ * Rules by canonical name (America/New_York, whatever the case or alias asked for): at most one
+ * per IANA zone, so this map is bounded by the database itself. Before, names were kept as
+ * given, and 40 case variants of one zone cost 40 sets of rules, each computed from scratch.
+ */
 const zones = new Map<string, ZoneRules>();
+/** Names as given -> canonical name (null: not a zone). Cleared when full: it holds client text. */
+const canonicalNames = new Map<string, string | null>();
+const MAX_NAMES = 4096;
 
 function formatterFor(zone: string): Intl.DateTimeFormat | undefined {
   if (typeof zone !== 'string' || zone.trim() === '' || zone !== zone.trim()) return undefined;
@@ -162,20 +176,35 @@ function formatterFor(zone: string): Intl.DateTimeFormat | undefined {
 }
 
 export function isValidTimezone(zone: string): boolean {
-  return zones.has(zone) || formatterFor(zone) !== undefined;
+  return canonicalTimezone(zone) !== undefined;
+}
+
+/**
+ * The IANA database's own spelling of a zone name, as Intl resolves it: names are matched
+ * without regard to case and links resolve to their zone (america/new_york and US/Eastern
+ * both give America/New_York, Etc/UTC gives UTC). Undefined for a name that is no zone.
+ */
+export function canonicalTimezone(zone: string): string | undefined {
+  const known = canonicalNames.get(zone);
+  if (known !== undefined) return known ?? undefined;
+  const canonical = formatterFor(zone)?.resolvedOptions().timeZone ?? null;
+  if (canonicalNames.size >= MAX_NAMES) canonicalNames.clear();
+  canonicalNames.set(zone, canonical);
+  return canonical ?? undefined;
 }
 
 /** The rules of a zone, shared by every schedule in it. Throws TIMEZONE_INVALID for unknown names. */
 export function zoneRules(zone: string): ZoneRules {
-  const cached = zones.get(zone);
+  const canonical = canonicalTimezone(zone);
+  const cached = canonical === undefined ? undefined : zones.get(canonical);
   if (cached) return cached;
-  const format = formatterFor(zone);
-  if (!format) {
+  const format = canonical === undefined ? undefined : formatterFor(canonical);
+  if (canonical === undefined || !format) {
     throw new JobSchedulerError('TIMEZONE_INVALID', `Unknown time zone "${String(zone)}"; use an IANA name such as UTC or Europe/Paris`, {
       timezone: zone,
     });
   }
-  const rules = new ZoneRules(zone, format);
-  zones.set(zone, rules);
+  const rules = new ZoneRules(canonical, format);
+  zones.set(canonical, rules);
   return rules;
 }

@@ -46,4 +46,13 @@ export const FORBIDDEN_HEADERS: ReadonlySet<string> = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
+  // Set by the scheduler on every request: a job's own would be dropped, so it is refused.
+  'x-job-id',
+  'x-execution-id',
+  'x-scheduled-at',
+  'x-attempt',
+  'idempotency-key',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
 ]);

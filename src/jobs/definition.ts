@@ -1,4 +1,4 @@
-import { isValidTimezone } from '../cron/index.js';
+import { canonicalTimezone } from '../cron/index.js';
 import { JobSchedulerError } from '../errors.js';
 import { uuidv7 } from '../ids.js';
 import type {
@@ -77,6 +77,8 @@ export function newJobFromBody(body: JobBody, context: DefinitionContext): JobCr
   const headers = checkHeaders(body.headers ?? {}, at('headers'));
   const retry = checkRetry({ ...JOB_DEFAULTS.retry, ...body.retry }, at('retry'));
   const onFailure = body.onFailure == null ? null : checkTarget(body.onFailure, at('onFailure'), context.targets);
+  const misfirePolicy = body.misfirePolicy ?? JOB_DEFAULTS.misfirePolicy;
+  assertRunAtUseful(when.runAt, misfirePolicy, context.now, at);
   const next = nextRunAt(when, context.now, scheduleFields(at));
   return {
     id: uuidv7(context.now.getTime()),
@@ -92,7 +94,7 @@ export function newJobFromBody(body: JobBody, context: DefinitionContext): JobCr
     timeoutMs: body.timeoutMs ?? JOB_DEFAULTS.timeoutMs,
     type: canonicalType(body.type),
     retry,
-    misfirePolicy: body.misfirePolicy ?? JOB_DEFAULTS.misfirePolicy,
+    misfirePolicy,
     overlapPolicy: body.overlapPolicy ?? JOB_DEFAULTS.overlapPolicy,
     onFailure,
     isActive: body.isActive ?? JOB_DEFAULTS.isActive,
@@ -128,6 +130,7 @@ export function patchFromBody(body: JobPatchBody, current: JobRecord, context: D
 
   const timingChanged = body.schedule !== undefined || body.runAt !== undefined || body.timezone !== undefined;
   const newTiming = timingChanged ? timing(body, current, at) : null;
+  if (body.runAt !== undefined) assertRunAtUseful(newTiming!.runAt, body.misfirePolicy ?? current.misfirePolicy, context.now, at);
   if (newTiming) Object.assign(patch, newTiming);
   const reactivated = body.isActive === true && !current.isActive;
   if (newTiming || reactivated) patch.nextRunAt = nextRunAt(newTiming ?? current, context.now, scheduleFields(at));
@@ -141,8 +144,9 @@ function timing(body: JobPatchBody, current: Timing | undefined, at: (field: str
   if (body.schedule !== undefined && body.runAt !== undefined) {
     throw invalid(at('runAt'), `give either ${at('schedule')} or ${at('runAt')}, not both`);
   }
-  const timezone = body.timezone ?? current?.timezone ?? JOB_DEFAULTS.timezone;
-  if (body.timezone !== undefined && !isValidTimezone(body.timezone)) {
+  // Stored as the IANA database spells it, so case variants of one zone are one zone.
+  const timezone = body.timezone === undefined ? (current?.timezone ?? JOB_DEFAULTS.timezone) : canonicalTimezone(body.timezone);
+  if (timezone === undefined) {
     throw new JobSchedulerError(
       'TIMEZONE_INVALID',
       `${at('timezone')}: "${body.timezone}" is not an IANA time zone (for example Europe/Paris or UTC)`,
@@ -154,18 +158,52 @@ function timing(body: JobPatchBody, current: Timing | undefined, at: (field: str
   return { schedule: current?.schedule ?? null, runAt: current?.runAt ?? null, timezone };
 }
 
+/** How far in the past a runAt may lie and still be taken as "now" (a client's clock may lag). */
+const PAST_RUN_AT_MS = 60_000;
+
+/**
+ * A one-time job whose instant is already past would, under misfirePolicy skip, only ever be
+ * recorded MISSED: refused, saying how to fire it now instead.
+ */
+function assertRunAtUseful(runAt: Date | null, policy: MisfirePolicy, now: Date, at: (field: string) => string): void {
+  if (runAt === null || policy !== 'skip' || runAt.getTime() >= now.getTime() - PAST_RUN_AT_MS) return;
+  throw invalid(
+    at('runAt'),
+    `${at('runAt')} ${runAt.toISOString()} is in the past, so under misfirePolicy "skip" the job would only be recorded MISSED; ` +
+      `give a later instant, or misfirePolicy "fire_once" to fire it at once`,
+  );
+}
+
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
-/** An RFC 3339 date-time with an offset; rejects impossible dates that Date.parse would roll over. */
+/**
+ * The instants every date input may name: years 1970 to 9999 in UTC. Both stores hold them
+ * exactly; PostgreSQL refuses year 0 as the engine writes it, and PGlite reads years before
+ * 100 back as other dates (0012 as 2012), so one such job used to fail every claim round.
+ */
+export const INSTANT_RANGE = Object.freeze({
+  min: new Date('1970-01-01T00:00:00.000Z'),
+  max: new Date('9999-12-31T23:59:59.999Z'),
+});
+
+/**
+ * An RFC 3339 date-time with an offset, within INSTANT_RANGE; rejects impossible dates that
+ * Date.parse would roll over.
+ */
 export function parseInstant(text: string, property: string): Date {
   const match = RFC3339.exec(text);
   const date = match ? new Date(text.replace(/(\.\d{3})\d+/, '$1')) : null;
   if (match && date && !Number.isNaN(date.getTime())) {
     const [, year, month, day, hour, minute, second] = match.map(Number);
     const check = new Date(Date.UTC(year!, month! - 1, day!, hour!, minute!, second!));
-    if (check.getUTCDate() === day && check.getUTCHours() === hour && check.getUTCMinutes() === minute) return date;
+    if (check.getUTCDate() === day && check.getUTCHours() === hour && check.getUTCMinutes() === minute) return inRange(date, text, property);
   }
   throw invalid(property, `${property} must be an RFC 3339 date-time with an offset (2026-03-01T09:30:00Z), got "${text}"`);
+}
+
+function inRange(date: Date, text: string, property: string): Date {
+  if (date >= INSTANT_RANGE.min && date <= INSTANT_RANGE.max) return date;
+  throw invalid(property, `${property} must lie between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z, got "${text}"`);
 }
 
 /** A NUL character, or half of a UTF-16 surrogate pair: text PostgreSQL cannot store as sent. */
@@ -177,8 +215,8 @@ const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
 const SUSPECT = /[\u0000\ud800-\udfff]/;
 
 /**
- * Refuses, naming the field, any string (or object key) in the body that could not be
- * stored intact, and bodies nested deeper than the payload limit (serialising or storing
+ * Refuses, naming the field, any string (or object key) or number in the body that could not
+ * be stored intact, and bodies nested deeper than the payload limit (serialising or storing
  * those would exhaust a stack). Iterative, so a hostile body cannot overflow this walk.
  */
 function assertStorableText(body: unknown, prefix: string): void {
@@ -198,6 +236,8 @@ function mayBeUnstorable(body: unknown): boolean {
     const depth = depths.pop()!;
     if (typeof value === 'string') {
       if (SUSPECT.test(value)) return true;
+    } else if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return true;
     } else if (value !== null && typeof value === 'object') {
       if (depth > JOB_LIMITS.payloadDepth) return true;
       if (Array.isArray(value)) {
@@ -227,6 +267,9 @@ function explainUnstorable(body: unknown, prefix: string): void {
       if (UNSTORABLE.test(value)) {
         throw invalid(name(path), `${name(path)} contains a NUL character or an unpaired surrogate, which cannot be stored`);
       }
+    } else if (typeof value === 'number') {
+      // 1e999 parses as Infinity, which JSON cannot hold: it would be stored as null.
+      if (!Number.isFinite(value)) throw invalid(name(path), `${name(path)} is a number too large to store (JSON numbers are finite)`);
     } else if (value !== null && typeof value === 'object') {
       if (depth > JOB_LIMITS.payloadDepth) {
         const field = prefix + name(path).slice(prefix.length).split(/[.[]/)[0]!;

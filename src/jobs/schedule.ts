@@ -42,6 +42,22 @@ export function compileSchedule(expression: string, timezone: string, fields: Sc
 }
 
 /**
+ * How far ahead a preview lists firings. Each year a search passes through costs about a
+ * millisecond of offsets per zone the first time, so a preview of 1,000 yearly firings used to
+ * block the event loop for most of a second: this bounds one preview's cost, whatever its count.
+ */
+export const PREVIEW_YEARS = 100;
+const PREVIEW_HORIZON_MS = PREVIEW_YEARS * 365.25 * 86_400_000;
+
+/** Up to `count` firings strictly after `from`, and none more than PREVIEW_YEARS after it. */
+export function upcomingRuns(schedule: CronSchedule, count: number, from: Date): Date[] {
+  const horizon = from.getTime() + PREVIEW_HORIZON_MS;
+  const runs: Date[] = [];
+  for (let at = schedule.next(from); at !== null && at.getTime() <= horizon && runs.length < count; at = schedule.next(at)) runs.push(at);
+  return runs;
+}
+
+/**
  * The first occurrence of a job strictly after `now`: the cron schedule's next firing, or
  * the instant of a one-time job (even a past one: the engine's misfire policy decides
  * what happens to it). Null when a cron schedule never fires again.

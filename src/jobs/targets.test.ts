@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isJobSchedulerError } from '../errors.js';
-import { checkTarget, isForbiddenAddress, matchesAnyPattern } from './targets.js';
+import { checkTarget, isForbiddenAddress, matchesAnyPattern, targetRefusal } from './targets.js';
 
 const anyHost = { allowedTargets: [] };
 
@@ -29,11 +29,21 @@ describe('job targets', () => {
     'http://0xa9.0xfe.0xa9.0xfe/',
     'http://0251.0376.0251.0376/',
     'http://169.254.43518/',
+    'http://100.100.100.200/latest/meta-data/',
+    'http://168.63.129.16/machine?comp=goalstate',
+    'http://192.0.0.192/',
+    'http://[::ffff:0:a9fe:a9fe]/',
+    'http://[::ffff:0:169.254.169.254]/',
+    'http://[2002:a9fe:a9fe::]/',
+    'http://[2002:6464:64c8::1]/',
+    'http://[64:ff9b:1::a9fe:a9fe]/',
+    'http://[2001:0:4136:e378:8000:63bf:5601:5601]/',
+    'http://[::ffff:168.63.129.16]/',
   ])('refuses the link-local or metadata address %s', (url) => {
     expect(codeOf(url)).toBe('TARGET_FORBIDDEN');
   });
 
-  it.each(['http://localhost:4444/foo', 'https://example.com/hook', 'http://10.0.0.1/', 'http://[::1]:8080/', 'http://169.255.0.1/', 'http://[fd00:ec2::253]/'])(
+  it.each(['http://localhost:4444/foo', 'https://example.com/hook', 'http://10.0.0.1/', 'http://[::1]:8080/', 'http://169.255.0.1/', 'http://[fd00:ec2::253]/', 'http://100.100.100.201/', 'http://192.0.0.193/', 'http://[2002:0a00:0001::]/', 'http://[2001:db8::1]/'])(
     'accepts %s when no patterns are set',
     (url) => {
       expect(codeOf(url)).toBeNull();
@@ -96,5 +106,24 @@ describe('job targets', () => {
     expect(isForbiddenAddress('93.184.216.34')).toBe(false);
     expect(isForbiddenAddress('example.com')).toBe(false);
     expect(matchesAnyPattern('x.example.com', ['*.example.com'])).toBe(true);
+  });
+});
+
+describe('the check made as a request leaves', () => {
+  const refusal = (url: string, allowedTargets: readonly string[] = []) => targetRefusal(new URL(url), { allowedTargets });
+
+  it('lets a target through that the rules allow', () => {
+    expect(refusal('https://api.example.com/hook', ['*.example.com'])).toBeNull();
+    expect(refusal('http://10.0.0.1/')).toBeNull();
+  });
+
+  it('refuses a host the allow-list no longer names, saying which list', () => {
+    expect(refusal('https://old.example.org/hook', ['*.example.com'])).toBe(
+      'target refused: host "old.example.org" is not in JOBSCHEDULER_ALLOWED_TARGETS (*.example.com)',
+    );
+  });
+
+  it.each(['http://169.254.169.254/', 'http://[2002:a9fe:a9fe::]/', 'http://100.100.100.200/'])('refuses the metadata address literal %s', (url) => {
+    expect(refusal(url)).toMatch(/^target refused: .* is a link-local or cloud metadata address$/);
   });
 });

@@ -6,13 +6,15 @@ import { JobSchedulerError } from '../errors.js';
  * users is a ready-made server-side request forgery tool, so two rules hold for every
  * target (`api` and `onFailure`):
  *  - only http and https;
- *  - never a link-local or cloud metadata address (169.254.0.0/16, fe80::/10,
- *    fd00:ec2::254), in any literal spelling, IPv4-mapped forms included;
+ *  - never a link-local or cloud metadata address (FORBIDDEN_IPV4 and isForbiddenIPv6), in any
+ *    literal spelling, and IPv4 addresses carried inside IPv6 ones (mapped, translated, NAT64,
+ *    6to4, Teredo) included;
  * and when the operator lists allowed host patterns, the host must match one.
  *
- * This checks what the URL says. A name that resolves to a forbidden address can only be
- * caught when the connection is made, so the dispatcher checks resolved addresses with
- * `isForbiddenAddress` as well.
+ * checkTarget judges what a request body says. The same rules hold again when a request is
+ * about to leave (targetRefusal, called by the dispatcher), so jobs stored before the list
+ * was tightened, or by a node with another list, are refused too; and a name that resolves to
+ * a forbidden address is caught when the connection is made (see scheduler/lookup).
  */
 
 /** Never changed once in use: checkTarget remembers its answers per policy object. */
@@ -60,6 +62,14 @@ function parseTarget(raw: string, property: string, policy: TargetPolicy): strin
       { property },
     );
   }
+  if (url.username !== '' || url.password !== '') {
+    // Kept in the URL they would be stored and shown in every read of the job, yet never sent.
+    throw new JobSchedulerError(
+      'VALIDATION_FAILED',
+      `${property} must not hold a user name or password; send credentials in headers (for example "Authorization")`,
+      { property },
+    );
+  }
   const host = url.hostname.toLowerCase();
   if (isForbiddenAddress(host)) {
     throw new JobSchedulerError(
@@ -87,6 +97,20 @@ export function isForbiddenAddress(host: string): boolean {
   return false;
 }
 
+/**
+ * Why a request to `url` must not leave, or null when it may: the rules of checkTarget applied
+ * at send time, whatever the job's target was checked against when it was stored.
+ */
+export function targetRefusal(url: URL, policy: TargetPolicy): string | null {
+  const host = url.hostname.toLowerCase();
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `target refused: ${url.protocol.slice(0, -1)} is not http or https`;
+  if (isForbiddenAddress(host)) return `target refused: ${host} is a link-local or cloud metadata address`;
+  if (policy.allowedTargets.length > 0 && !matchesAnyPattern(host, policy.allowedTargets)) {
+    return `target refused: host "${host}" is not in JOBSCHEDULER_ALLOWED_TARGETS (${policy.allowedTargets.join(', ')})`;
+  }
+  return null;
+}
+
 export function matchesAnyPattern(host: string, patterns: readonly string[]): boolean {
   const name = stripTrailingDot(host.toLowerCase());
   return patterns.some((raw) => {
@@ -100,8 +124,20 @@ function stripTrailingDot(name: string): string {
   return name.endsWith('.') ? name.slice(0, -1) : name;
 }
 
+/**
+ * IPv4 ranges refused as targets, as [first byte, ..., prefix length]: link-local (the AWS, GCP
+ * and Azure instance metadata at 169.254.169.254 among them), Alibaba Cloud's metadata, Azure's
+ * wire server, and Oracle Cloud's metadata.
+ */
+const FORBIDDEN_IPV4: readonly (readonly [bytes: readonly number[], prefixBits: number])[] = [
+  [[169, 254, 0, 0], 16],
+  [[100, 100, 100, 200], 32],
+  [[168, 63, 129, 16], 32],
+  [[192, 0, 0, 192], 32],
+];
+
 function isForbiddenIPv4(bytes: readonly number[]): boolean {
-  return bytes[0] === 169 && bytes[1] === 254;
+  return FORBIDDEN_IPV4.some(([range, bits]) => range.every((byte, i) => i * 8 >= bits || byte === bytes[i]));
 }
 
 const EC2_METADATA_V6 = ipv6Bytes('fd00:ec2::254');
@@ -114,14 +150,23 @@ function isForbiddenIPv6(bytes: readonly number[]): boolean {
   return embedded !== null && isForbiddenIPv4(embedded);
 }
 
-/** The IPv4 address inside ::ffff:a.b.c.d (mapped), ::a.b.c.d (compatible) or 64:ff9b::a.b.c.d (NAT64). */
+/**
+ * The IPv4 address an IPv6 address carries, which a gateway or the host's stack may turn into
+ * a connection to it: ::ffff:a.b.c.d (mapped), ::a.b.c.d (compatible), ::ffff:0:a.b.c.d
+ * (translated), 64:ff9b::/96 and 64:ff9b:1::/48 (NAT64, the address in the last 32 bits),
+ * 2002:AABB:CCDD::/16 (6to4) and 2001:0::/32 (Teredo, the client's address inverted).
+ */
 function embeddedIPv4(bytes: readonly number[]): number[] | null {
-  const prefix = bytes.slice(0, 12);
-  const zeros = (from: number, to: number): boolean => prefix.slice(from, to).every((byte) => byte === 0);
-  const mapped = zeros(0, 10) && prefix[10] === 0xff && prefix[11] === 0xff;
-  const compatible = zeros(0, 12);
-  const nat64 = prefix[0] === 0x00 && prefix[1] === 0x64 && prefix[2] === 0xff && prefix[3] === 0x9b && zeros(4, 12);
-  return mapped || compatible || nat64 ? bytes.slice(12) : null;
+  const zeros = (from: number, to: number): boolean => bytes.slice(from, to).every((byte) => byte === 0);
+  const starts = (...prefix: number[]): boolean => prefix.every((byte, i) => bytes[i] === byte);
+  const last = bytes.slice(12);
+  if (zeros(0, 10) && bytes[10] === 0xff && bytes[11] === 0xff) return last;
+  if (zeros(0, 12)) return last;
+  if (zeros(0, 8) && bytes[8] === 0xff && bytes[9] === 0xff && zeros(10, 12)) return last;
+  if (starts(0x00, 0x64, 0xff, 0x9b) && (zeros(4, 12) || (bytes[4] === 0x00 && bytes[5] === 0x01))) return last;
+  if (starts(0x20, 0x02)) return bytes.slice(2, 6);
+  if (starts(0x20, 0x01, 0x00, 0x00)) return last.map((byte) => byte ^ 0xff);
+  return null;
 }
 
 function ipv4Bytes(address: string): number[] {

@@ -5,11 +5,14 @@ import type { ClaimedAttempt, ClaimShare, OccurrencePlan, ScheduledJob, Store } 
 import { JobCache } from './job-cache.js';
 import { Loop } from './loop.js';
 import { planOccurrences, type Plan, type ScheduleOf } from './planner.js';
+import { setAsideOutOfRange, setAsideUnplannable, type Unplannable } from './set-aside.js';
 import { Signals } from './signals.js';
 
 export interface ClaimerEvents {
   /** A claim round finished. */
   claimed: { readonly jobs: number; readonly attempts: number; readonly missed: number };
+  /** A claim round failed (emitted before its `claimed`); a round that succeeds again emits `claimed` only. */
+  claimFailed: { readonly error: unknown };
 }
 
 export interface ClaimerOptions {
@@ -114,7 +117,9 @@ export class Claimer {
     } catch (error) {
       this.#failures++;
       if (this.#failures === 1) logger.warn({ err: error, nodeId }, 'claim failed; trying again every interval');
-      full = false;
+      this.signals.emit('claimFailed', { error });
+      // A row no store can hold fails every round it is in: set it aside and claim again at once.
+      full = await setAsideOutOfRange(this.#options);
     }
     this.#behind = full;
     this.signals.emit('claimed', { jobs, attempts, missed });
@@ -179,9 +184,10 @@ export class Claimer {
     let missed = 0;
     const missedJobs: string[] = [];
     const { logger, metrics } = this.#options;
+    const unplannable: Unplannable[] = [];
     for (const { job, plan: planned, error } of plans.values()) {
       if (!planned) {
-        logger.error({ err: error, jobId: job.id, schedule: job.schedule }, 'job schedule could not be planned; the job will not fire until it is updated');
+        unplannable.push({ jobId: job.id, schedule: job.schedule, timezone: job.timezone, error });
         continue;
       }
       if (planned.missed.length > 0) {
@@ -206,6 +212,7 @@ export class Claimer {
           : `occurrences of ${missedJobs.length} jobs fell due while no node ran them (recorded MISSED or caught up by their misfire policy)`,
       );
     }
+    await setAsideUnplannable(this.#options, unplannable);
     return { jobs: plans.size, missed, attempts };
   }
 }

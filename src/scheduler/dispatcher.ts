@@ -38,6 +38,8 @@ export interface DispatcherOptions {
   /** Resolves host names; lets the operator refuse addresses (see jobs/targets). */
   readonly lookup?: LookupFunction;
   readonly connectTimeoutMs?: number;
+  /** Asked once per target URL before any request to it leaves: a reason refuses it (see jobs/targets). */
+  readonly refuse?: (url: URL) => string | null;
 }
 
 export type LookupFunction = NonNullable<TcpNetConnectOpts['lookup']>;
@@ -60,13 +62,15 @@ export class Dispatcher {
   readonly #signer: WebhookSigner | null;
   readonly #userAgent: string;
   readonly #inFlight = new Set<Exchange>();
-  readonly #targets = new Map<string, Target | null>();
+  readonly #targets = new Map<string, Target | string>();
+  readonly #refuse: ((url: URL) => string | null) | undefined;
 
   constructor(options: DispatcherOptions) {
     this.#clock = options.clock;
     this.#limiter = new HostLimiter(options.maxConcurrentPerHost);
     this.#signer = options.signer;
     this.#userAgent = options.userAgent;
+    this.#refuse = options.refuse;
     this.#pools = new ConnectionPools(options.maxConcurrentPerHost, {
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
@@ -95,10 +99,11 @@ export class Dispatcher {
    */
   send(request: OutgoingRequest, onSend?: (startedAt: number) => boolean): Promise<RequestOutcome> {
     const url = this.#target(request.url);
-    if (url === null) {
+    if (typeof url === 'string') {
+      // Refused without leaving: recorded as a failed attempt with the reason, like any failure.
       const now = this.#clock.now();
       if (onSend?.(now) === false) return Promise.resolve({ sent: false, ok: false, httpStatus: null, error: null, startedAt: now, finishedAt: now });
-      return Promise.resolve({ sent: true, ok: false, httpStatus: null, error: `invalid URL: ${request.url}`, startedAt: now, finishedAt: now });
+      return Promise.resolve({ sent: true, ok: false, httpStatus: null, error: url, startedAt: now, finishedAt: now });
     }
     // With a slot free the request is written to its connection before send returns: when
     // thousands fall due at once, each leaves as it is prepared rather than a turn later.
@@ -132,17 +137,18 @@ export class Dispatcher {
   }
 
   /**
-   * Origin and path of a target URL. Parsed once per URL: an every-second job sends to the
-   * same URL every second, and parsing it each time was a visible share of a firing's cost.
+   * Origin and path of a target URL, or why no request may go to it. Parsed and judged once per
+   * URL: an every-second job sends to the same URL every second, and parsing it each time was a
+   * visible share of a firing's cost.
    */
-  #target(url: string): Target | null {
+  #target(url: string): Target | string {
     let target = this.#targets.get(url);
     if (target !== undefined) return target;
     try {
       const parsed = new URL(url);
-      target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+      target = this.#refuse?.(parsed) ?? { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
     } catch {
-      target = null;
+      target = `invalid URL: ${url}`;
     }
     // Bounded: a node firing more distinct URLs than this starts over rather than growing.
     if (this.#targets.size >= TARGET_CACHE_SIZE) this.#targets.clear();

@@ -9,6 +9,8 @@ import { version } from '../version.js';
 import { sortOrphans } from './adoption.js';
 import type { HeldAttempt } from './attempt.js';
 import type { BackoffStrategy } from './backoff.js';
+import { EngineHealth, watchEngine } from './engine-health.js';
+import { targetRefusal } from '../jobs/targets.js';
 import { Claimer, type ClaimerEvents } from './claimer.js';
 import { Dispatcher, type LookupFunction } from './dispatcher.js';
 import { Firing, type FiringEvents } from './firing.js';
@@ -29,7 +31,8 @@ export type SchedulerSettings = Pick<
   | 'maxConcurrentPerHost'
   | 'shutdownGraceMs'
   | 'signingSecret'
->;
+> &
+  Partial<Pick<Config, 'allowedTargets'>>;
 
 export interface SchedulerOptions {
   readonly store: Store;
@@ -72,6 +75,8 @@ export type SchedulerState = 'idle' | 'starting' | 'running' | 'stopping' | 'sto
  */
 export class Scheduler {
   readonly signals = new Signals<SchedulerEvents>();
+  /** Whether claims and history writes go through, for /ready. */
+  readonly health = new EngineHealth();
   readonly nodeId: string;
   readonly #options: SchedulerOptions;
   readonly #clock: Clock;
@@ -123,6 +128,7 @@ export class Scheduler {
       maxConcurrentPerHost: settings.maxConcurrentPerHost,
       signer: settings.signingSecret ? createWebhookSigner(settings.signingSecret) : null,
       userAgent: `jobscheduler/${version}`,
+      refuse: (url) => targetRefusal(url, { allowedTargets: settings.allowedTargets ?? [] }),
       ...(options.lookup ? { lookup: options.lookup } : {}),
     });
     this.#firing = new Firing({
@@ -164,7 +170,7 @@ export class Scheduler {
       share: () => this.#membership.share,
     });
 
-    forward(this.#claimer.signals, this.signals, ['claimed']);
+    forward(this.#claimer.signals, this.signals, ['claimFailed', 'claimed']);
     forward(this.#firing.signals, this.signals, ['sent', 'settled', 'unsent']);
     forward(this.#membership.signals, this.signals, ['heartbeat', 'reaped']);
     forward(this.#recorder.signals, this.signals, ['flushed', 'failed']);
@@ -175,6 +181,7 @@ export class Scheduler {
     this.#firing.signals.on('settled', ({ executionId }) => this.#left([executionId]));
     this.#recorder.signals.on('flushed', ({ completedIds }) => this.#left(completedIds));
     this.#membership.signals.on('heartbeat', ({ ok }) => this.#afterHeartbeat(ok));
+    watchEngine(this.health, this.signals, () => clock.now());
   }
 
   get state(): SchedulerState {

@@ -27,6 +27,7 @@ import {
   type JobInsertDefaults,
 } from './sql/jobs.js';
 import { executionCountRecent, executionOutcomesByJob, executionTimeline } from './sql/stats.js';
+import { jobMarkOutOfRangeSetAside, jobMarkSetAside } from './sql/set-aside.js';
 import { nodeHeartbeat, nodeReapDead, nodeSelectAll, nodeMarkStopped, nodeUpsert } from './sql/nodes.js';
 import { toExecutionRecord, toJobRecord, toNodeRecord } from './sql/rows.js';
 import type {
@@ -41,6 +42,7 @@ import type {
   JobListParams,
   JobOutcomeCounts,
   JobRecord,
+  JobSetAsideParams,
   JobUpdateParams,
   NodeReapResult,
   NodeRecord,
@@ -174,6 +176,14 @@ export class SqlStore implements Store {
       if (!row) throw jobNotFound(id);
       return toJobRecord(row);
     });
+  }
+
+  jobSetAside(params: readonly JobSetAsideParams[]): Promise<string[]> {
+    return this.#op('jobSetAside', true, () => (params.length === 0 ? Promise.resolve([]) : jobMarkSetAside(this.#db, params)));
+  }
+
+  jobSetAsideOutOfRange(): Promise<string[]> {
+    return this.#op('jobSetAsideOutOfRange', true, () => jobMarkOutOfRangeSetAside(this.#db));
   }
 
   async executionWrite(params: ExecutionWriteParams): Promise<void> {
@@ -315,6 +325,8 @@ function createdJobRecord(job: JobCreateParams, defaults: JobInsertDefaults): Jo
     nextRunAt: job.nextRunAt,
     lastRunAt: null,
     lastStatus: null,
+    setAsideReason: null,
+    setAsideAt: null,
     version: defaults.version,
     createdAt: new Date(defaults.created_at),
     updatedAt: new Date(defaults.updated_at),

@@ -53,6 +53,13 @@ export interface JobRecord extends JobDefinition {
   /** Scheduled time and status of the latest finished attempt, derived from history. */
   readonly lastRunAt: Date | null;
   readonly lastStatus: ExecutionStatus | null;
+  /**
+   * Why the engine set the job aside (it could not plan or store its next occurrence), and
+   * when; null while it fires normally. A set-aside job has no nextRunAt until a change to its
+   * schedule, runAt or timezone gives it one again.
+   */
+  readonly setAsideReason: string | null;
+  readonly setAsideAt: Date | null;
   readonly version: number;
   readonly createdAt: Date;
   readonly updatedAt: Date;
@@ -74,6 +81,11 @@ export interface JobUpdateParams {
   readonly patch: JobPatch;
   /** When given, the update succeeds only at this version (else PRECONDITION_FAILED). */
   readonly expectedVersion?: number;
+}
+
+export interface JobSetAsideParams {
+  readonly id: string;
+  readonly reason: string;
 }
 
 export interface JobListParams {
@@ -162,7 +174,7 @@ export interface RetentionParams {
 }
 
 /** A job as the engine sees it: the stored row without the derived last-run fields. */
-export type ScheduledJob = Omit<JobRecord, 'lastRunAt' | 'lastStatus'>;
+export type ScheduledJob = Omit<JobRecord, 'lastRunAt' | 'lastStatus' | 'setAsideReason' | 'setAsideAt'>;
 
 /** What the engine decides for one due job, inside the claim transaction (a pure function). */
 export interface OccurrencePlan {
@@ -315,6 +327,18 @@ export interface Store {
   jobUpdate(params: JobUpdateParams): Promise<JobRecord>;
   /** isActive=false, deletedAt=now; history is kept and the job stays readable. */
   jobSoftDelete(id: string): Promise<JobRecord>;
+  /**
+   * Sets jobs aside that the engine could not plan: clears next_run_at and records the reason.
+   * A job given a new next_run_at meanwhile (by an update) is left alone. Returns the ids set aside.
+   */
+  jobSetAside(params: readonly JobSetAsideParams[]): Promise<string[]>;
+  /**
+   * Sets aside every job whose runAt or nextRunAt lies outside the instants both stores hold
+   * (stored by an older version, or by hand): such a row fails every claim round it is in. Its
+   * runAt moves to the nearest end of the range, the old value kept in the reason. Returns the
+   * ids set aside.
+   */
+  jobSetAsideOutOfRange(): Promise<string[]>;
 
   /**
    * Inserts new attempts and completes finished ones in one transaction (either all of it

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/api/server.js';
+import { EngineHealth } from '../../src/scheduler/engine-health.js';
 import { createStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
+import { FakeClock } from '../../src/time/fake-clock.js';
 import { describeApi, problemOf } from './harness.js';
 
 describeApi('health', (context) => {
@@ -43,5 +45,45 @@ describe('health with the database down', () => {
   it('answers an API call with 503 problem+json, not a crash', async () => {
     const response = await app.inject({ method: 'GET', url: '/api/v1/jobs' });
     expect(problemOf(response)).toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
+  });
+});
+
+describe('readiness of a node whose engine fails', () => {
+  const health = new EngineHealth();
+  const clock = new FakeClock(new Date('2026-03-04T12:00:00Z'));
+  let app: FastifyInstance;
+  let store: Store;
+  beforeAll(async () => {
+    store = await createStore({ dataDir: null });
+    await store.migrate();
+    app = await buildServer({ store, clock, config: { apiKeys: [], allowedTargets: [] }, engine: { health, failureMs: 30_000 } });
+  });
+  afterAll(async () => {
+    await app.close();
+    await store.close();
+  });
+
+  it('stays ready through a short run of failed claims, then answers 503 ENGINE_FAILING with the reason, and is ready again once a claim goes through', async () => {
+    health.failed('claim', new Error('SQLSTATE 22008 date/time field value out of range'), clock.now());
+    await clock.advance(29_000);
+    health.failed('claim', new Error('SQLSTATE 22008 date/time field value out of range'), clock.now());
+    expect((await app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+
+    await clock.advance(1_000);
+    const problem = problemOf(await app.inject({ method: 'GET', url: '/ready' }));
+    expect(problem).toMatchObject({ status: 503, code: 'ENGINE_FAILING' });
+    expect(problem.detail).toContain('claim rounds failing since 2026-03-04T12:00:00.000Z: SQLSTATE 22008');
+    expect(problem.failing).toEqual([{ activity: 'claim', since: '2026-03-04T12:00:00.000Z', reason: 'SQLSTATE 22008 date/time field value out of range' }]);
+    expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+
+    health.succeeded('claim');
+    expect((await app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+  });
+
+  it('reports failing history writes the same way', async () => {
+    health.failed('history', new Error('disk full'), clock.now());
+    await clock.advance(30_000);
+    expect(problemOf(await app.inject({ method: 'GET', url: '/ready' })).detail).toContain('history writes failing since');
+    health.succeeded('history');
   });
 });

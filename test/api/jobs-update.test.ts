@@ -44,6 +44,16 @@ describeApi('changing and deleting jobs', (context) => {
     expect(problemOf(crossed)).toMatchObject({ status: 400, property: 'retry.minBackoffMs' });
   });
 
+  it('never answers 412 to PATCHes without If-Match, however many change the job at once: the last writer wins', async () => {
+    const job = await createJob(context().app);
+    const names = Array.from({ length: 50 }, (_, i) => `writer ${i}`);
+    const responses = await Promise.all(names.map((name) => patch(job.id, { name })));
+    expect(responses.map((response) => response.statusCode)).toEqual(names.map(() => 200));
+    const final = (await get(job.id)).json();
+    expect(final.version).toBe(51);
+    expect(names).toContain(final.name);
+  });
+
   it('answers 412 to a stale If-Match and applies a current one', async () => {
     const job = await createJob(context().app);
     expect((await patch(job.id, { name: 'first' }, { 'if-match': 'W/"1"' })).statusCode).toBe(200);

@@ -65,6 +65,15 @@ describe('sending an attempt to its target', () => {
     expect(received!.rawHeaders.filter((name, i) => i % 2 === 0 && /^(user-agent|content-type)$/i.test(name))).toHaveLength(2);
   });
 
+  it("sends a job's own User-Agent instead of the default one, never beside it", async () => {
+    receiver = await startReceiver();
+    const own = makeDispatcher();
+    await own.send(request(receiver.url, { headers: { 'User-Agent': 'billing-probe/2' } }));
+    await own.send(request(receiver.url, { headers: {} }));
+    const userAgents = receiver.requests.map((received) => received.rawHeaders.filter((_, i, raw) => i % 2 === 1 && raw[i - 1]!.toLowerCase() === 'user-agent'));
+    expect(userAgents).toEqual([['billing-probe/2'], ['jobscheduler-test']]);
+  });
+
   it('fails with the status and the start of the body when the target answers 500', async () => {
     receiver = await startReceiver((_req, res) => void res.writeHead(500).end(`database down ${'x'.repeat(5000)}`));
     const outcome = await makeDispatcher().send(request(receiver.url));

@@ -5,7 +5,7 @@ export interface ReceivedRequest {
   readonly method: string;
   readonly path: string;
   readonly headers: IncomingMessage['headers'];
-  /** Names and values as they came, repeats included. */
+  /** Header names and values as they arrived, duplicates included (Node keeps one User-Agent in `headers`). */
   readonly rawHeaders: readonly string[];
   readonly body: string;
   /** Date.now() when the request's body had arrived. */

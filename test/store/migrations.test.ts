@@ -43,10 +43,10 @@ for (const backend of backends()) {
       expect(rows.map((row) => row.id)).toEqual(ids);
     });
 
-    it('moves each job\'s next run to job_next_runs when upgrading a database made before migration 3', async () => {
+    it('moves each job\'s next run to job_next_runs when upgrading a database made before migration 4', async () => {
       const old = mkdtempSync(join(tmpdir(), 'jobscheduler-migrations-old-'));
       try {
-        for (const migration of (await readMigrations()).filter((m) => m.id < 3)) {
+        for (const migration of (await readMigrations()).filter((m) => m.id < 4)) {
           writeFileSync(join(old, `000${migration.id}_${migration.name}.sql`), migration.sql);
         }
         const schema = `${context.schema}_upgrade`;
@@ -56,7 +56,7 @@ for (const backend of backends()) {
         await context.db.query(insert, ['00000000-0000-7000-8000-000000000001', true, false, '2026-01-01T00:00:01Z']);
         await context.db.query(insert, ['00000000-0000-7000-8000-000000000002', true, true, '2026-01-01T00:00:02Z']);
         await context.db.query(insert, ['00000000-0000-7000-8000-000000000003', false, false, null]);
-        expect(await migrate(context.db, { schema })).toEqual([3]);
+        expect(await migrate(context.db, { schema })).toEqual([4]);
         const { rows } = await context.db.query<{ job_id: string; next_run_at: Date | null; runnable: boolean }>(
           `SELECT job_id, next_run_at, runnable FROM ${schema}.job_next_runs ORDER BY job_id`,
         );

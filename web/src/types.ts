@@ -58,6 +58,9 @@ export interface Job {
   nextRunAt: string | null;
   lastRunAt: string | null;
   lastStatus: ExecutionStatus | null;
+  /** Why the engine stopped planning the job (null while it fires normally). */
+  setAsideReason?: string | null;
+  setAsideAt?: string | null;
   createdAt?: string;
   updatedAt?: string;
   deletedAt?: string | null;

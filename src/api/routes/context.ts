@@ -59,7 +59,7 @@ export async function withCursor<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (isJobSchedulerError(error, 'VALIDATION_FAILED')) {
+    if (isJobSchedulerError(error, 'VALIDATION_FAILED') && 'cursor' in error.details) {
       throw new JobSchedulerError('VALIDATION_FAILED', `cursor: ${error.message}; start again without it`, { property: 'cursor' });
     }
     throw error;

@@ -1,13 +1,26 @@
 import type { FastifyInstance } from 'fastify';
+import { JobSchedulerError } from '../../errors.js';
 import { version } from '../../version.js';
 import { problems } from '../schemas/common.js';
 import type { ApiContext } from './context.js';
 
+/** The engine of this node, as readiness sees it (see src/scheduler/engine-health.ts). */
+export interface EngineHealthSource {
+  problems(nowMs: number, thresholdMs: number): { readonly activity: string; readonly since: Date; readonly reason: string }[];
+}
+
+export interface EngineReadiness {
+  readonly health: EngineHealthSource;
+  /** How long claims or history writes may fail without a break before /ready says so. */
+  readonly failureMs: number;
+}
+
 /**
  * Liveness and readiness: open without an API key, so orchestrators can probe them (the
  * document says so with an empty `security`, which generated clients read as "send no key").
+ * A node with an engine is ready only while its claims and history writes go through.
  */
-export function registerHealthRoutes(app: FastifyInstance, context: Pick<ApiContext, 'store' | 'clock'>): void {
+export function registerHealthRoutes(app: FastifyInstance, context: Pick<ApiContext, 'store' | 'clock'>, engine?: EngineReadiness): void {
   const startedAt = context.clock.now();
 
   app.get(
@@ -64,6 +77,12 @@ export function registerHealthRoutes(app: FastifyInstance, context: Pick<ApiCont
     },
     async () => {
       await context.store.ping();
+      const problems = engine?.health.problems(context.clock.now(), engine.failureMs) ?? [];
+      if (problems.length > 0) {
+        const failing = problems.map(({ activity, since, reason }) => ({ activity, since: since.toISOString(), reason }));
+        const summary = failing.map(({ activity, since, reason }) => `${activity === 'claim' ? 'claim rounds' : 'history writes'} failing since ${since}: ${reason}`);
+        throw new JobSchedulerError('ENGINE_FAILING', `This node's engine is failing: ${summary.join('; ')}`, { failing });
+      }
       return { status: 'ready' };
     },
   );

@@ -3,7 +3,7 @@ import { formatInZone } from '../../cron/index.js';
 import { JobSchedulerError } from '../../errors.js';
 import { uuidv7 } from '../../ids.js';
 import { JOB_LIMITS } from '../../jobs/defaults.js';
-import { compileSchedule, nextRunAt } from '../../jobs/schedule.js';
+import { compileSchedule, nextRunAt, upcomingRuns } from '../../jobs/schedule.js';
 import { idParams, pageQuery, problems } from '../schemas/common.js';
 import { executionResponse, jobId, sendJob, withCursor, type ApiContext, type IdParams } from './context.js';
 
@@ -27,7 +27,7 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
         summary: 'Run a job now',
         description:
           'Adds an extra occurrence (trigger "manual", scheduled now) that any scheduler node picks up. It never replaces ' +
-          'or collides with a scheduled occurrence. Refused (409) for a deleted job.',
+          'or collides with a scheduled occurrence. Refused (409) for an inactive or deleted job.',
         security,
         params: idParams,
         response: {
@@ -51,9 +51,8 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
     async (request, reply) => {
       const job = await store.jobGet(jobId(request.params));
       if (!job.isActive) {
-        throw new JobSchedulerError('CONFLICT', 'The job is deleted (isActive false); PATCH isActive true to run it again', {
-          jobId: job.id,
-        });
+        const state = job.deletedAt === null ? 'inactive (isActive false)' : 'deleted';
+        throw new JobSchedulerError('CONFLICT', `The job is ${state}; PATCH isActive true to run it again`, { jobId: job.id });
       }
       const scheduledAt = new Date(manualInstant(job.id, clock.now()));
       const executionId = uuidv7(scheduledAt.getTime());
@@ -147,7 +146,7 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
       const now = new Date(clock.now());
       const runs =
         job.schedule !== null
-          ? compileSchedule(job.schedule, job.timezone).nextRuns(request.query.count, now)
+          ? upcomingRuns(compileSchedule(job.schedule, job.timezone), request.query.count, now)
           : job.runAt !== null && job.runAt > now
             ? [job.runAt]
             : [];

@@ -26,7 +26,7 @@ function jobPage(description: string) {
   };
 }
 
-/** How many times PATCH re-reads a job changed under it before giving up (without If-Match). */
+/** How many times PATCH merges onto a fresh read of a job changed under it (without If-Match). */
 const PATCH_ATTEMPTS = 3;
 
 export function registerJobRoutes(api: FastifyInstance, context: ApiContext): void {
@@ -110,6 +110,11 @@ export function registerJobRoutes(api: FastifyInstance, context: ApiContext): vo
       },
     },
     async (request) => {
+      const { name } = request.query;
+      // eslint-disable-next-line no-control-regex -- matching NUL is the point
+      if (name !== undefined && /\u0000/.test(name)) {
+        throw new JobSchedulerError('VALIDATION_FAILED', 'query parameter "name" contains a NUL character, which no job name holds', { property: 'name' });
+      }
       const page = await withCursor(() => store.jobList(request.query));
       return { items: page.items.map(jobResponse), nextCursor: page.nextCursor };
     },
@@ -219,6 +224,8 @@ function batchAnswer(jobs: readonly JobRecord[]): Buffer {
     paused: job.paused,
     nextRunAt: iso(job.nextRunAt),
     lastRunAt: iso(job.lastRunAt),
+    setAsideReason: job.setAsideReason,
+    setAsideAt: iso(job.setAsideAt),
     lastStatus: job.lastStatus,
     version: job.version,
     createdAt: iso(job.createdAt),
@@ -230,7 +237,9 @@ function batchAnswer(jobs: readonly JobRecord[]): Buffer {
 
 /**
  * Read, merge, write at the version read. Without If-Match a concurrent change is not the
- * client's concern, so the merge is redone on the fresh row a few times.
+ * client's concern: the merge is redone on the fresh row a few times, and the last try writes
+ * whatever the version (last writer wins, as documented), so such a PATCH never answers 412
+ * however many clients change the job at once.
  */
 async function patchJob(context: ApiContext, id: string, body: JobPatchBody, wanted: number | undefined): Promise<JobRecord> {
   for (let attempt = 1; ; attempt++) {
@@ -243,10 +252,11 @@ async function patchJob(context: ApiContext, id: string, body: JobPatchBody, wan
       );
     }
     const patch = patchFromBody(body, current, { targets: context.targets, now: new Date(context.clock.now()) });
+    const lastTry = wanted === undefined && attempt >= PATCH_ATTEMPTS;
     try {
-      return await context.store.jobUpdate({ id, patch, expectedVersion: wanted ?? current.version });
+      return await context.store.jobUpdate({ id, patch, ...(lastTry ? {} : { expectedVersion: wanted ?? current.version }) });
     } catch (error) {
-      if (wanted !== undefined || attempt >= PATCH_ATTEMPTS || !isJobSchedulerError(error, 'PRECONDITION_FAILED')) throw error;
+      if (wanted !== undefined || lastTry || !isJobSchedulerError(error, 'PRECONDITION_FAILED')) throw error;
     }
   }
 }

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { formatInZone, isValidTimezone } from '../../cron/index.js';
+import { canonicalTimezone, formatInZone } from '../../cron/index.js';
 import { JobSchedulerError } from '../../errors.js';
 import { JOB_DEFAULTS, JOB_LIMITS } from '../../jobs/defaults.js';
 import { parseInstant } from '../../jobs/definition.js';
-import { compileSchedule } from '../../jobs/schedule.js';
+import { PREVIEW_YEARS, compileSchedule, upcomingRuns } from '../../jobs/schedule.js';
 import { problems } from '../schemas/common.js';
 import type { ApiContext } from './context.js';
 
@@ -23,7 +23,7 @@ export function registerScheduleRoutes(api: FastifyInstance, context: ApiContext
         tags: ['schedules'],
         operationId: 'previewSchedule',
         summary: 'Validate a cron expression and preview its firings',
-        description: 'An invalid expression answers 400 naming the cron field and token at fault.',
+        description: `An invalid expression answers 400 naming the cron field and token at fault. The zone is answered as the IANA database spells it; firings more than ${PREVIEW_YEARS} years after from are not listed.`,
         security: [{ bearer: [] }],
         querystring: {
           type: 'object',
@@ -54,16 +54,17 @@ export function registerScheduleRoutes(api: FastifyInstance, context: ApiContext
       },
     },
     async (request) => {
-      const { expression, timezone, count } = request.query;
-      if (!isValidTimezone(timezone)) {
-        throw new JobSchedulerError('TIMEZONE_INVALID', `timezone: "${timezone}" is not an IANA time zone (for example Europe/Paris or UTC)`, {
+      const { expression, count } = request.query;
+      const timezone = canonicalTimezone(request.query.timezone);
+      if (timezone === undefined) {
+        throw new JobSchedulerError('TIMEZONE_INVALID', `timezone: "${request.query.timezone}" is not an IANA time zone (for example Europe/Paris or UTC)`, {
           property: 'timezone',
-          timezone,
+          timezone: request.query.timezone,
         });
       }
       const from = request.query.from === undefined ? new Date(context.clock.now()) : parseInstant(request.query.from, 'from');
       const schedule = compileSchedule(expression, timezone, { expression: 'expression', timezone: 'timezone' });
-      const nextRuns = schedule.nextRuns(count, from).map((run) => formatInZone(run, timezone));
+      const nextRuns = upcomingRuns(schedule, count, from).map((run) => formatInZone(run, timezone));
       return { expression, timezone, description: schedule.describe(), nextRuns };
     },
   );

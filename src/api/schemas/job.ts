@@ -189,6 +189,11 @@ export const jobSchema = {
       type: ['string', 'null'],
       enum: ['SCHEDULED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'MISSED', 'SKIPPED', 'LOST', null],
     },
+    setAsideReason: {
+      type: ['string', 'null'],
+      description: 'Why the engine set the job aside (it could not plan or store its next occurrence); null while it fires normally.',
+    },
+    setAsideAt: { ...nullableDateTime, description: 'When the job was set aside.' },
     version: { type: 'integer', description: 'Bumped by every change; the ETag is W/"<version>".' },
     createdAt: dateTime,
     updatedAt: dateTime,
@@ -197,7 +202,7 @@ export const jobSchema = {
   required: [
     'id', 'jobId', 'name', 'description', 'schedule', 'runAt', 'timezone', 'api', 'method', 'headers', 'payload',
     'timeoutMs', 'type', 'retry', 'misfirePolicy', 'overlapPolicy', 'onFailure', 'isActive', 'paused',
-    'nextRunAt', 'lastRunAt', 'lastStatus', 'version', 'createdAt', 'updatedAt', 'deletedAt',
+    'nextRunAt', 'lastRunAt', 'lastStatus', 'setAsideReason', 'setAsideAt', 'version', 'createdAt', 'updatedAt', 'deletedAt',
   ],
 } as const;
 

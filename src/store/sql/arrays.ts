@@ -6,8 +6,14 @@
  * 1,000-job insert cost, and it is most of what a history write costs the node.
  */
 
-/** Milliseconds since the epoch back to a timestamp, exactly (no floating point on the way). */
-export const FROM_MILLIS = (column: string): string => `('epoch'::timestamptz + ${column} * interval '1 millisecond')`;
+/**
+ * Milliseconds since the epoch back to a timestamp, exactly. Interval times a number is
+ * computed in floating point, in microseconds: past about year 2255 (2^53 microseconds) one
+ * product came back a microsecond off, so 5979-10-29T01:35:36.453Z was stored as .452992.
+ * Whole seconds times 1,000,000 stay exact to year 9999, and the milliseconds are small.
+ */
+export const FROM_MILLIS = (column: string): string =>
+  `('epoch'::timestamptz + (${column} / 1000) * interval '1 second' + (${column} % 1000) * interval '1 millisecond')`;
 
 export function millisOrNull(date: Date | null): number | null {
   return date === null ? null : date.getTime();

@@ -13,7 +13,7 @@ const LAST_RUN_JOIN = `
     LIMIT 1
   ) last_run ON true`;
 
-const SELECT_WITH_LAST_RUN = `${jobColumns('j')}, last_run.scheduled_at AS last_run_at, last_run.status AS last_status`;
+const SELECT_WITH_LAST_RUN = `${jobColumns('j')}, j.set_aside_reason, j.set_aside_at, last_run.scheduled_at AS last_run_at, last_run.status AS last_status`;
 
 /** The jobs of a query (aliased j) with their next run and last run. */
 const WITH_RUNS = `${nextRunJoin('j')} ${LAST_RUN_JOIN}`;
@@ -184,6 +184,8 @@ export async function jobUpdateById(
   values.push(nextRun !== undefined, isoOrNull(nextRun ?? null));
   const setNext = `$${values.length - 1}::boolean`;
   const next = `$${values.length}::timestamptz`;
+  // A new next occurrence was planned from the changed job: whatever set it aside is gone.
+  if (params.patch.nextRunAt !== undefined) sets.push('set_aside_reason = NULL', 'set_aside_at = NULL');
   const result = await db.query<JobRowWithLastRun>(
     `WITH updated AS (
        UPDATE jobs SET ${[...sets, 'version = version + 1', 'updated_at = now()'].join(', ')}
@@ -231,7 +233,7 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
-/** A job's shard (0..1023, see migration 0003): ten random low bits of its id. */
+/** A job's shard (0..1023, see migration 0004): ten random low bits of its id. */
 export const SHARD_OF = (id: string): string => `get_byte(uuid_send(${id}), 15) + 256 * (get_byte(uuid_send(${id}), 14) & 3)`;
 
 export function isoOrNull(date: Date | null): string | null {

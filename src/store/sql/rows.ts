@@ -44,6 +44,8 @@ export interface JobRow {
 export interface JobRowWithLastRun extends JobRow {
   last_run_at: Date | null;
   last_status: string | null;
+  set_aside_reason: string | null;
+  set_aside_at: Date | null;
 }
 
 export const JOB_COLUMNS = [
@@ -53,7 +55,7 @@ export const JOB_COLUMNS = [
 ] as const;
 
 /**
- * A job's next occurrence lives in job_next_runs (see migration 0003): queries that read jobs
+ * A job's next occurrence lives in job_next_runs (see migration 0004): queries that read jobs
  * join it as `NEXT_RUN_ALIAS`, and next_run_at comes from there.
  */
 export const NEXT_RUN_ALIAS = 'n';
@@ -110,6 +112,8 @@ export function toJobRecord(row: JobRowWithLastRun): JobRecord {
     ...toScheduledJob(row),
     lastRunAt: row.last_run_at,
     lastStatus: row.last_status as ExecutionStatus | null,
+    setAsideReason: row.set_aside_reason,
+    setAsideAt: row.set_aside_at,
   };
 }
 

@@ -151,6 +151,12 @@ export function JobPage({ id }: { id: string }): JSX.Element {
         </div>
       )}
       <ErrorBanner error={job.error} />
+      {data.setAsideReason ? (
+        <div class="banner bad" role="alert">
+          Set aside {data.setAsideAt ? formatRelative(data.setAsideAt, now) : ''}: {data.setAsideReason}. It will not fire until
+          its schedule, run time or time zone is changed.
+        </div>
+      ) : null}
 
       <div class="grid two">
         <div class="card">
