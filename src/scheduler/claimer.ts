@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import type { Clock } from '../time/clock.js';
 import type { ClaimedAttempt, ClaimShare, OccurrencePlan, ScheduledJob, Store } from '../store/types.js';
+import { INSTANT_RANGE } from '../jobs/definition.js';
 import { JobCache } from './job-cache.js';
 import { Loop } from './loop.js';
 import { planOccurrences, type Plan, type ScheduleOf } from './planner.js';
@@ -36,6 +37,12 @@ export interface ClaimerOptions {
   readonly yieldTo?: () => boolean;
   /** This node's place among the live claiming nodes; null (or absent): it claims every due job. */
   readonly share?: () => { readonly index: number; readonly count: number } | null;
+}
+
+/** Whether the job's dates lie where both stores hold them exactly (INSTANT_RANGE). */
+function withinInstantRange(job: ScheduledJob): boolean {
+  const inRange = (date: Date | null): boolean => date === null || (date >= INSTANT_RANGE.min && date <= INSTANT_RANGE.max);
+  return inRange(job.nextRunAt) && inRange(job.runAt);
 }
 
 /** Claim round trips in one round when every one comes back full. */
@@ -156,7 +163,15 @@ export class Claimer {
     // The store may run the transaction again after a transient failure, calling plan again
     // for the same jobs: keep the last plan per job.
     const plans = new Map<string, { job: ScheduledJob; plan: Plan | null; error: unknown }>();
+    let outOfRange = false;
     const plan = (job: ScheduledJob): OccurrencePlan => {
+      if (!withinInstantRange(job)) {
+        // Stored before dates were checked: planned from, it would put occurrences in history
+        // that no store reads back. Left as it is for the sweep below, which sets it aside.
+        outOfRange = true;
+        plans.delete(job.id);
+        return { fire: [], missed: [], nextRunAt: job.nextRunAt, deactivate: false };
+      }
       try {
         const planned = planOccurrences(job, window, this.#options.scheduleOf);
         plans.set(job.id, { job, plan: planned, error: null });
@@ -213,6 +228,7 @@ export class Claimer {
       );
     }
     await setAsideUnplannable(this.#options, unplannable);
+    if (outOfRange) await setAsideOutOfRange(this.#options);
     return { jobs: plans.size, missed, attempts };
   }
 }

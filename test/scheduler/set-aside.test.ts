@@ -47,7 +47,7 @@ async function setAsideCount(metrics: Metrics, reason: string): Promise<number> 
   return metric.values.find((value) => value.labels.reason === reason)?.value ?? 0;
 }
 
-describeStore('jobs set aside', (context) => {
+describeStore('jobs set aside', (context, backend) => {
   describe('a job whose date no store can hold (stored before dates were checked)', () => {
     it('is set aside with its reason, and the next round claims every other job', async () => {
       const { store, db } = context();
@@ -57,11 +57,13 @@ describeStore('jobs set aside', (context) => {
       await db.query(`UPDATE job_next_runs SET next_run_at = '0001-01-01 00:00:00+00 BC' WHERE job_id = $1`, [bad.id]);
       const round = claimerOn(context());
 
-      // The round that meets the row fails as a whole and sets it aside; the next one goes through.
+      // PostgreSQL reads the row and the claim sets it aside in the same round; PGlite cannot
+      // read such a date back, so that round fails as a whole and sets it aside: the next one
+      // goes through.
       await round.claimer.claimOnce();
-      expect(round.failures).toHaveLength(1);
+      expect(round.failures).toHaveLength(backend === 'pglite' ? 1 : 0);
       await round.claimer.claimOnce();
-      expect(round.failures).toHaveLength(1);
+      expect(round.failures).toHaveLength(backend === 'pglite' ? 1 : 0);
       expect(round.claimed.map((attempt) => attempt.job.id)).toContain(good.id);
       expect(round.claimed.map((attempt) => attempt.job.id)).not.toContain(bad.id);
       const setAside = await store.jobGet(bad.id);
@@ -72,7 +74,7 @@ describeStore('jobs set aside', (context) => {
       expect((await store.jobGet(good.id)).setAsideReason).toBeNull();
     });
 
-    it('shows in the engine health while the round fails, and no longer once the next round goes through', async () => {
+    it.skipIf(backend !== 'pglite')('shows in the engine health while the round fails, and no longer once the next round goes through', async () => {
       const { store, db } = context();
       const bad = await store.jobCreate(jobParams({ schedule: null, runAt: new Date(NOW), nextRunAt: new Date(NOW) }));
       await db.query(`UPDATE jobs SET run_at = '0001-01-01 00:00:00+00 BC' WHERE id = $1`, [bad.id]);

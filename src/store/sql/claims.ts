@@ -1,4 +1,5 @@
 import { uuidv7 } from '../../ids.js';
+import { FROM_MILLIS, millisOrNull, plainArray } from './arrays.js';
 import type { Db, Queryable } from '../db.js';
 import type { ClaimedAttempt, ClaimShare, ExecutionClaimDueParams, ExecutionInsert, ExecutionRecord, ExecutionListOwnedParams, JobClaimDueParams, ScheduledJob } from '../types.js';
 import { executionInsertManyReturningIds } from './executions.js';
@@ -93,10 +94,10 @@ interface JobAdvance {
 export async function jobAdvanceMany(db: Queryable, rows: readonly JobAdvance[]): Promise<void> {
   await db.query(
     `UPDATE job_next_runs n
-     SET next_run_at = u.next_run_at, runnable = n.runnable AND NOT u.deactivate
-     FROM unnest($1::uuid[], $2::timestamptz[], $3::boolean[]) AS u(id, next_run_at, deactivate)
+     SET next_run_at = ${FROM_MILLIS('u.next_run_ms')}, runnable = n.runnable AND NOT u.deactivate
+     FROM unnest($1::uuid[], $2::bigint[], $3::boolean[]) AS u(id, next_run_ms, deactivate)
      WHERE n.job_id = u.id`,
-    [rows.map((row) => row.id), rows.map((row) => row.nextRunAt?.toISOString() ?? null), rows.map((row) => row.deactivate)],
+    [plainArray(rows, (row) => row.id), plainArray(rows, (row) => millisOrNull(row.nextRunAt)), plainArray(rows, (row) => row.deactivate)],
   );
   const finished = rows.filter((row) => row.deactivate).map((row) => row.id);
   if (finished.length === 0) return;
