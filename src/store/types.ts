@@ -48,7 +48,7 @@ export interface JobDefinition {
 
 export interface JobRecord extends JobDefinition {
   readonly id: string;
-  /** The earliest occurrence not yet handed to a node (see jobs.next_run_at). */
+  /** The earliest occurrence not yet handed to a node (job_next_runs.next_run_at). */
   readonly nextRunAt: Date | null;
   /** Scheduled time and status of the latest finished attempt, derived from history. */
   readonly lastRunAt: Date | null;
