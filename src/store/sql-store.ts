@@ -144,13 +144,15 @@ export class SqlStore implements Store {
 
   jobList(params: JobListParams): Promise<Page<JobRecord>> {
     return this.#op('jobList', true, async () => {
-      const after = params.cursor === undefined ? null : decodeJobCursor(params.cursor);
+      const order = params.order ?? 'oldest';
+      const after = params.cursor === undefined ? null : decodeJobCursor(params.cursor, order);
       const rows = await jobSelectPage(this.#db, { ...params, after });
       const page = rows.slice(0, params.limit);
       const last = page.at(-1);
       return {
         items: page.map(toJobRecord),
-        nextCursor: rows.length > params.limit && last ? encodeCursor([last.created_us, last.id]) : null,
+        // The order travels in the cursor: read in the other order, its key would skip or repeat rows.
+        nextCursor: rows.length > params.limit && last ? encodeCursor([last.created_us, last.id, order]) : null,
       };
     });
   }
@@ -338,9 +340,16 @@ function jobNotFound(id: string): JobSchedulerError {
   return new JobSchedulerError('NOT_FOUND', `No job with id ${id}`, { id });
 }
 
-function decodeJobCursor(cursor: string): { createdUs: string; id: string } {
-  const [createdUs, id] = decodeCursor(cursor, ['string', 'string'] as const);
-  if (!/^-?\d{1,20}$/.test(createdUs) || !isUuid(id)) throw new JobSchedulerError('VALIDATION_FAILED', 'The cursor is not one this server handed out', { cursor });
+function decodeJobCursor(cursor: string, order: 'oldest' | 'newest'): { createdUs: string; id: string } {
+  const [createdUs, id, cursorOrder] = decodeCursor(cursor, ['string', 'string', 'string'] as const);
+  if (!/^-?\d{1,20}$/.test(createdUs) || !isUuid(id) || (cursorOrder !== 'oldest' && cursorOrder !== 'newest')) {
+    throw new JobSchedulerError('VALIDATION_FAILED', 'The cursor is not one this server handed out', { cursor });
+  }
+  if (cursorOrder !== order) {
+    throw new JobSchedulerError('VALIDATION_FAILED', `The cursor continues a list in order=${cursorOrder}; ask for the next page with order=${cursorOrder}`, {
+      property: 'cursor',
+    });
+  }
   return { createdUs, id };
 }
 

@@ -86,6 +86,13 @@ describeApi('reading jobs', (context) => {
     expect(problemOf(await get('/api/v1/jobs?order=random'))).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
   });
 
+  it('refuses a cursor handed out for one order when the next page is asked in the other', async () => {
+    for (let i = 0; i < 3; i++) await createJob(context().app, { name: `cursor order ${i}` });
+    const first = (await get('/api/v1/jobs?order=newest&limit=1')).json<{ nextCursor: string }>();
+    const other = await get(`/api/v1/jobs?limit=1&cursor=${encodeURIComponent(first.nextCursor)}`);
+    expect(problemOf(other)).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', property: 'cursor', detail: expect.stringContaining('order=newest') });
+  });
+
   it('filters by type, paused and the last status on the server, so every page holds only matching jobs', async () => {
     const { app, store } = context();
     const failing = (await createJob(app, { name: 'failing', type: 'AT_MOST_ONCE' })).id as string;
