@@ -1,3 +1,4 @@
+import { FORBIDDEN_HEADERS } from '../jobs/defaults.js';
 import type { ExecutionRecord, ScheduledJob } from '../store/types.js';
 import type { OutgoingRequest } from './dispatcher.js';
 
@@ -27,7 +28,7 @@ export interface RequestTemplate {
 export function requestTemplate(job: ScheduledJob): RequestTemplate {
   const headers: string[] = [];
   for (const [name, value] of Object.entries(job.headers)) {
-    if (!RESERVED.has(name.toLowerCase())) headers.push(name, value);
+    if (!FORBIDDEN_HEADERS.has(name.toLowerCase())) headers.push(name, value);
   }
   const body = job.method === 'GET' || job.payload === null ? null : JSON.stringify(job.payload);
   return { version: job.version, headers, body };
@@ -72,21 +73,6 @@ export function attemptRequest(attempt: HeldAttempt, template: RequestTemplate =
   );
   return { url: job.api, method: job.method, headers, body: template.body, timeoutMs: job.timeoutMs, messageId: key };
 }
-
-const RESERVED = new Set([
-  'x-job-id',
-  'x-execution-id',
-  'x-scheduled-at',
-  'x-attempt',
-  'idempotency-key',
-  'webhook-id',
-  'webhook-timestamp',
-  'webhook-signature',
-  'host',
-  'content-length',
-  'transfer-encoding',
-  'connection',
-]);
 
 export interface FailureReport {
   readonly attempt: HeldAttempt;

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { loadConfig } from '../../src/config/index.js';
-import { silentLogger } from '../../src/logging.js';
-import { startNode, type RunningNode } from '../../src/node.js';
+import type { RunningNode } from '../../src/node.js';
 import { startReceiver, type Handler, type Receiver } from '../scheduler/receiver.js';
+import { startTestNode } from '../live-node.js';
+export { startTestNode };
 
 /**
  * The dashboard end to end: a real node (embedded store in a temporary directory, HTTP on a
@@ -80,30 +80,6 @@ export async function launchChromium(): Promise<{ browser: BrowserContext; close
       await browser.close().catch(() => undefined);
       // Chromium's helpers may still be flushing the profile for a moment after it exits.
       rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-    },
-  };
-}
-
-/** A node as the e2e tests run it: free port, temporary data directory, quiet logs. */
-export async function startTestNode(options: { nodeId: string; role?: 'all' | 'api'; apiKeys?: readonly string[]; databaseUrl?: string }): Promise<{ node: RunningNode; stop(): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'jobscheduler-e2e-'));
-  const config = loadConfig({
-    env: {
-      PORT: '0',
-      JOBSCHEDULER_ROLE: options.role ?? 'all',
-      JOBSCHEDULER_DATA_DIR: dataDir,
-      JOBSCHEDULER_API_KEYS: (options.apiKeys ?? []).join(','),
-      JOBSCHEDULER_NODE_ID: options.nodeId,
-      DATABASE_URL: options.databaseUrl ?? '',
-    },
-    file: null,
-  });
-  const node = await startNode({ config, logger: silentLogger() });
-  return {
-    node,
-    async stop() {
-      await node.close();
-      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

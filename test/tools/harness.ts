@@ -1,30 +1,14 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { loadConfig } from '../../src/config/index.js';
-import { silentLogger } from '../../src/logging.js';
-import { startNode, type RunningNode } from '../../src/node.js';
+import { startTestNode } from '../live-node.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A fresh node as a user starts it: embedded store in a new directory, a free port, engine on. */
-export async function startLiveNode(options: { apiKeys?: readonly string[] } = {}): Promise<{ node: RunningNode; stop(): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'jobscheduler-tools-'));
-  const config = loadConfig({
-    env: { PORT: '0', JOBSCHEDULER_DATA_DIR: dataDir, JOBSCHEDULER_API_KEYS: (options.apiKeys ?? []).join(','), JOBSCHEDULER_NODE_ID: 'tools-node' },
-    file: null,
-  });
-  const node = await startNode({ config, logger: silentLogger() });
-  return {
-    node,
-    async stop() {
-      await node.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+export function startLiveNode(options: { apiKeys?: readonly string[] } = {}): ReturnType<typeof startTestNode> {
+  return startTestNode({ nodeId: 'tools-node', ...options });
 }
 
 /** Throws, saying how to install it, when `command` is not on the PATH. */
