@@ -89,6 +89,7 @@ async function main(): Promise<void> {
         await store.executionWrite({
           completions: claimed.slice(i, i + 1000).map(({ execution }) => ({
             id: execution.id,
+            scheduledAt: execution.scheduledAt,
             status: 'SUCCEEDED' as const,
             startedAt: new Date(now),
             finishedAt: new Date(now + 3),

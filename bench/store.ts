@@ -66,7 +66,7 @@ function attempts(jobIds: readonly string[], round: number): ExecutionInsert[] {
 }
 
 function completions(rows: readonly ExecutionInsert[]): ExecutionCompletion[] {
-  return rows.map((row) => ({ id: row.id, status: 'SUCCEEDED', startedAt: row.dueAt, finishedAt: new Date(row.dueAt.getTime() + 42), durationMs: 42, httpStatus: 200, error: null }));
+  return rows.map((row) => ({ id: row.id, scheduledAt: row.scheduledAt, status: 'SUCCEEDED', startedAt: row.dueAt, finishedAt: new Date(row.dueAt.getTime() + 42), durationMs: 42, httpStatus: 200, error: null }));
 }
 
 function batches<T>(rows: readonly T[]): T[][] {

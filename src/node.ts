@@ -11,7 +11,7 @@ import type { Config } from './config/index.js';
 import type { Logger } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { guardedLookup } from './scheduler/lookup.js';
-import { Retention } from './scheduler/retention.js';
+import { Retention, retentionMs } from './scheduler/retention.js';
 import { FINAL_WRITE_MS, Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
 import { createStore, databaseTimeouts } from './store/index.js';
 import type { Store } from './store/types.js';
@@ -44,7 +44,7 @@ export interface RunningNode {
   readonly address: string;
   readonly store: Store;
   readonly metrics: Metrics;
-  /** Deletes history older than config.historyRetentionDays; null on nodes that run no engine. */
+  /** Keeps the history's partitions and drops expired ones (config.historyRetentionDays); null on nodes that run no engine. */
   readonly retention: Retention | null;
   /** Stops the engine, then the server, then closes the store. Safe to call more than once. */
   close(): Promise<void>;
@@ -99,9 +99,12 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
 
     if (config.role === 'all' || config.role === 'scheduler') {
       const scheduler = new Scheduler({ store, nodeId, logger, metrics, clock, role: config.role, lookup: guardedLookup, ...engineSettings(config) });
-      // Every engine node sweeps: the store lets concurrent sweeps skip each other's rows.
-      const sweeper = new Retention({ store, clock, logger, retentionDays: config.historyRetentionDays });
+      // Every engine node sweeps: the store lets one node at a time change partitions, and
+      // concurrent row deletes skip each other's rows.
+      const sweeper = new Retention({ store, clock, logger, retentionMs: retentionMs(config), partitionMs: config.historyPartitionMinutes * 60 * 1000 });
       engine = { scheduler, sweeper };
+      // Partitions first, so the first claims land in them rather than in the default one.
+      await sweeper.prepare();
       await scheduler.start();
       sweeper.start();
     }

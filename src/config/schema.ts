@@ -222,9 +222,23 @@ export const settings = {
   },
   historyRetentionDays: {
     env: 'JOBSCHEDULER_HISTORY_RETENTION_DAYS',
-    description: 'Finished execution history older than this many days is deleted, every 10 minutes, by the nodes that fire jobs (roles all and scheduler).',
+    description:
+      'Execution history scheduled longer ago than this many days is dropped, a whole partition at a time, by the nodes that fire jobs (roles all and scheduler): a partition goes once its whole range is older, so up to one partition more is kept. 0 keeps history forever.',
     default: 30,
-    parse: integer(1, 36500),
+    parse: integer(0, 36500),
+  },
+  historyRetentionMinutes: {
+    env: 'JOBSCHEDULER_HISTORY_RETENTION_MINUTES',
+    description: 'Retention in minutes instead of days, for short-lived test and benchmark clusters. Unset: JOBSCHEDULER_HISTORY_RETENTION_DAYS decides.',
+    default: null as number | null,
+    parse: optionalInteger(1, 52560000),
+  },
+  historyPartitionMinutes: {
+    env: 'JOBSCHEDULER_HISTORY_PARTITION_MINUTES',
+    description:
+      'Width of one partition of the execution history (a range of scheduled times, aligned on multiples of it since 1970-01-01T00:00Z). The nodes keep 3 partitions ready ahead of the present and check every partition width / 4, at most every 10 minutes. Smaller partitions drop history closer to the retention period; each is a table with 5 indexes.',
+    default: 1440,
+    parse: integer(1, 10080),
   },
   lookaheadMs: {
     env: 'JOBSCHEDULER_LOOKAHEAD_MS',

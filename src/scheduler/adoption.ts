@@ -23,6 +23,7 @@ export function sortOrphans(
     if (job.type === 'AT_MOST_ONCE' && maybeSent) {
       lost.push({
         id: execution.id,
+        scheduledAt: execution.scheduledAt,
         status: 'LOST',
         startedAt: execution.startedAt,
         finishedAt: new Date(now),

@@ -25,7 +25,7 @@ export interface FiringEvents {
     readonly retryDueAt: Date | null;
   };
   /** Attempts this node stopped holding without sending them (lease lost, or shutdown). */
-  unsent: { readonly executionIds: readonly string[] };
+  unsent: { readonly executionIds: readonly string[]; readonly scheduledAt: readonly Date[] };
 }
 
 /** Attempts of one due batch started before the event loop gets a turn (see #fireFrom). */
@@ -124,7 +124,7 @@ export class Firing {
 
   accept(attempts: readonly HeldAttempt[]): void {
     if (!this.#accepting) {
-      this.signals.emit('unsent', { executionIds: attempts.map((a) => a.execution.id) });
+      this.signals.emit('unsent', { executionIds: attempts.map((a) => a.execution.id), scheduledAt: attempts.map((a) => a.execution.scheduledAt) });
       return;
     }
     const now = this.#options.clock.now();
@@ -294,6 +294,7 @@ export class Firing {
       completions: [
         {
           id: execution.id,
+          scheduledAt: execution.scheduledAt,
           status: 'MISSED',
           startedAt: null,
           finishedAt: new Date(now),
@@ -322,6 +323,7 @@ export class Firing {
     const now = this.#options.clock.now();
     const completion: ExecutionCompletion = {
       id: attempt.execution.id,
+      scheduledAt: attempt.execution.scheduledAt,
       status: 'SKIPPED',
       startedAt: null,
       finishedAt: new Date(now),
@@ -349,7 +351,7 @@ export class Firing {
           overdueAt = startedAt;
           return false;
         }
-        recorder.markRunning(execution.id, startedAt);
+        recorder.markRunning(execution.id, execution.scheduledAt, startedAt);
         this.#startOccurrence(attempt);
         const latenessMs = startedAt - execution.dueAt.getTime();
         metrics.lateness.observe(Math.max(0, latenessMs) / 1000);
@@ -363,7 +365,7 @@ export class Firing {
       if (!outcome.sent) {
         this.#active--;
         this.#held.delete(execution.id);
-        signals.emit('unsent', { executionIds: [execution.id] });
+        signals.emit('unsent', { executionIds: [execution.id], scheduledAt: [execution.scheduledAt] });
         return;
       }
       this.#settle(attempt, outcome);
@@ -378,6 +380,7 @@ export class Firing {
     const status: ExecutionStatus = outcome.ok ? 'SUCCEEDED' : 'FAILED';
     const completion: ExecutionCompletion = {
       id: execution.id,
+      scheduledAt: execution.scheduledAt,
       status,
       startedAt: new Date(outcome.startedAt),
       finishedAt: new Date(outcome.finishedAt),

@@ -66,8 +66,8 @@ export class Recorder {
   #unitRows = 0;
   /** Completions buffered or being written, by attempt id. */
   readonly #pendingCompletions = new Set<string>();
-  /** Attempts sent whose RUNNING mark is not written yet: id -> start time. */
-  #running = new Map<string, number>();
+  /** Attempts sent whose RUNNING mark is not written yet, by id. */
+  #running = new Map<string, RunningMark>();
   #timer: TimerHandle | null = null;
   /** Clock time #timer fires at. */
   #timerAt = Infinity;
@@ -107,8 +107,8 @@ export class Recorder {
     return this.#pendingCompletions.has(id);
   }
 
-  markRunning(id: string, startedAt: number): void {
-    this.#running.set(id, startedAt);
+  markRunning(id: string, scheduledAt: Date, startedAt: number): void {
+    this.#running.set(id, { scheduledAt, startedAt });
     this.#schedule();
   }
 
@@ -162,7 +162,7 @@ export class Recorder {
       // Only RUNNING marks wait: come back when the oldest is due.
       const oldest = this.#running.values().next();
       if (oldest.done) return;
-      at = Math.max(at, oldest.value + this.#markAfterMs);
+      at = Math.max(at, oldest.value.startedAt + this.#markAfterMs);
     }
     // While the database fails, the retry backoff decides (see #writeOnce).
     if (this.#timer && (this.#timerAt <= at || this.#failures > 0)) return;
@@ -250,9 +250,9 @@ export class Recorder {
       // Marks were added in start order (the clock's), so the old enough ones come first.
       const before = this.#clock.now() - this.#markAfterMs;
       running = new Map();
-      for (const [id, startedAt] of this.#running) {
-        if (startedAt > before) break;
-        running.set(id, startedAt);
+      for (const [id, mark] of this.#running) {
+        if (mark.startedAt > before) break;
+        running.set(id, mark);
       }
       for (const id of running.keys()) this.#running.delete(id);
     }
@@ -264,8 +264,8 @@ export class Recorder {
     this.#unitRows += batch.units.reduce((sum, { unit }) => sum + rowsOf(unit), 0);
     const completed = new Set<string>();
     for (const { unit } of this.#units) for (const completion of unit.completions ?? []) completed.add(completion.id);
-    for (const [id, startedAt] of batch.running) {
-      if (!completed.has(id) && !this.#running.has(id)) this.#running.set(id, startedAt);
+    for (const [id, mark] of batch.running) {
+      if (!completed.has(id) && !this.#running.has(id)) this.#running.set(id, mark);
     }
   }
 
@@ -277,15 +277,17 @@ export class Recorder {
     if (inserts.length > 0 || completions.length > 0) await this.#store.executionWrite({ inserts, completions });
     for (const completion of completions) this.#pendingCompletions.delete(completion.id);
     const ids: string[] = [];
+    const scheduledAt: Date[] = [];
     const starts: Date[] = [];
-    for (const [id, startedAt] of batch.running) {
+    for (const [id, mark] of batch.running) {
       ids.push(id);
-      starts.push(new Date(startedAt));
+      scheduledAt.push(mark.scheduledAt);
+      starts.push(new Date(mark.startedAt));
     }
     try {
       // One statement: attempts start at many different milliseconds, and a statement per
       // start time was a transaction (and a WAL flush) per millisecond under load.
-      if (ids.length > 0) await this.#store.executionMarkRunning({ ids, startedAt: starts });
+      if (ids.length > 0) await this.#store.executionMarkRunning({ ids, scheduledAt, startedAt: starts });
     } catch (error) {
       // The inserts and completions are in; only the marks are retried.
       batch.units.length = 0;
@@ -306,8 +308,14 @@ export class Recorder {
 
 interface Batch {
   readonly units: BufferedUnit[];
-  readonly running: Map<string, number>;
+  readonly running: Map<string, RunningMark>;
   readonly rows: number;
+}
+
+/** A sent attempt's start, waiting to be written; scheduledAt names its partition. */
+interface RunningMark {
+  readonly scheduledAt: Date;
+  readonly startedAt: number;
 }
 
 /** A unit waiting to be written, with the clock time it arrived (see #writeInBackground). */

@@ -87,7 +87,8 @@ export class Scheduler {
   readonly #firing: Firing;
   readonly #claimer: Claimer;
   /** Attempts this node owns but will not send: handed back once the database answers. */
-  readonly #toRelease = new Set<string>();
+  /** Attempts to hand back: id -> scheduledAt. */
+  readonly #toRelease = new Map<string, Date>();
   #state: SchedulerState = 'idle';
   #starting: Promise<void> | null = null;
   #stopping: Promise<void> | null = null;
@@ -174,8 +175,8 @@ export class Scheduler {
     forward(this.#firing.signals, this.signals, ['sent', 'settled', 'unsent']);
     forward(this.#membership.signals, this.signals, ['heartbeat', 'reaped']);
     forward(this.#recorder.signals, this.signals, ['flushed', 'failed']);
-    this.#firing.signals.on('unsent', ({ executionIds }) => {
-      executionIds.forEach((id) => this.#toRelease.add(id));
+    this.#firing.signals.on('unsent', ({ executionIds, scheduledAt }) => {
+      executionIds.forEach((id, index) => this.#toRelease.set(id, scheduledAt[index]!));
       this.#left(executionIds);
     });
     this.#firing.signals.on('settled', ({ executionId }) => this.#left([executionId]));
@@ -251,7 +252,7 @@ export class Scheduler {
     this.#state = 'stopping';
     this.#logger.info({ graceMs: shutdownGraceMs }, 'scheduler stopping');
     await this.#claimer.stop();
-    for (const attempt of this.#firing.close()) this.#toRelease.add(attempt.execution.id);
+    for (const attempt of this.#firing.close()) this.#toRelease.set(attempt.execution.id, attempt.execution.scheduledAt);
     // A database that takes neither the hand-back nor heartbeats gets one more try at the
     // history below, not FINAL_WRITE_MS of them: the stop stays within its budget.
     const answering = (await this.#release(deadline)) && this.#membership.answering;
@@ -337,7 +338,7 @@ export class Scheduler {
       // Other nodes may now take over what this node holds: send none of it.
       this.#fenced = true;
       const held: HeldAttempt[] = this.#firing.takeQueued();
-      for (const attempt of held) this.#toRelease.add(attempt.execution.id);
+      for (const attempt of held) this.#toRelease.set(attempt.execution.id, attempt.execution.scheduledAt);
       this.#left(held.map((attempt) => attempt.execution.id));
       this.#logger.error({ attempts: held.length }, 'lost contact with the database for longer than the node timeout; holding back all work');
       this.signals.emit('fenced', { attempts: held.length });
@@ -356,10 +357,11 @@ export class Scheduler {
    */
   async #release(deadline: number): Promise<boolean> {
     if (this.#toRelease.size === 0) return true;
-    const ids = [...this.#toRelease];
+    const ids = [...this.#toRelease.keys()];
+    const scheduledAt = [...this.#toRelease.values()];
     try {
       if ((await this.#recorder.drain(deadline)) > 0) return false;
-      await this.#options.store.executionRelease({ nodeId: this.nodeId, ids });
+      await this.#options.store.executionRelease({ nodeId: this.nodeId, ids, scheduledAt });
       for (const id of ids) this.#toRelease.delete(id);
       this.#logger.info({ attempts: ids.length }, 'released attempts for any node to take');
       this.signals.emit('released', { attempts: ids.length });

@@ -10,7 +10,6 @@ import { withRetry, type RetryOptions } from './retry.js';
 import { claimDueJobs, claimUnownedExecutions, executionSelectOwnedOpen } from './sql/claims.js';
 import {
   executionCompleteMany,
-  executionDeleteFinishedBefore,
   executionInsertMany,
   executionMarkRunning,
   executionReleaseOwned,
@@ -26,6 +25,7 @@ import {
   jobUpdateById,
   type JobInsertDefaults,
 } from './sql/jobs.js';
+import { executionDeleteUnpartitionedBefore, executionPartitionSelectAll, executionPartitionsDropBefore, executionPartitionsPrepare } from './sql/partitions.js';
 import { executionCountRecent, executionOutcomesByJob, executionTimeline } from './sql/stats.js';
 import { jobMarkOutOfRangeSetAside, jobMarkSetAside } from './sql/set-aside.js';
 import { nodeHeartbeat, nodeReapDead, nodeSelectAll, nodeMarkStopped, nodeUpsert } from './sql/nodes.js';
@@ -35,7 +35,10 @@ import type {
   ExecutionClaimDueParams,
   ExecutionListOwnedParams,
   ExecutionListParams,
+  ExecutionMarkRunningParams,
+  ExecutionPartition,
   ExecutionRecord,
+  ExecutionReleaseParams,
   ExecutionWriteParams,
   JobClaimDueParams,
   JobCreateParams,
@@ -49,6 +52,9 @@ import type {
   NodeRegisterParams,
   OverlapCandidate,
   Page,
+  PartitionDropResult,
+  PartitionPrepareParams,
+  PartitionPrepareResult,
   RetentionParams,
   Store,
   TimelineBucket,
@@ -219,7 +225,19 @@ export class SqlStore implements Store {
   }
 
   executionDeleteOlderThan(params: RetentionParams): Promise<number> {
-    return this.#op('executionDeleteOlderThan', true, () => executionDeleteFinishedBefore(this.#db, params));
+    return this.#op('executionDeleteOlderThan', true, () => executionDeleteUnpartitionedBefore(this.#db, params));
+  }
+
+  executionPartitionList(): Promise<ExecutionPartition[]> {
+    return this.#op('executionPartitionList', true, () => executionPartitionSelectAll(this.#db));
+  }
+
+  executionPartitionsPrepare(params: PartitionPrepareParams): Promise<PartitionPrepareResult> {
+    return this.#op('executionPartitionsPrepare', true, () => executionPartitionsPrepare(this.#db, params));
+  }
+
+  executionPartitionsDrop(params: { readonly before: Date; readonly lockTimeoutMs: number }): Promise<PartitionDropResult> {
+    return this.#op('executionPartitionsDrop', true, () => executionPartitionsDropBefore(this.#db, params));
   }
 
   executionOutcomesByJob(params: { readonly jobIds: readonly string[]; readonly since: Date }): Promise<JobOutcomeCounts[]> {
@@ -252,12 +270,12 @@ export class SqlStore implements Store {
     return this.#op('executionFindOverlaps', true, () => executionSelectOverlapping(this.#db, params));
   }
 
-  async executionMarkRunning(params: { readonly ids: readonly string[]; readonly startedAt: Date | readonly Date[] }): Promise<void> {
+  async executionMarkRunning(params: ExecutionMarkRunningParams): Promise<void> {
     if (params.ids.length === 0) return;
     await this.#op('executionMarkRunning', true, () => executionMarkRunning(this.#db, params));
   }
 
-  async executionRelease(params: { readonly nodeId: string; readonly ids: readonly string[] }): Promise<void> {
+  async executionRelease(params: ExecutionReleaseParams): Promise<void> {
     if (params.ids.length === 0) return;
     await this.#op('executionRelease', true, () => executionReleaseOwned(this.#db, params));
   }

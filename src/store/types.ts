@@ -145,6 +145,8 @@ export interface ExecutionInsert {
 /** The outcome of one attempt, written in batches by the engine's recorder. */
 export interface ExecutionCompletion {
   readonly id: string;
+  /** The attempt's scheduledAt: with the id it names one row in one partition. */
+  readonly scheduledAt: Date;
   readonly status: ExecutionStatus;
   readonly startedAt: Date | null;
   readonly finishedAt: Date | null;
@@ -152,6 +154,24 @@ export interface ExecutionCompletion {
   readonly httpStatus: number | null;
   /** Truncated by the store to a bounded length. */
   readonly error: string | null;
+}
+
+/**
+ * Attempts named by id, each with its scheduledAt (the same length as ids): the times bound
+ * the partitions a statement reads, so a lookup by id costs one index probe per id.
+ */
+export interface ExecutionKeys {
+  readonly ids: readonly string[];
+  readonly scheduledAt: readonly Date[];
+}
+
+export interface ExecutionMarkRunningParams extends ExecutionKeys {
+  /** One start time for all of them, or one per id. */
+  readonly startedAt: Date | readonly Date[];
+}
+
+export interface ExecutionReleaseParams extends ExecutionKeys {
+  readonly nodeId: string;
 }
 
 export interface ExecutionWriteParams {
@@ -167,10 +187,45 @@ export interface ExecutionListParams {
 }
 
 export interface RetentionParams {
-  /** Delete executions created before this instant... */
+  /** Delete finished executions scheduled before this instant... */
   readonly before: Date;
   /** ...at most this many rows per call (the task calls again while rows remain). */
   readonly limit: number;
+}
+
+/** One partition of the execution history (see src/store/sql/partitions.ts). */
+export interface ExecutionPartition {
+  readonly name: string;
+  /** The partition that takes rows no range partition covers. */
+  readonly isDefault: boolean;
+  /** Inclusive lower bound of scheduledAt; null for none (the default partition, or one reaching back without bound). */
+  readonly from: Date | null;
+  /** Exclusive upper bound of scheduledAt; null for the default partition. */
+  readonly to: Date | null;
+}
+
+export interface PartitionPrepareParams {
+  /** "Now" for the round (injected). */
+  readonly now: Date;
+  /** Width of a partition's range; partitions are aligned on multiples of it since the epoch. */
+  readonly partitionMs: number;
+  /** Partitions to keep ready past the one holding `now`. */
+  readonly ahead: number;
+  /** Longest wait for a table lock before giving the round up (see partitions.ts). */
+  readonly lockTimeoutMs: number;
+}
+
+export interface PartitionPrepareResult {
+  /** Names of the partitions created by this call. */
+  readonly created: readonly string[];
+  /** True when another node held the partition lock or a table lock was not granted in time. */
+  readonly busy: boolean;
+}
+
+export interface PartitionDropResult {
+  /** Names of the partitions dropped by this call, oldest first. */
+  readonly dropped: readonly string[];
+  readonly busy: boolean;
 }
 
 /** A job as the engine sees it: the stored row without the derived last-run fields. */
@@ -348,8 +403,17 @@ export interface Store {
   executionWrite(params: ExecutionWriteParams): Promise<void>;
   /** Newest first (scheduledAt, then trigger, then attempt, descending: the unique index read backwards). */
   executionList(params: ExecutionListParams): Promise<Page<ExecutionRecord>>;
-  /** Deletes at most `limit` old rows; returns how many were deleted. */
+  /**
+   * Deletes at most `limit` finished rows scheduled before `before` from the partitions that
+   * are never dropped whole (the default one, and one without a lower bound); returns how many.
+   */
   executionDeleteOlderThan(params: RetentionParams): Promise<number>;
+  /** The partitions of the execution history: range partitions by lower bound, then the default one. */
+  executionPartitionList(): Promise<ExecutionPartition[]>;
+  /** Creates the partitions missing from the newest one to `ahead` past the present (one node at a time). */
+  executionPartitionsPrepare(params: PartitionPrepareParams): Promise<PartitionPrepareResult>;
+  /** Drops range partitions wholly older than `before` that hold no open attempt. */
+  executionPartitionsDrop(params: { readonly before: Date; readonly lockTimeoutMs: number }): Promise<PartitionDropResult>;
   /**
    * For each job with finished occurrences scheduled at or after `since`: how many ended in
    * success and how many in failure (by each occurrence's latest attempt; occurrences still
@@ -385,9 +449,9 @@ export interface Store {
    * Marks attempts RUNNING with their start time (batched): one time for all of them, or one
    * per id (the same length as ids).
    */
-  executionMarkRunning(params: { readonly ids: readonly string[]; readonly startedAt: Date | readonly Date[] }): Promise<void>;
+  executionMarkRunning(params: ExecutionMarkRunningParams): Promise<void>;
   /** Clears the owner of attempts this node has not started, so any node can take them at once. */
-  executionRelease(params: { readonly nodeId: string; readonly ids: readonly string[] }): Promise<void>;
+  executionRelease(params: ExecutionReleaseParams): Promise<void>;
 
   /** Inserts or refreshes this node's row (a restarted node with the same id is alive again). */
   nodeRegister(params: NodeRegisterParams): Promise<void>;

@@ -53,7 +53,7 @@ describe('history retention on a running node', { timeout: 60_000 }, () => {
     const retention = node.retention!;
     const jobId = await writeFinishedHistory(node, 3);
 
-    const sweptAt = (instant: number) => retention.signals.next('swept', ({ before }) => before.getTime() >= instant - 7 * DAY);
+    const sweptAt = (instant: number) => retention.signals.next('swept', ({ before }) => before !== null && before.getTime() >= instant - 7 * DAY);
     const first = sweptAt(clock.now() + SWEEP_INTERVAL);
     await clock.advance(SWEEP_INTERVAL);
     expect((await first).deleted).toBe(0);

@@ -51,8 +51,8 @@ function rows(count: number, offset = 0): ExecutionInsert[] {
   return Array.from({ length: count }, (_, i) => attempt(jobId, new Date(T0 + (offset + i) * 1000)));
 }
 
-function succeeded(id: string): ExecutionCompletion {
-  return { id, status: 'SUCCEEDED', startedAt: new Date(T0), finishedAt: new Date(T0 + 5), durationMs: 5, httpStatus: 200, error: null };
+function succeeded(row: ExecutionInsert): ExecutionCompletion {
+  return { id: row.id, scheduledAt: row.scheduledAt, status: 'SUCCEEDED', startedAt: new Date(T0), finishedAt: new Date(T0 + 5), durationMs: 5, httpStatus: 200, error: null };
 }
 
 async function statuses(): Promise<string[]> {
@@ -119,9 +119,9 @@ describe('the history recorder', () => {
     const recorder = new Recorder({ store: context.store, clock, logger: silentLogger() });
     const [a, b] = rows(2);
     await context.store.executionWrite({ inserts: [a!, b!] });
-    recorder.markRunning(a!.id, T0);
-    recorder.markRunning(b!.id, T0);
-    recorder.write({ completions: [succeeded(b!.id)] });
+    recorder.markRunning(a!.id, a!.scheduledAt, T0);
+    recorder.markRunning(b!.id, b!.scheduledAt, T0);
+    recorder.write({ completions: [succeeded(b!)] });
     await recorder.flush();
     const page = await context.store.executionList({ jobId, limit: 10 });
     expect(Object.fromEntries(page.items.map((row) => [row.id, row.status]))).toEqual({ [a!.id]: 'RUNNING', [b!.id]: 'SUCCEEDED' });
@@ -132,12 +132,12 @@ describe('the history recorder', () => {
     const recorder = new Recorder({ store, clock, logger: silentLogger() });
     const [slow, quick] = rows(2);
     await context.store.executionWrite({ inserts: [slow!, quick!] });
-    recorder.markRunning(slow!.id, clock.now());
-    recorder.markRunning(quick!.id, clock.now());
+    recorder.markRunning(slow!.id, slow!.scheduledAt, clock.now());
+    recorder.markRunning(quick!.id, quick!.scheduledAt, clock.now());
     await clock.advance(500);
     expect(writes()).toBe(0);
     const completed = recorder.signals.next('flushed');
-    recorder.write({ completions: [succeeded(quick!.id)] });
+    recorder.write({ completions: [succeeded(quick!)] });
     await clock.advance(50);
     expect(await completed).toMatchObject({ completions: 1, running: 0 });
     const marked = recorder.signals.next('flushed');
@@ -172,7 +172,7 @@ describe('the history recorder', () => {
     const retry = attempt(jobId, first!.scheduledAt, { attempt: 2 });
     fail(1);
     const failed = recorder.signals.next('failed');
-    recorder.write({ completions: [{ ...succeeded(first!.id), status: 'FAILED', httpStatus: 500 }], inserts: [retry] });
+    recorder.write({ completions: [{ ...succeeded(first!), status: 'FAILED', httpStatus: 500 }], inserts: [retry] });
     await failed;
     expect(await statuses()).toEqual(['SCHEDULED']);
     const flushed = recorder.signals.next('flushed');

@@ -24,11 +24,11 @@ describeStore('executions', (context) => {
       await store.executionWrite({
         inserts: [first, second],
         completions: [
-          { id: first.id, status: 'SUCCEEDED', startedAt: at('2026-01-01T00:00:00.010Z'), finishedAt: at('2026-01-01T00:00:00.250Z'), durationMs: 240, httpStatus: 200, error: null },
+          { id: first.id, scheduledAt: first.scheduledAt, status: 'SUCCEEDED', startedAt: at('2026-01-01T00:00:00.010Z'), finishedAt: at('2026-01-01T00:00:00.250Z'), durationMs: 240, httpStatus: 200, error: null },
         ],
       });
       await store.executionWrite({
-        completions: [{ id: second.id, status: 'FAILED', startedAt: null, finishedAt: at('2026-01-01T00:01:05Z'), durationMs: 5000, httpStatus: null, error: 'timed out' }],
+        completions: [{ id: second.id, scheduledAt: second.scheduledAt, status: 'FAILED', startedAt: null, finishedAt: at('2026-01-01T00:01:05Z'), durationMs: 5000, httpStatus: null, error: 'timed out' }],
       });
       const [latest, earliest] = await history(jobId);
       expect(earliest).toMatchObject({ id: first.id, status: 'SUCCEEDED', ownerNode: 'node-a', durationMs: 240, httpStatus: 200, startedAt: at('2026-01-01T00:00:00.010Z') });
@@ -59,7 +59,7 @@ describeStore('executions', (context) => {
       const { store } = context();
       const jobId = await newJob();
       const row = attempt(jobId, at('2026-01-01T00:00:00Z'));
-      const done = { id: row.id, status: 'SUCCEEDED' as const, startedAt: null, finishedAt: at('2026-01-01T00:00:01Z'), durationMs: 1, httpStatus: 204, error: null };
+      const done = { id: row.id, scheduledAt: row.scheduledAt, status: 'SUCCEEDED' as const, startedAt: null, finishedAt: at('2026-01-01T00:00:01Z'), durationMs: 1, httpStatus: 204, error: null };
       await store.executionWrite({ inserts: [row], completions: [done] });
       await store.executionWrite({ completions: [{ ...done, status: 'FAILED', httpStatus: 500 }] });
       expect(await history(jobId)).toMatchObject([{ status: 'SUCCEEDED', httpStatus: 204 }]);
@@ -71,7 +71,7 @@ describeStore('executions', (context) => {
       const row = attempt(jobId, at('2026-01-01T00:00:00Z'));
       await store.executionWrite({
         inserts: [row],
-        completions: [{ id: row.id, status: 'FAILED', startedAt: null, finishedAt: null, durationMs: null, httpStatus: 500, error: 'é'.repeat(ERROR_MAX_CHARS * 3) }],
+        completions: [{ id: row.id, scheduledAt: row.scheduledAt, status: 'FAILED', startedAt: null, finishedAt: null, durationMs: null, httpStatus: 500, error: 'é'.repeat(ERROR_MAX_CHARS * 3) }],
       });
       const [stored] = await history(jobId);
       expect(stored!.error).toBe('é'.repeat(ERROR_MAX_CHARS));
@@ -112,16 +112,14 @@ describeStore('executions', (context) => {
   });
 
   describe('retention', () => {
-    it('deletes finished attempts older than the cut-off, at most a batch at a time, and keeps open ones', async () => {
-      const { store, db } = context();
+    it('deletes finished attempts scheduled before the cut-off from the default partition, at most a batch at a time, and keeps open ones', async () => {
+      const { store } = context();
       const jobId = await newJob();
       const old = Array.from({ length: 5 }, (_, i) => attempt(jobId, new Date(Date.UTC(2025, 0, 1, 0, i)), { status: 'SUCCEEDED' }));
       const stillOpen = attempt(jobId, at('2025-01-01T01:00:00Z'), { status: 'SCHEDULED' });
       const recent = attempt(jobId, at('2026-01-01T00:00:00Z'), { status: 'SUCCEEDED' });
       await store.executionWrite({ inserts: [...old, stillOpen, recent] });
-      await db.query(`UPDATE executions SET created_at = now() - interval '40 days' WHERE id <> $1`, [recent.id]);
-      const cutoff = await db.query<{ before: Date }>(`SELECT now() - interval '30 days' AS before`);
-      const before = cutoff.rows[0]!.before;
+      const before = at('2025-06-01T00:00:00Z');
 
       expect(await store.executionDeleteOlderThan({ before, limit: 3 })).toBe(3);
       expect(await store.executionDeleteOlderThan({ before, limit: 3 })).toBe(2);
@@ -138,8 +136,8 @@ describeStore('executions', (context) => {
       const started = attempt(jobId, at('2026-01-01T00:01:00Z'), { ownerNode: 'node-a' });
       const theirs = attempt(jobId, at('2026-01-01T00:02:00Z'), { ownerNode: 'node-b' });
       await store.executionWrite({ inserts: [mine, started, theirs] });
-      await store.executionMarkRunning({ ids: [started.id], startedAt: at('2026-01-01T00:01:00.005Z') });
-      await store.executionRelease({ nodeId: 'node-a', ids: [mine.id, started.id, theirs.id] });
+      await store.executionMarkRunning({ ids: [started.id], scheduledAt: [started.scheduledAt], startedAt: at('2026-01-01T00:01:00.005Z') });
+      await store.executionRelease({ nodeId: 'node-a', ids: [mine.id, started.id, theirs.id], scheduledAt: [mine.scheduledAt, started.scheduledAt, theirs.scheduledAt] });
       const byId = new Map((await history(jobId)).map((row) => [row.id, row]));
       expect(byId.get(mine.id)).toMatchObject({ ownerNode: null, status: 'SCHEDULED' });
       expect(byId.get(started.id)).toMatchObject({ ownerNode: 'node-a', status: 'RUNNING', startedAt: at('2026-01-01T00:01:00.005Z') });
@@ -155,6 +153,7 @@ describeStore('executions', (context) => {
       await store.executionWrite({ inserts: [first, second, done] });
       await store.executionMarkRunning({
         ids: [first.id, second.id, done.id],
+        scheduledAt: [first.scheduledAt, second.scheduledAt, done.scheduledAt],
         startedAt: [at('2026-01-01T00:00:00.004Z'), at('2026-01-01T00:00:01.017Z'), at('2026-01-01T00:00:02.001Z')],
       });
       const byId = new Map((await history(jobId)).map((row) => [row.id, row]));

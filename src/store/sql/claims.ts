@@ -174,18 +174,20 @@ const JOB_PREFIX = 'job__';
 /**
  * Takes unowned due attempts. The MATERIALIZED CTE locks each candidate once (SKIP LOCKED
  * leaves rows another claimer holds to it); the planner cannot re-run it and pick twice.
+ * An attempt is never due before its occurrence (due_at >= scheduled_at), so `scheduled_at <=
+ * until` leaves out the partitions ahead; the update finds each picked row by its primary key.
  */
 export async function claimUnownedExecutions(db: Queryable, params: ExecutionClaimDueParams): Promise<ClaimedAttempt[]> {
   const result = await db.query<ExecutionRow & Record<string, unknown>>(
     `WITH picked AS MATERIALIZED (
-       SELECT id FROM executions
-       WHERE status = 'SCHEDULED' AND owner_node IS NULL AND due_at <= $2
+       SELECT id, scheduled_at FROM executions
+       WHERE status = 'SCHEDULED' AND owner_node IS NULL AND due_at <= $2 AND scheduled_at <= $2
        ORDER BY due_at
        LIMIT $3
        FOR UPDATE SKIP LOCKED
      ), claimed AS (
        UPDATE executions e SET owner_node = $1
-       FROM picked WHERE e.id = picked.id
+       FROM picked WHERE e.id = picked.id AND e.scheduled_at = picked.scheduled_at
        RETURNING ${executionColumns('e')}
      )
      SELECT ${executionColumns('c')}, ${prefixedJobColumns('j', JOB_PREFIX)}

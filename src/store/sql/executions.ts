@@ -1,5 +1,5 @@
 import type { Queryable } from '../db.js';
-import type { ExecutionCompletion, ExecutionInsert, OverlapCandidate } from '../types.js';
+import type { ExecutionCompletion, ExecutionInsert, ExecutionKeys, ExecutionMarkRunningParams, ExecutionReleaseParams, OverlapCandidate } from '../types.js';
 import { FROM_MILLIS, millisOrNull, plainArray, textArray, type PlainElement } from './arrays.js';
 import { FROM_MICROS, MICROS } from './jobs.js';
 import { executionColumns, type ExecutionRow } from './rows.js';
@@ -56,6 +56,24 @@ export async function executionInsertManyReturningIds(db: Queryable, rows: reado
 }
 
 /**
+ * The first and last of the scheduled times of a batch, as ISO strings: `scheduled_at BETWEEN`
+ * them lets the planner keep only the partitions the batch can be in (a batch of firings spans
+ * a few seconds, so one or two), and the primary key (id, scheduled_at) of each serves the ids.
+ * A range rather than `= ANY(times)`: two arrays in one btree condition are probed as their
+ * cross product on PostgreSQL 15.
+ */
+function scheduledRange(times: readonly Date[]): [string, string] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const time of times) {
+    const ms = time.getTime();
+    if (ms < min) min = ms;
+    if (ms > max) max = ms;
+  }
+  return [new Date(min).toISOString(), new Date(max).toISOString()];
+}
+
+/**
  * Writes outcomes in one statement. Only open attempts (and LOST ones, whose real outcome
  * arrives late) change: a finished attempt is never rewritten, so a re-sent batch is harmless.
  *
@@ -67,13 +85,15 @@ export async function executionInsertManyReturningIds(db: Queryable, rows: reado
 export async function executionCompleteMany(db: Queryable, rows: readonly ExecutionCompletion[]): Promise<number> {
   if (rows.length === 0) return 0;
   const plain = (pick: (row: ExecutionCompletion) => PlainElement): string => plainArray(rows, pick);
+  const [first, last] = scheduledRange(rows.map((row) => row.scheduledAt));
   const result = await db.query(
     `UPDATE executions e
      SET status = u.status, started_at = coalesce(${FROM_MILLIS('u.started_ms')}, e.started_at), finished_at = ${FROM_MILLIS('u.finished_ms')},
          duration_ms = u.duration_ms, http_status = u.http_status, error = left(u.error, $8)
-     FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::int[], $6::int[], $7::text[])
-       AS u(id, status, started_ms, finished_ms, duration_ms, http_status, error)
-     WHERE e.id = ANY($1::uuid[]) AND e.id = u.id AND e.status IN ('SCHEDULED', 'RUNNING', 'LOST')`,
+     FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::int[], $6::int[], $7::text[], $9::bigint[])
+       AS u(id, status, started_ms, finished_ms, duration_ms, http_status, error, scheduled_ms)
+     WHERE e.id = ANY($1::uuid[]) AND e.scheduled_at BETWEEN $10::timestamptz AND $11::timestamptz
+       AND e.id = u.id AND e.scheduled_at = ${FROM_MILLIS('u.scheduled_ms')} AND e.status IN ('SCHEDULED', 'RUNNING', 'LOST')`,
     [
       plain((row) => row.id),
       plain((row) => row.status),
@@ -83,6 +103,9 @@ export async function executionCompleteMany(db: Queryable, rows: readonly Execut
       plain((row) => row.httpStatus),
       textArray(rows, (row) => row.error),
       ERROR_MAX_CHARS,
+      plain((row) => row.scheduledAt.getTime()),
+      first,
+      last,
     ],
   );
   return result.rowCount;
@@ -109,44 +132,40 @@ export async function executionSelectPage(
   return result.rows;
 }
 
-/**
- * Deletes up to `limit` finished attempts created before `before`. SKIP LOCKED lets every
- * node run retention at once without queueing behind each other.
- */
-export async function executionDeleteFinishedBefore(db: Queryable, params: { before: Date; limit: number }): Promise<number> {
-  const result = await db.query(
-    `DELETE FROM executions
-     WHERE id IN (
-       SELECT id FROM executions
-       WHERE created_at < $1 AND status NOT IN ('SCHEDULED', 'RUNNING')
-       LIMIT $2
-       FOR UPDATE SKIP LOCKED
-     )`,
-    [params.before.toISOString(), params.limit],
-  );
-  return result.rowCount;
+function checkKeys(name: string, params: ExecutionKeys): void {
+  if (params.scheduledAt.length !== params.ids.length) {
+    throw new RangeError(`${name}: ${params.ids.length} ids but ${params.scheduledAt.length} scheduled times`);
+  }
 }
 
 /** One statement for the whole batch, whether the attempts share a start time or not. */
-export async function executionMarkRunning(db: Queryable, params: { ids: readonly string[]; startedAt: Date | readonly Date[] }): Promise<number> {
+export async function executionMarkRunning(db: Queryable, params: ExecutionMarkRunningParams): Promise<number> {
   const { ids, startedAt } = params;
+  checkKeys('executionMarkRunning', params);
+  if (ids.length === 0) return 0;
   const starts = startedAt instanceof Date ? ids.map(() => startedAt.toISOString()) : startedAt.map((date) => date.toISOString());
   if (starts.length !== ids.length) throw new RangeError(`executionMarkRunning: ${ids.length} ids but ${starts.length} start times`);
+  const [first, last] = scheduledRange(params.scheduledAt);
   const result = await db.query(
     `UPDATE executions e SET status = 'RUNNING', started_at = u.started_at
-     FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, started_at)
-     WHERE e.id = ANY($1::uuid[]) AND e.id = u.id AND e.status = 'SCHEDULED'`,
-    [ids, starts],
+     FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS u(id, started_at, scheduled_at)
+     WHERE e.id = ANY($1::uuid[]) AND e.scheduled_at BETWEEN $4::timestamptz AND $5::timestamptz
+       AND e.id = u.id AND e.scheduled_at = u.scheduled_at AND e.status = 'SCHEDULED'`,
+    [ids, starts, params.scheduledAt.map((date) => date.toISOString()), first, last],
   );
   return result.rowCount;
 }
 
 /** Only this node's attempts that have not started go back to the pool. */
-export async function executionReleaseOwned(db: Queryable, params: { nodeId: string; ids: readonly string[] }): Promise<number> {
+export async function executionReleaseOwned(db: Queryable, params: ExecutionReleaseParams): Promise<number> {
+  checkKeys('executionReleaseOwned', params);
+  if (params.ids.length === 0) return 0;
+  const [first, last] = scheduledRange(params.scheduledAt);
   const result = await db.query(
     `UPDATE executions SET owner_node = NULL
-     WHERE id = ANY($2::uuid[]) AND owner_node = $1 AND status = 'SCHEDULED'`,
-    [params.nodeId, params.ids],
+     WHERE id = ANY($2::uuid[]) AND scheduled_at BETWEEN $3::timestamptz AND $4::timestamptz
+       AND owner_node = $1 AND status = 'SCHEDULED'`,
+    [params.nodeId, params.ids, first, last],
   );
   return result.rowCount;
 }
