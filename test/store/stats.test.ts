@@ -54,16 +54,21 @@ describeStore('dashboard figures', (context) => {
     it('counts attempts taken on in the window across all jobs, but not missed or skipped occurrences', async () => {
       const { store, db } = context();
       const [first, second] = [await newJob(), await newJob()];
-      const old = run(first, '2026-01-01T09:00:00Z', 'SUCCEEDED');
+      const { rows } = await db.query<{ now: Date }>('SELECT now() AS now');
+      const secondsAgo = (seconds: number): string => new Date(rows[0]!.now.getTime() - seconds * 1000).toISOString();
+      const old = run(first, secondsAgo(300), 'SUCCEEDED');
+      // Retried for hours: its occurrence is older than the figures look back for.
+      const longRetried = run(first, secondsAgo(3 * 3600), 'FAILED', { attempt: 9 });
       await store.executionWrite({
         inserts: [
           old,
-          run(first, '2026-01-01T10:00:00Z', 'SUCCEEDED'),
-          run(first, '2026-01-01T10:00:01Z', 'FAILED'),
-          run(second, '2026-01-01T10:00:00Z', 'RUNNING'),
-          run(second, '2026-01-01T10:00:01Z', 'SCHEDULED'),
-          run(second, '2026-01-01T10:00:02Z', 'MISSED'),
-          run(second, '2026-01-01T10:00:03Z', 'SKIPPED'),
+          longRetried,
+          run(first, secondsAgo(10), 'SUCCEEDED'),
+          run(first, secondsAgo(9), 'FAILED'),
+          run(second, secondsAgo(10), 'RUNNING'),
+          run(second, secondsAgo(9), 'SCHEDULED'),
+          run(second, secondsAgo(8), 'MISSED'),
+          run(second, secondsAgo(7), 'SKIPPED'),
         ],
       });
       await db.query(`UPDATE executions SET created_at = now() - interval '5 minutes' WHERE id = $1`, [old.id]);

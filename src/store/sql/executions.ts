@@ -115,7 +115,11 @@ export interface ExecutionPageRow extends ExecutionRow {
   scheduled_us: string;
 }
 
-/** Newest first along the (job_id, scheduled_at, trigger, attempt) unique index, read backwards. */
+/**
+ * Newest first along the (job_id, scheduled_at, trigger, attempt) unique index, read backwards,
+ * in every partition at once (merged; the LIMIT stops each early). After the first page the
+ * cursor's time also bounds scheduled_at alone, which skips the partitions newer than it.
+ */
 export async function executionSelectPage(
   db: Queryable,
   params: { jobId: string; limit: number; after: { scheduledUs: string; trigger: string; attempt: number } | null },
@@ -125,6 +129,7 @@ export async function executionSelectPage(
      FROM executions e
      WHERE e.job_id = $1
        AND ($2::text IS NULL OR (e.scheduled_at, e.trigger, e.attempt) < (${FROM_MICROS('$2')}, $3::text, $4::int))
+       AND ($2::text IS NULL OR e.scheduled_at <= ${FROM_MICROS('$2')})
      ORDER BY e.scheduled_at DESC, e.trigger DESC, e.attempt DESC
      LIMIT $5`,
     [params.jobId, params.after?.scheduledUs ?? null, params.after?.trigger ?? null, params.after?.attempt ?? null, params.limit + 1],

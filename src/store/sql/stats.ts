@@ -4,8 +4,17 @@ import type { JobOutcomeCounts, TimelineBucket, TimelineParams } from '../types.
 /**
  * Read-only figures for the dashboard. Both queries are bounded by an index: the first by
  * the (job_id, scheduled_at, ...) unique index, one range per job; the second by the BRIN
- * index on created_at, which reads only the most recent block ranges.
+ * index on created_at, which reads only the most recent block ranges. Each also bounds
+ * scheduled_at, the partition key, so it reads only the partitions of the recent past.
  */
+
+/**
+ * How long before the window an attempt's occurrence may have been scheduled and the attempt
+ * still be counted in the recent figures: a retry keeps its occurrence's scheduled time, and
+ * a bound on scheduled_at is what lets these queries skip older partitions. Retries of
+ * occurrences older than this (a long chain of long backoffs) are left out of the charts.
+ */
+export const RECENT_SCHEDULED_MARGIN_MS = 60 * 60 * 1000;
 
 /**
  * An occurrence's outcome is its latest attempt's status: SUCCEEDED, or FAILED/LOST once no
@@ -42,8 +51,9 @@ export async function executionCountRecent(db: Queryable, params: { readonly win
   const result = await db.query<{ count: number }>(
     `SELECT count(*)::int AS count FROM executions
      WHERE created_at > now() - $1::int * interval '1 millisecond'
+       AND scheduled_at > now() - ($1::int + $2::int) * interval '1 millisecond'
        AND status NOT IN ('MISSED', 'SKIPPED')`,
-    [params.windowMs],
+    [params.windowMs, RECENT_SCHEDULED_MARGIN_MS],
   );
   return result.rows[0]?.count ?? 0;
 }
@@ -67,6 +77,7 @@ export async function executionTimeline(db: Queryable, params: TimelineParams): 
        SELECT e.started_at, e.due_at, e.status, c.now
        FROM executions e, clock c
        WHERE e.created_at > c.now - ($2::int + $4::int) * interval '1 millisecond'
+         AND e.scheduled_at > coalesce($1::timestamptz, now()) - ($2::int + $5::int) * interval '1 millisecond'
          AND e.started_at > c.now - $2::int * interval '1 millisecond'
          AND e.started_at <= c.now
      )
@@ -81,7 +92,7 @@ export async function executionTimeline(db: Queryable, params: TimelineParams): 
      GROUP BY back
      UNION ALL
      SELECT (extract(epoch FROM now) * 1000)::bigint::text, -1, 0, 0, NULL, NULL, NULL FROM clock`,
-    [params.now?.toISOString() ?? null, params.windowMs, params.bucketMs, TIMELINE_CREATED_MARGIN_MS],
+    [params.now?.toISOString() ?? null, params.windowMs, params.bucketMs, TIMELINE_CREATED_MARGIN_MS, RECENT_SCHEDULED_MARGIN_MS],
   );
   // The row with back = -1 carries the window's end even when nothing started.
   const endMs = Number(result.rows.find((row) => row.back === -1)!.end_ms);
