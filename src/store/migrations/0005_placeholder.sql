@@ -1,0 +1,2 @@
+-- Stand-in for migration 0005, which it replaces.
+SELECT 1;
