@@ -146,7 +146,7 @@ export const jobCreateSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['api', 'type'],
-  examples: [{ schedule: '31 10-15 1 * * MON-FRI', api: 'http://localhost:4444/foo', type: 'ATLEAST_ONCE' }],
+  examples: [{ schedule: '31 10-15 1 * * MON-FRI', api: 'http://localhost:4444/foo', type: 'ATLEAST_ONCE', pauseAfterFailures: 5, maxRuns: 1000 }],
   properties: {
     ...bodyProperties,
     timezone: withDefault(bodyProperties.timezone, JOB_DEFAULTS.timezone),
