@@ -55,13 +55,13 @@ export async function executionCompleteCountingStreaks(db: Queryable, rows: read
        SELECT o.*, count(*) FILTER (WHERE o.streak = 'FAILED') OVER (PARTITION BY o.job_id, o.segment ORDER BY o.finished_at, o.id) AS run
        FROM ordered o
      ), locked AS MATERIALIZED (
+       -- Driven from this write's few jobs (one primary key lookup each), never a scan of jobs.
        SELECT j.id, j.consecutive_failures, j.pause_after_failures
-       FROM jobs j
-       WHERE j.id IN (SELECT job_id FROM outcomes)
-         AND j.is_active AND NOT j.paused AND j.pause_after_failures IS NOT NULL
-         AND (j.consecutive_failures > 0 OR j.id IN (SELECT job_id FROM outcomes WHERE streak = 'FAILED'))
+       FROM (SELECT job_id, bool_or(streak = 'FAILED') AS failed FROM outcomes GROUP BY job_id) o
+       JOIN jobs j ON j.id = o.job_id
+       WHERE j.is_active AND NOT j.paused AND j.pause_after_failures IS NOT NULL AND (j.consecutive_failures > 0 OR o.failed)
        ORDER BY j.id
-       FOR UPDATE
+       FOR UPDATE OF j
      ), runs AS (
        SELECT o.*, l.pause_after_failures, CASE WHEN o.segment = 0 THEN l.consecutive_failures ELSE 0 END + o.run AS length
        FROM outcomes o JOIN locked l ON l.id = o.job_id
