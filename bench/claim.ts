@@ -50,6 +50,10 @@ function everySecondJob(i: number): JobCreateParams {
     onFailure: null,
     isActive: true,
     paused: false,
+    pauseAfterFailures: null,
+    startAt: null,
+    endAt: null,
+    maxRuns: null,
     nextRunAt: new Date(T0),
   };
 }

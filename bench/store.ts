@@ -53,6 +53,7 @@ function job(i: number): JobCreateParams {
     api: 'http://127.0.0.1:9/hook', method: 'POST', headers: {}, payload: null, timeoutMs: 1000, type: 'AT_LEAST_ONCE',
     retry: { maxAttempts: 1, minBackoffMs: 0, maxBackoffMs: 0 }, misfirePolicy: 'skip', overlapPolicy: 'allow',
     onFailure: null, isActive: false, paused: false, nextRunAt: null,
+    pauseAfterFailures: null, startAt: null, endAt: null, maxRuns: null,
   };
 }
 

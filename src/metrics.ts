@@ -32,6 +32,8 @@ export interface Metrics {
   readonly httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
   /** Jobs this node set aside because they could not be planned or stored, by reason (unplannable, out_of_range). */
   readonly jobsSetAside: Counter<'reason'>;
+  /** Jobs this node paused because they reached their pauseAfterFailures. */
+  readonly jobsAutoPaused: Counter;
 }
 
 /**
@@ -113,6 +115,11 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
       name: 'jobscheduler_jobs_set_aside_total',
       help: 'Jobs set aside because they could not be planned or stored, by reason (unplannable, out_of_range).',
       labelNames: ['reason'] as const,
+      registers,
+    }),
+    jobsAutoPaused: new Counter({
+      name: 'jobscheduler_jobs_auto_paused_total',
+      help: 'Jobs paused because they reached their pauseAfterFailures consecutive failed occurrences.',
       registers,
     }),
   };

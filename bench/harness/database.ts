@@ -94,6 +94,10 @@ export async function createJobs(store: Store, count: number, options: BenchJobO
         onFailure: null,
         isActive: true,
         paused: false,
+        pauseAfterFailures: null,
+        startAt: null,
+        endAt: null,
+        maxRuns: null,
         nextRunAt: null,
       });
     }

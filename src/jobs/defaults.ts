@@ -24,6 +24,8 @@ export const JOB_LIMITS = Object.freeze({
   timeoutMs: { min: 1, max: 300_000 },
   maxAttempts: { min: 1, max: 100 },
   backoffMs: { min: 0, max: 86_400_000 },
+  pauseAfterFailures: { min: 1, max: 1_000 },
+  maxRuns: { min: 1, max: 1_000_000_000 },
   /** Nesting of arrays and objects in a payload (JSON.stringify and PostgreSQL recurse). */
   payloadDepth: 32,
   batchSize: 1_000,

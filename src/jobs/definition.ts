@@ -14,6 +14,7 @@ import type {
   RetryPolicy,
 } from '../store/types.js';
 import { FORBIDDEN_HEADERS, JOB_DEFAULTS, JOB_LIMITS } from './defaults.js';
+import { NO_BOUNDS, hasBounds, runsLeft, type Bounds } from './bounds.js';
 import { nextRunAt } from './schedule.js';
 import { checkTarget, type TargetPolicy } from './targets.js';
 
@@ -44,6 +45,10 @@ export interface JobBody {
   readonly overlapPolicy?: OverlapPolicy;
   readonly onFailure?: string | null;
   readonly isActive?: boolean;
+  readonly pauseAfterFailures?: number | null;
+  readonly startAt?: string | null;
+  readonly endAt?: string | null;
+  readonly maxRuns?: number | null;
 }
 
 export type JobPatchBody = Partial<JobBody>;
@@ -79,7 +84,9 @@ export function newJobFromBody(body: JobBody, context: DefinitionContext): JobCr
   const onFailure = body.onFailure == null ? null : checkTarget(body.onFailure, at('onFailure'), context.targets);
   const misfirePolicy = body.misfirePolicy ?? JOB_DEFAULTS.misfirePolicy;
   assertRunAtUseful(when.runAt, misfirePolicy, context.now, at);
-  const next = nextRunAt(when, context.now, scheduleFields(at));
+  const bounds = checkBounds(body, NO_BOUNDS, when, at);
+  const next = nextRunAt({ ...when, ...bounds }, context.now, scheduleFields(at));
+  if (hasBounds(bounds)) assertOccurrenceLeft({ ...when, ...bounds, runCount: 0 }, next, context.now, at);
   return {
     id: uuidv7(context.now.getTime()),
     name: body.name ?? null,
@@ -99,14 +106,21 @@ export function newJobFromBody(body: JobBody, context: DefinitionContext): JobCr
     onFailure,
     isActive: body.isActive ?? JOB_DEFAULTS.isActive,
     paused: false,
+    pauseAfterFailures: body.pauseAfterFailures ?? null,
+    ...bounds,
     nextRunAt: next,
   };
 }
 
 /**
  * The store patch for a PATCH body applied to `current`. nextRunAt is recomputed from now
- * when the timing changes (schedule, runAt, timezone) and when a soft-deleted or inactive
- * job is reactivated; otherwise it is left to the engine.
+ * when the timing changes (schedule, runAt, timezone), when a bound changes, and when a
+ * soft-deleted or inactive job is reactivated; otherwise it is left to the engine.
+ *
+ * A job its endAt or maxRuns ended comes back when a PATCH changes a bound (unless the same
+ * PATCH sets isActive false); a PATCH that would leave an active job no occurrence within its
+ * bounds is refused, naming the bound. Coming back (here or by isActive true) clears the
+ * pausedReason and the failure count. A new pauseAfterFailures starts the count afresh.
  */
 export function patchFromBody(body: JobPatchBody, current: JobRecord, context: DefinitionContext): JobPatch {
   const at = fieldNamer(context.prefix);
@@ -127,13 +141,35 @@ export function patchFromBody(body: JobPatchBody, current: JobRecord, context: D
     patch.onFailure = body.onFailure === null ? null : checkTarget(body.onFailure, at('onFailure'), context.targets);
   }
   if (body.isActive !== undefined) patch.isActive = body.isActive;
+  if (body.pauseAfterFailures !== undefined) {
+    patch.pauseAfterFailures = body.pauseAfterFailures;
+    patch.consecutiveFailures = 0;
+  }
 
   const timingChanged = body.schedule !== undefined || body.runAt !== undefined || body.timezone !== undefined;
   const newTiming = timingChanged ? timing(body, current, at) : null;
   if (body.runAt !== undefined) assertRunAtUseful(newTiming!.runAt, body.misfirePolicy ?? current.misfirePolicy, context.now, at);
   if (newTiming) Object.assign(patch, newTiming);
-  const reactivated = body.isActive === true && !current.isActive;
-  if (newTiming || reactivated) patch.nextRunAt = nextRunAt(newTiming ?? current, context.now, scheduleFields(at));
+  const boundsGiven = body.startAt !== undefined || body.endAt !== undefined || body.maxRuns !== undefined;
+  const bounds = timingChanged || boundsGiven ? checkBounds(body, current, newTiming ?? current, at) : current;
+  if (boundsGiven) Object.assign(patch, bounds);
+
+  // Brought back: deactivated by hand or deleted (isActive true), or ended by a bound that changes.
+  const revivesEnded = boundsGiven && current.endedBy !== null && current.deletedAt === null && body.isActive !== false;
+  const reactivated = (body.isActive === true && !current.isActive) || revivesEnded;
+  const active = body.isActive ?? (current.isActive || revivesEnded);
+  if (newTiming || reactivated || boundsGiven) {
+    const job = { ...(newTiming ?? current), ...bounds, runCount: current.runCount };
+    const next = runsLeft(job) > 0 ? nextRunAt(job, context.now, scheduleFields(at)) : null;
+    if (active && hasBounds(bounds)) assertOccurrenceLeft(job, next, context.now, at);
+    patch.nextRunAt = next;
+  }
+  if (reactivated) {
+    Object.assign(patch, { isActive: true, pausedReason: null, pausedAt: null, endedBy: null, consecutiveFailures: 0 });
+  } else if (body.isActive === false && current.endedBy !== null) {
+    // Deactivated by hand now: a later change of a bound must not bring it back.
+    patch.endedBy = null;
+  }
   return patch;
 }
 
@@ -156,6 +192,58 @@ function timing(body: JobPatchBody, current: Timing | undefined, at: (field: str
   if (body.schedule !== undefined) return { schedule: body.schedule.trim(), runAt: null, timezone };
   if (body.runAt !== undefined) return { schedule: null, runAt: parseInstant(body.runAt, at('runAt')), timezone };
   return { schedule: current?.schedule ?? null, runAt: current?.runAt ?? null, timezone };
+}
+
+/**
+ * startAt, endAt and maxRuns of the body over `current`'s: parsed, given only to a recurring
+ * job, and in order (startAt not after endAt).
+ */
+function checkBounds(body: JobPatchBody, current: Bounds, when: Timing, at: (field: string) => string): Bounds {
+  const instant = (value: string | null | undefined, field: 'startAt' | 'endAt'): Date | null | undefined =>
+    value === undefined ? undefined : value === null ? null : parseInstant(value, at(field));
+  const startAt = instant(body.startAt, 'startAt') ?? (body.startAt === null ? null : current.startAt);
+  const endAt = instant(body.endAt, 'endAt') ?? (body.endAt === null ? null : current.endAt);
+  const maxRuns = body.maxRuns === undefined ? current.maxRuns : body.maxRuns;
+  const bounds = { startAt, endAt, maxRuns };
+  if (when.runAt !== null) {
+    const field = (['startAt', 'endAt', 'maxRuns'] as const).find((name) => bounds[name] !== null);
+    if (field !== undefined) {
+      const given = body[field] !== undefined;
+      throw invalid(
+        at(field),
+        given
+          ? `${at(field)} bounds a recurring job (schedule); a one-time job fires once, at ${at('runAt')}`
+          : `${at(field)} is set and bounds only recurring jobs: send "${field}": null with ${at('runAt')} to make the job one-time`,
+      );
+    }
+  }
+  if (startAt !== null && endAt !== null && startAt > endAt) {
+    throw invalid(at('endAt'), `${at('endAt')} ${endAt.toISOString()} lies before ${at('startAt')} ${startAt.toISOString()}`);
+  }
+  return bounds;
+}
+
+/**
+ * Refuses bounds under which a recurring job would never fire again, naming the bound at
+ * fault: maxRuns not above the runs already made, or an endAt before the next occurrence.
+ */
+function assertOccurrenceLeft(
+  job: Timing & Bounds & { readonly runCount: number },
+  next: Date | null,
+  now: Date,
+  at: (field: string) => string,
+): void {
+  if (job.schedule === null || next !== null) return;
+  if (runsLeft(job) === 0) {
+    throw invalid(at('maxRuns'), `${at('maxRuns')} ${job.maxRuns} leaves no run: the job has already fired ${job.runCount} scheduled occurrences`);
+  }
+  const unbounded = nextRunAt({ ...job, endAt: null }, now);
+  if (unbounded === null || job.endAt === null) return;
+  throw invalid(
+    at('endAt'),
+    `${at('endAt')} ${job.endAt.toISOString()} leaves no occurrence: the schedule's next one is ${unbounded.toISOString()}; ` +
+      `give a later ${at('endAt')}, or set isActive false to stop the job`,
+  );
 }
 
 /** How far in the past a runAt may lie and still be taken as "now" (a client's clock may lag). */

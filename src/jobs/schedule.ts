@@ -1,6 +1,7 @@
 import { parseCron, type CronSchedule } from '../cron/index.js';
 import { JobSchedulerError, isJobSchedulerError } from '../errors.js';
-import type { JobDefinition } from '../store/types.js';
+import type { JobDefinition, ScheduledJob } from '../store/types.js';
+import { NO_BOUNDS, nextWithin, occurrencesWithin, type Bounds } from './bounds.js';
 
 /**
  * Parsed schedules by (zone, expression). Parsing is pure and the result immutable, and
@@ -49,24 +50,35 @@ export function compileSchedule(expression: string, timezone: string, fields: Sc
 export const PREVIEW_YEARS = 100;
 const PREVIEW_HORIZON_MS = PREVIEW_YEARS * 365.25 * 86_400_000;
 
-/** Up to `count` firings strictly after `from`, and none more than PREVIEW_YEARS after it. */
-export function upcomingRuns(schedule: CronSchedule, count: number, from: Date): Date[] {
-  const horizon = from.getTime() + PREVIEW_HORIZON_MS;
-  const runs: Date[] = [];
-  for (let at = schedule.next(from); at !== null && at.getTime() <= horizon && runs.length < count; at = schedule.next(at)) runs.push(at);
-  return runs;
+/**
+ * Up to `count` firings strictly after `from`, and none more than PREVIEW_YEARS after it;
+ * with a job's bounds, none outside startAt..endAt and no more than its maxRuns leave.
+ */
+export function upcomingRuns(
+  schedule: CronSchedule,
+  count: number,
+  from: Date,
+  bounds: Bounds & { readonly runCount: number } = { ...NO_BOUNDS, runCount: 0 },
+): Date[] {
+  return occurrencesWithin(schedule, bounds, { count, from, horizon: new Date(from.getTime() + PREVIEW_HORIZON_MS) });
 }
 
 /**
- * The first occurrence of a job strictly after `now`: the cron schedule's next firing, or
- * the instant of a one-time job (even a past one: the engine's misfire policy decides
- * what happens to it). Null when a cron schedule never fires again.
+ * The first occurrence of a job strictly after `now`: the cron schedule's next firing within
+ * the job's startAt..endAt, or the instant of a one-time job (even a past one: the engine's
+ * misfire policy decides what happens to it). Null when a cron schedule never fires again.
  */
 export function nextRunAt(
-  job: Pick<JobDefinition, 'schedule' | 'runAt' | 'timezone'>,
+  job: Pick<JobDefinition, 'schedule' | 'runAt' | 'timezone'> & Partial<Pick<JobDefinition, 'startAt' | 'endAt'>>,
   now: Date,
   fields: ScheduleFields = JOB_FIELDS,
 ): Date | null {
-  if (job.schedule !== null) return compileSchedule(job.schedule, job.timezone, fields).next(now);
+  if (job.schedule !== null) return nextWithin(compileSchedule(job.schedule, job.timezone, fields), now, { startAt: job.startAt ?? null, endAt: job.endAt ?? null });
   return job.runAt;
+}
+
+/** The next firings of a job from `now`: its schedule's within its bounds, or its runAt while ahead. */
+export function jobPreview(job: ScheduledJob, count: number, now: Date): Date[] {
+  if (job.schedule !== null) return upcomingRuns(compileSchedule(job.schedule, job.timezone), count, now, job);
+  return job.runAt !== null && job.runAt > now ? [job.runAt] : [];
 }

@@ -378,6 +378,7 @@ export class Firing {
     const { recorder, metrics, logger } = this.#options;
     const { execution, job } = attempt;
     const status: ExecutionStatus = outcome.ok ? 'SUCCEEDED' : 'FAILED';
+    const retryable = !outcome.ok && job.type === 'AT_LEAST_ONCE' && execution.attempt < job.retry.maxAttempts;
     const completion: ExecutionCompletion = {
       id: execution.id,
       scheduledAt: execution.scheduledAt,
@@ -387,13 +388,14 @@ export class Firing {
       durationMs: outcome.finishedAt - outcome.startedAt,
       httpStatus: outcome.httpStatus,
       error: outcome.error,
+      // The occurrence's last attempt moves the job's failure count, only for jobs that pause on one.
+      streak: retryable || job.pauseAfterFailures === null ? undefined : status,
     };
     metrics.attemptDuration.observe((outcome.finishedAt - outcome.startedAt) / 1000);
     this.#firingCounter(job.type, status).inc();
     this.#active--;
     this.#held.delete(execution.id);
 
-    const retryable = !outcome.ok && job.type === 'AT_LEAST_ONCE' && execution.attempt < job.retry.maxAttempts;
     if (!retryable) {
       recorder.write({ completions: [completion] });
       this.#endOccurrence(attempt);

@@ -100,6 +100,55 @@ describe('planning the occurrences of a due job', () => {
   });
 });
 
+describe('planning within a job\'s endAt and maxRuns', () => {
+  it('fires an occurrence exactly at endAt, then ends the job with the reason instead of moving it on', () => {
+    const plan = planOccurrences(scheduledJob({ nextRunAt: at(1000), endAt: at(2000) }), window(0, 5000), periodicSchedules);
+    expect(times(plan.fire.map((f) => f.scheduledAt))).toEqual([1000, 2000]);
+    expect(plan).toMatchObject({ nextRunAt: null, deactivate: true, ended: { by: 'endAt', reason: `ended: no occurrence left before endAt ${at(2000).toISOString()}` } });
+  });
+
+  it('keeps a job whose endAt lies past the window as it was', () => {
+    const plan = planOccurrences(scheduledJob({ nextRunAt: at(1000), endAt: at(60_000) }), window(0), periodicSchedules);
+    expect(plan).toMatchObject({ nextRunAt: at(3000), deactivate: false });
+    expect(plan.ended).toBeUndefined();
+  });
+
+  it('fires no more than maxRuns leave, counting catch-up firings but not MISSED occurrences', () => {
+    const skip = planOccurrences(scheduledJob({ nextRunAt: at(0), maxRuns: 5, runCount: 2 }), window(5500), periodicSchedules);
+    expect(times(skip.missed)).toEqual([0, 1000, 2000, 3000, 4000]);
+    expect(times(skip.fire.map((f) => f.scheduledAt))).toEqual([5000, 6000, 7000]);
+    expect(skip).toMatchObject({ nextRunAt: null, deactivate: true, ended: { by: 'maxRuns', reason: 'ended: maxRuns 5 reached' } });
+
+    const all = planOccurrences(scheduledJob({ nextRunAt: at(0), misfirePolicy: 'fire_all', maxRuns: 3, runCount: 1 }), window(3500), periodicSchedules);
+    // 0, 1000 and 2000 are past the grace: the two most recent are caught up, and the run ends there.
+    expect(all.fire).toEqual([
+      { scheduledAt: at(1000), dueAt: at(3500) },
+      { scheduledAt: at(2000), dueAt: at(3500 + CATCH_UP_SPACING_MS) },
+    ]);
+    expect(times(all.missed)).toEqual([0]);
+    expect(all.ended?.by).toBe('maxRuns');
+  });
+
+  it('ends a job with no runs left without firing or recording anything', () => {
+    const plan = planOccurrences(scheduledJob({ nextRunAt: at(0), maxRuns: 2, runCount: 2 }), window(5500), periodicSchedules);
+    expect(plan).toMatchObject({ fire: [], missed: [], nextRunAt: null, deactivate: true, ended: { by: 'maxRuns' } });
+  });
+
+  it('records only the misfires up to endAt when the job fell behind past it', () => {
+    const plan = planOccurrences(scheduledJob({ nextRunAt: at(0), endAt: at(2000), misfirePolicy: 'fire_once' }), window(10_000), periodicSchedules);
+    expect(times(plan.missed)).toEqual([0, 1000]);
+    expect(plan.fire).toEqual([{ scheduledAt: at(2000), dueAt: at(10_000) }]);
+    expect(plan.ended?.by).toBe('endAt');
+  });
+
+  it('plans exactly as before for a job without bounds', () => {
+    const job = scheduledJob({ nextRunAt: at(0) });
+    const bounded = { ...job, endAt: at(1_000_000_000), maxRuns: 1_000_000 };
+    const { ended: _ended, ...plain } = planOccurrences(bounded, window(5500), periodicSchedules);
+    expect(planOccurrences(job, window(5500), periodicSchedules)).toEqual(plain);
+  });
+});
+
 describe('planning with real cron schedules', () => {
   it('follows the cron expression in the job time zone', () => {
     const job = scheduledJob({ schedule: '*/15 * * * * *', timezone: 'Europe/Paris', nextRunAt: new Date('2026-03-01T12:00:15Z') });

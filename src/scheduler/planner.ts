@@ -1,4 +1,5 @@
-import type { OccurrencePlan, ScheduledJob } from '../store/types.js';
+import { endedReason, runsLeft } from '../jobs/bounds.js';
+import type { JobBound, OccurrencePlan, ScheduledJob } from '../store/types.js';
 
 /**
  * What a claim does with one due job: a pure function of the job, "now" and the look-ahead
@@ -12,6 +13,11 @@ import type { OccurrencePlan, ScheduledJob } from '../store/types.js';
  *  - fire_once: the most recent fires now, the others are MISSED;
  *  - fire_all: the most recent MAX_CATCH_UP fire, one every CATCH_UP_SPACING_MS from now,
  *    oldest first; any older ones are MISSED.
+ *
+ * A recurring job's endAt and maxRuns bound what is planned: no occurrence after endAt, and
+ * no more firings than its maxRuns leave (MISSED ones do not count). The plan that hands over
+ * its last occurrence (or finds none left) ends the job: inactive, with the bound and reason.
+ * nextRunAt never lies before startAt (the API sets it so), so startAt needs nothing here.
  */
 
 /** A parsed cron schedule: the first occurrence strictly after `after`, or null for never. */
@@ -55,35 +61,46 @@ export function planOccurrences(job: ScheduledJob, window: PlanWindow, scheduleO
   if (job.runAt !== null) return planOneTime(job, job.nextRunAt ?? job.runAt, now, lateCutoff, until);
   if (job.schedule === null || job.nextRunAt === null) return nothing(null);
 
+  const left = runsLeft(job);
+  if (left === 0) return ended('maxRuns', job);
+  const endAt = job.endAt?.getTime() ?? Infinity;
   const schedule = scheduleOf(job.schedule, job.timezone);
   let next: Date | null = job.nextRunAt;
 
   const late: Date[] = [];
-  while (next !== null && next.getTime() < lateCutoff && late.length < MAX_MISFIRES_LISTED) {
+  while (next !== null && next.getTime() < lateCutoff && next.getTime() <= endAt && late.length < MAX_MISFIRES_LISTED) {
     late.push(next);
     next = schedule.next(next);
   }
   let unlistedMisfiresFrom: Date | null = null;
-  if (next !== null && next.getTime() < lateCutoff) {
+  if (next !== null && next.getTime() < lateCutoff && next.getTime() <= endAt) {
     unlistedMisfiresFrom = next;
     next = schedule.next(new Date(lateCutoff - 1));
   }
 
   const fire: { scheduledAt: Date; dueAt: Date }[] = [];
   const missed: Date[] = [];
-  const catchUp = job.misfirePolicy === 'fire_once' ? Math.min(1, late.length) : job.misfirePolicy === 'fire_all' ? Math.min(MAX_CATCH_UP, late.length) : 0;
+  const policyCatchUp = job.misfirePolicy === 'fire_once' ? Math.min(1, late.length) : job.misfirePolicy === 'fire_all' ? Math.min(MAX_CATCH_UP, late.length) : 0;
+  const catchUp = Math.min(policyCatchUp, left);
   missed.push(...late.slice(0, late.length - catchUp));
   late.slice(late.length - catchUp).forEach((scheduledAt, i) => {
     fire.push({ scheduledAt, dueAt: new Date(now + i * CATCH_UP_SPACING_MS) });
   });
 
   let onTime = 0;
-  while (next !== null && next.getTime() <= until && onTime < MAX_FIRINGS_PER_PLAN) {
+  while (next !== null && next.getTime() <= until && next.getTime() <= endAt && fire.length < left && onTime < MAX_FIRINGS_PER_PLAN) {
     fire.push({ scheduledAt: next, dueAt: next });
     onTime++;
     next = schedule.next(next);
   }
+  const by: JobBound | null = fire.length >= left ? 'maxRuns' : next !== null && next.getTime() > endAt ? 'endAt' : null;
+  if (by !== null) return { fire, missed, nextRunAt: null, deactivate: true, ended: { by, reason: endedReason(by, job) }, unlistedMisfiresFrom };
   return { fire, missed, nextRunAt: next, deactivate: false, unlistedMisfiresFrom };
+}
+
+/** Nothing left to fire within the job's bounds: it ends now. */
+function ended(by: JobBound, job: ScheduledJob): Plan {
+  return { fire: [], missed: [], nextRunAt: null, deactivate: true, ended: { by, reason: endedReason(by, job) }, unlistedMisfiresFrom: null };
 }
 
 function planOneTime(job: ScheduledJob, at: Date, now: number, lateCutoff: number, until: number): Plan {

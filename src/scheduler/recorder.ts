@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../time/clock.js';
-import type { ExecutionCompletion, ExecutionInsert, Store } from '../store/types.js';
+import type { AutoPausedJob, ExecutionCompletion, ExecutionInsert, Store } from '../store/types.js';
 import { Fifo } from './fifo.js';
 import { Signals } from './signals.js';
 
@@ -16,6 +16,8 @@ export interface RecordUnit {
 export interface RecorderEvents {
   /** A batch reached the database. */
   flushed: { readonly inserts: number; readonly completions: number; readonly running: number; readonly completedIds: readonly string[] };
+  /** A write paused jobs that reached their pauseAfterFailures (see auto-pause.ts). */
+  autoPaused: { readonly jobs: readonly AutoPausedJob[] };
   /** A write failed; the rows stay buffered and are tried again. */
   failed: { readonly error: unknown; readonly rows: number };
 }
@@ -274,8 +276,9 @@ export class Recorder {
     const completions = batch.units.flatMap(({ unit }) => unit.completions ?? []);
     // Inserts and completions first: a retry may already be running and its row must exist
     // before its RUNNING mark. Completed attempts are no longer in `running` (see write()).
-    if (inserts.length > 0 || completions.length > 0) await this.#store.executionWrite({ inserts, completions });
+    const paused = inserts.length > 0 || completions.length > 0 ? await this.#store.executionWrite({ inserts, completions }) : [];
     for (const completion of completions) this.#pendingCompletions.delete(completion.id);
+    if (paused.length > 0) this.signals.emit('autoPaused', { jobs: paused });
     const ids: string[] = [];
     const scheduledAt: Date[] = [];
     const starts: Date[] = [];

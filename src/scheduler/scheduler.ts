@@ -9,6 +9,7 @@ import { version } from '../version.js';
 import { sortOrphans } from './adoption.js';
 import type { HeldAttempt } from './attempt.js';
 import type { BackoffStrategy } from './backoff.js';
+import { AutoPauseReports } from './auto-pause.js';
 import { EngineHealth, watchEngine } from './engine-health.js';
 import { targetRefusal } from '../jobs/targets.js';
 import { Claimer, type ClaimerEvents } from './claimer.js';
@@ -86,6 +87,7 @@ export class Scheduler {
   readonly #dispatcher: Dispatcher;
   readonly #firing: Firing;
   readonly #claimer: Claimer;
+  readonly #autoPauses: AutoPauseReports;
   /** Attempts this node owns but will not send: handed back once the database answers. */
   /** Attempts to hand back: id -> scheduledAt. */
   readonly #toRelease = new Map<string, Date>();
@@ -153,6 +155,7 @@ export class Scheduler {
         return new Set(await store.executionFindOverlaps({ candidates, now: new Date(clock.now()) }));
       },
     });
+    this.#autoPauses = new AutoPauseReports({ dispatcher: this.#dispatcher, logger, metrics, nodeId: options.nodeId });
     this.#claimer = new Claimer({
       store,
       clock,
@@ -174,7 +177,8 @@ export class Scheduler {
     forward(this.#claimer.signals, this.signals, ['claimFailed', 'claimed']);
     forward(this.#firing.signals, this.signals, ['sent', 'settled', 'unsent']);
     forward(this.#membership.signals, this.signals, ['heartbeat', 'reaped']);
-    forward(this.#recorder.signals, this.signals, ['flushed', 'failed']);
+    forward(this.#recorder.signals, this.signals, ['flushed', 'failed', 'autoPaused']);
+    this.#recorder.signals.on('autoPaused', ({ jobs }) => this.#autoPauses.report(jobs));
     this.#firing.signals.on('unsent', ({ executionIds, scheduledAt }) => {
       executionIds.forEach((id, index) => this.#toRelease.set(id, scheduledAt[index]!));
       this.#left(executionIds);
@@ -266,6 +270,7 @@ export class Scheduler {
     if (answering) await this.#release(deadline);
     this.#recorder.stop();
     await this.#recorder.drain(answering ? Math.max(deadline, this.#clock.now() + FINAL_WRITE_MS) : this.#clock.now());
+    await this.#autoPauses.settled();
     await this.#membership.stop();
     await this.#dispatcher.close();
     this.#state = 'stopped';

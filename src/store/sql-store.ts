@@ -26,11 +26,13 @@ import {
   type JobInsertDefaults,
 } from './sql/jobs.js';
 import { executionDeleteUnpartitionedBefore, executionPartitionSelectAll, executionPartitionsDropBefore, executionPartitionsPrepare } from './sql/partitions.js';
+import { executionCompleteCountingStreaks, toAutoPausedJob } from './sql/failure-streaks.js';
 import { executionCountRecent, executionOutcomesByJob, executionTimeline } from './sql/stats.js';
 import { jobMarkOutOfRangeSetAside, jobMarkSetAside } from './sql/set-aside.js';
 import { nodeHeartbeat, nodeReapDead, nodeSelectAll, nodeMarkStopped, nodeUpsert } from './sql/nodes.js';
 import { toExecutionRecord, toJobRecord, toNodeRecord } from './sql/rows.js';
 import type {
+  AutoPausedJob,
   ClaimedAttempt,
   ExecutionClaimDueParams,
   ExecutionListOwnedParams,
@@ -194,15 +196,22 @@ export class SqlStore implements Store {
     return this.#op('jobSetAsideOutOfRange', true, () => jobMarkOutOfRangeSetAside(this.#db));
   }
 
-  async executionWrite(params: ExecutionWriteParams): Promise<void> {
+  async executionWrite(params: ExecutionWriteParams): Promise<AutoPausedJob[]> {
     const inserts = params.inserts ?? [];
     const completions = params.completions ?? [];
-    if (inserts.length === 0 && completions.length === 0) return;
+    if (inserts.length === 0 && completions.length === 0) return [];
+    // Only a batch that ends an occurrence of a job with pauseAfterFailures takes the
+    // statement that counts: every other batch is written as before, at the same cost.
+    const counts = completions.some((completion) => completion.streak !== undefined);
     // Idempotent: duplicate inserts are skipped and finished rows are never rewritten.
-    await this.#op('executionWrite', true, () =>
+    return this.#op('executionWrite', true, () =>
       this.#db.transaction(async (tx) => {
         await executionInsertMany(tx, inserts);
-        await executionCompleteMany(tx, completions);
+        if (!counts) {
+          await executionCompleteMany(tx, completions);
+          return [];
+        }
+        return (await executionCompleteCountingStreaks(tx, completions)).map(toAutoPausedJob);
       }),
     );
   }
@@ -342,11 +351,20 @@ function createdJobRecord(job: JobCreateParams, defaults: JobInsertDefaults): Jo
     onFailure: job.onFailure,
     isActive: job.isActive,
     paused: job.paused,
+    pauseAfterFailures: job.pauseAfterFailures,
+    startAt: job.startAt,
+    endAt: job.endAt,
+    maxRuns: job.maxRuns,
     nextRunAt: job.nextRunAt,
+    runCount: 0,
     lastRunAt: null,
     lastStatus: null,
     setAsideReason: null,
     setAsideAt: null,
+    pausedReason: null,
+    pausedAt: null,
+    endedBy: null,
+    consecutiveFailures: 0,
     version: defaults.version,
     createdAt: new Date(defaults.created_at),
     updatedAt: new Date(defaults.updated_at),

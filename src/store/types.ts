@@ -16,6 +16,8 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type ExecutionStatus = 'SCHEDULED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'MISSED' | 'SKIPPED' | 'LOST';
 /** 'schedule': a cron or runAt occurrence; 'manual': an extra run asked for through the API. */
 export type ExecutionTrigger = 'schedule' | 'manual';
+/** The bounds of a recurring job that can end it. */
+export type JobBound = 'endAt' | 'maxRuns';
 
 export interface RetryPolicy {
   readonly maxAttempts: number;
@@ -44,6 +46,14 @@ export interface JobDefinition {
   readonly onFailure: string | null;
   readonly isActive: boolean;
   readonly paused: boolean;
+  /** Pause the job after this many consecutive occurrences ended FAILED; null: never. */
+  readonly pauseAfterFailures: number | null;
+  /** Recurring jobs only: no occurrence before this instant (inclusive); null: from now. */
+  readonly startAt: Date | null;
+  /** Recurring jobs only: no occurrence after this instant (inclusive); null: no end. */
+  readonly endAt: Date | null;
+  /** Recurring jobs only: at most this many scheduled occurrences fire; null: no limit. */
+  readonly maxRuns: number | null;
 }
 
 export interface JobRecord extends JobDefinition {
@@ -60,6 +70,19 @@ export interface JobRecord extends JobDefinition {
    */
   readonly setAsideReason: string | null;
   readonly setAsideAt: Date | null;
+  /**
+   * Why the job stopped firing and when: 'manual' (paused through the API), 'auto: ...'
+   * (paused after pauseAfterFailures consecutive failures) or 'ended: ...' (made inactive by
+   * its endAt or maxRuns). Null while it fires; cleared by resume and by reactivation.
+   */
+  readonly pausedReason: string | null;
+  readonly pausedAt: Date | null;
+  /** Which bound made the job inactive (a later change of it brings the job back); null otherwise. */
+  readonly endedBy: JobBound | null;
+  /** Occurrences ended FAILED since the last success, resume or change of pauseAfterFailures (counted while pauseAfterFailures is set). */
+  readonly consecutiveFailures: number;
+  /** Scheduled occurrences handed to a node to fire so far (what maxRuns counts). */
+  readonly runCount: number;
   readonly version: number;
   readonly createdAt: Date;
   readonly updatedAt: Date;
@@ -74,6 +97,12 @@ export interface JobCreateParams extends JobDefinition {
 export type JobPatch = Partial<JobDefinition> & {
   /** Set by the caller whenever schedule, timezone, runAt, isActive or paused change. */
   readonly nextRunAt?: Date | null;
+  /** Set together: when the job paused or ended and why; null when it fires again. */
+  readonly pausedReason?: string | null;
+  readonly pausedAt?: Date | null;
+  readonly endedBy?: JobBound | null;
+  /** 0 to start counting consecutive failures afresh (resume, reactivation, a new pauseAfterFailures). */
+  readonly consecutiveFailures?: 0;
 };
 
 export interface JobUpdateParams {
@@ -154,6 +183,28 @@ export interface ExecutionCompletion {
   readonly httpStatus: number | null;
   /** Truncated by the store to a bounded length. */
   readonly error: string | null;
+  /**
+   * Set on the last attempt of an occurrence of a job with pauseAfterFailures: the store
+   * moves the job's consecutive-failure count in the same write (FAILED adds one and may
+   * pause the job, SUCCEEDED sets it to 0). Absent: the job's count is left alone.
+   */
+  readonly streak?: 'FAILED' | 'SUCCEEDED';
+}
+
+/** A job the store paused because an outcome it recorded completed a run of failures. */
+export interface AutoPausedJob {
+  readonly jobId: string;
+  readonly jobName: string | null;
+  readonly onFailure: string | null;
+  readonly pauseAfterFailures: number;
+  readonly consecutiveFailures: number;
+  readonly pausedReason: string;
+  readonly pausedAt: Date;
+  /** The attempt whose failure completed the run. */
+  readonly executionId: string;
+  readonly scheduledAt: Date;
+  readonly httpStatus: number | null;
+  readonly error: string | null;
 }
 
 /**
@@ -229,7 +280,10 @@ export interface PartitionDropResult {
 }
 
 /** A job as the engine sees it: the stored row without the derived last-run fields. */
-export type ScheduledJob = Omit<JobRecord, 'lastRunAt' | 'lastStatus' | 'setAsideReason' | 'setAsideAt'>;
+export type ScheduledJob = Omit<
+  JobRecord,
+  'lastRunAt' | 'lastStatus' | 'setAsideReason' | 'setAsideAt' | 'pausedReason' | 'pausedAt' | 'endedBy' | 'consecutiveFailures'
+>;
 
 /** What the engine decides for one due job, inside the claim transaction (a pure function). */
 export interface OccurrencePlan {
@@ -239,8 +293,13 @@ export interface OccurrencePlan {
   readonly missed: readonly Date[];
   /** The job's new next_run_at: its first occurrence past the window, or null for never. */
   readonly nextRunAt: Date | null;
-  /** True for a one-time job whose occurrence is now materialised: it becomes inactive. */
+  /**
+   * True when the job becomes inactive: a one-time job whose occurrence is now materialised,
+   * or a recurring job whose last occurrence within its endAt or maxRuns is.
+   */
   readonly deactivate: boolean;
+  /** With deactivate, for a recurring job: the bound that ended it and the reason shown. */
+  readonly ended?: { readonly by: JobBound; readonly reason: string };
 }
 
 export interface JobClaimDueParams {
@@ -399,8 +458,10 @@ export interface Store {
    * Inserts new attempts and completes finished ones in one transaction (either all of it
    * is written or none), a few statements per call whatever the row counts. An insert that
    * collides with an existing (jobId, scheduledAt, trigger, attempt) is skipped, never an error.
+   * Completions carrying a streak move their job's consecutive-failure count; the jobs this
+   * write paused (exactly once across nodes, and never again when the write is repeated) come back.
    */
-  executionWrite(params: ExecutionWriteParams): Promise<void>;
+  executionWrite(params: ExecutionWriteParams): Promise<AutoPausedJob[]>;
   /** Newest first (scheduledAt, then trigger, then attempt, descending: the unique index read backwards). */
   executionList(params: ExecutionListParams): Promise<Page<ExecutionRecord>>;
   /**

@@ -160,6 +160,32 @@ describe('jobscheduler jobs against a running node', () => {
     expect(tableRows((await jobs('list', '--all')).stdout)).toHaveLength(before);
   });
 
+  it('sets and clears pauseAfterFailures and the bounds, and refuses an endAt with no occurrence left, naming it', async () => {
+    const created = await jobs('create', '--schedule', '0 30 9 * * *', '--api', target, '--type', 'AT_LEAST_ONCE', '--json',
+      '--pause-after-failures', '5', '--start-at', '2030-01-01T00:00:00Z', '--end-at', '2030-12-31T23:59:59Z', '--max-runs', '100');
+    expect(created.code).toBe(0);
+    const job = JSON.parse(created.stdout) as Record<string, unknown>;
+    expect(job).toMatchObject({ pauseAfterFailures: 5, startAt: '2030-01-01T00:00:00.000Z', endAt: '2030-12-31T23:59:59.000Z', maxRuns: 100, nextRunAt: '2030-01-01T09:30:00.000Z' });
+
+    const cleared = await jobs('update', job.id as string, '--start-at', 'none', '--max-runs', 'none', '--pause-after-failures', 'none');
+    expect(cleared.code).toBe(0);
+    expect(cleared.stdout).toMatch(/^startAt: +-$/m);
+    expect(cleared.stdout).toMatch(/^maxRuns: +-$/m);
+    expect(cleared.stdout).toMatch(/^pauseAfterFailures: +-$/m);
+    expect(cleared.stdout).toMatch(/^endAt: +2030-12-31T23:59:59.000Z$/m);
+
+    const refused = await jobs('update', job.id as string, '--end-at', '2020-01-01T00:00:00Z');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/endAt 2020-01-01T00:00:00.000Z leaves no occurrence/);
+    const badFlag = await jobs('update', job.id as string, '--max-runs', '0');
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toMatch(/--max-runs must be a whole number from 1/);
+
+    const paused = await jobs('pause', job.id as string);
+    expect(paused.stdout).toMatch(/^pausedReason: +manual$/m);
+    expect(paused.stdout).toMatch(/^state: +paused$/m);
+  });
+
   it('uses JOBSCHEDULER_SERVER when --server is not given', async () => {
     const result = await cli(['jobs', 'list', '--limit', '1'], { JOBSCHEDULER_SERVER: node.server });
     expect(result.code).toBe(0);

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort } from '../scheduler/receiver.js';
 import { hasChromium, startStack, type Stack } from './harness.js';
 
 /**
@@ -218,6 +219,34 @@ describe.skipIf(!hasChromium)(title, { timeout: 90_000 }, () => {
     const response = await fetch(`${stack.url}/api/v1/no-such-route`);
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+
+  it('sets max runs and pause-after-failures in the form, and shows a job ended by its runs and one paused by its failures', async () => {
+    const create = async (name: string, api: string, fill: () => Promise<void>): Promise<string> => {
+      await page.goto(`${stack.url}/jobs/new`);
+      await page.locator('input[name="name"]').fill(name);
+      await page.locator('input[name="schedule"]').fill('* * * * * *');
+      await page.locator('input[name="api"]').fill(api);
+      await fill();
+      await page.getByRole('button', { name: 'Create job' }).click();
+      await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
+      return page.url().split('/').pop()!;
+    };
+    const bounded = await create('e2e bounded', `${stack.receiver.url}/hook`, () => page.locator('input[name="maxRuns"]').fill('2'));
+    await expect(stack.api('GET', `/api/v1/jobs/${bounded}`)).resolves.toMatchObject({ maxRuns: 2 });
+    await page.getByRole('heading', { name: /e2e bounded/ }).getByText('Ended').waitFor({ timeout: 20_000 });
+    await page.getByText('ended: maxRuns 2 reached').waitFor();
+    await expect(stack.api('GET', `/api/v1/jobs/${bounded}`)).resolves.toMatchObject({ isActive: false, endedBy: 'maxRuns', runCount: 2 });
+
+    const refused = `http://127.0.0.1:${await closedPort()}/down`;
+    const failing = await create('e2e failing', refused, async () => {
+      await page.getByText('Delivery and retries').click();
+      await page.locator('select[name="type"]').selectOption('AT_MOST_ONCE');
+      await page.locator('input[name="pauseAfterFailures"]').fill('2');
+    });
+    await page.getByRole('heading', { name: /e2e failing/ }).getByText('Paused').waitFor({ timeout: 20_000 });
+    await page.getByText(/auto: 2 consecutive failures, last: /).waitFor();
+    await expect(stack.api('GET', `/api/v1/jobs/${failing}`)).resolves.toMatchObject({ paused: true, consecutiveFailures: 2, pauseAfterFailures: 2 });
   });
 });
 

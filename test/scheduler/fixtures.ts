@@ -27,6 +27,7 @@ export function scheduledJob(overrides: Partial<ScheduledJob> = {}): ScheduledJo
       payload: null,
       nextRunAt: created,
     }),
+    runCount: 0,
     version: 1,
     createdAt: created,
     updatedAt: created,

@@ -25,6 +25,10 @@ export function jobParams(overrides: Partial<JobCreateParams> = {}): JobCreatePa
     onFailure: null,
     isActive: true,
     paused: false,
+    pauseAfterFailures: null,
+    startAt: null,
+    endAt: null,
+    maxRuns: null,
     nextRunAt: new Date('2026-01-01T00:00:00Z'),
     ...overrides,
   };

@@ -56,7 +56,8 @@ for (const backend of backends()) {
         await context.db.query(insert, ['00000000-0000-7000-8000-000000000001', true, false, '2026-01-01T00:00:01Z']);
         await context.db.query(insert, ['00000000-0000-7000-8000-000000000002', true, true, '2026-01-01T00:00:02Z']);
         await context.db.query(insert, ['00000000-0000-7000-8000-000000000003', false, false, null]);
-        expect(await migrate(context.db, { schema })).toEqual((await readMigrations()).map((m) => m.id).filter((id) => id >= 4));
+        const later = (await readMigrations()).map((migration) => migration.id).filter((id) => id >= 4);
+        expect(await migrate(context.db, { schema })).toEqual(later);
         const { rows } = await context.db.query<{ job_id: string; next_run_at: Date | null; runnable: boolean }>(
           `SELECT job_id, next_run_at, runnable FROM ${schema}.job_next_runs ORDER BY job_id`,
         );

@@ -78,6 +78,26 @@ describe('the job form', () => {
     expect(patchBody(buildJob(values).input, storedJob)).toEqual({ runAt: new Date(2030, 0, 2, 3, 4, 5).toISOString() });
   });
 
+  it('sends the bounds and pauseAfterFailures of a recurring job, and names the ones it can tell are wrong', () => {
+    const { input, errors } = buildJob(filled({ startAt: '2030-01-02T03:04:05', endAt: '2030-02-01T00:00:00', maxRuns: '10', pauseAfterFailures: '5' }));
+    expect(errors).toEqual({});
+    expect(input).toMatchObject({
+      startAt: new Date(2030, 0, 2, 3, 4, 5).toISOString(),
+      endAt: new Date(2030, 1, 1).toISOString(),
+      maxRuns: 10,
+      pauseAfterFailures: 5,
+    });
+    const wrong = buildJob(filled({ startAt: '2030-02-01T00:00:00', endAt: '2030-01-01T00:00:00', maxRuns: '0', pauseAfterFailures: 'x' })).errors;
+    expect(Object.keys(wrong).sort()).toEqual(['endAt', 'maxRuns', 'pauseAfterFailures']);
+    expect(createBody(buildJob(filled({})).input)).not.toHaveProperty('maxRuns');
+  });
+
+  it('clears the bounds when a recurring job becomes one-time', () => {
+    const bounded: Job = { ...storedJob, maxRuns: 10, endAt: '2030-01-01T00:00:00.000Z' };
+    const values = { ...valuesFromJob(bounded), kind: 'once' as const, runAt: '2030-01-02T03:04:05' };
+    expect(patchBody(buildJob(values).input, bounded)).toEqual({ runAt: new Date(2030, 0, 2, 3, 4, 5).toISOString(), maxRuns: null, endAt: null });
+  });
+
   it('sends back only the fields that changed', () => {
     const values = { ...valuesFromJob(storedJob), schedule: '0 30 6 * * MON-FRI', maxAttempts: '5', headers: '' };
     expect(patchBody(buildJob(values).input, storedJob)).toEqual({

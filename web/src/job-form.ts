@@ -26,6 +26,13 @@ export interface FormValues {
   misfirePolicy: MisfirePolicy;
   overlapPolicy: OverlapPolicy;
   onFailure: string;
+  /** Empty: never pause. */
+  pauseAfterFailures: string;
+  /** datetime-local text, read in the browser's zone; empty: unbounded (recurring jobs only). */
+  startAt: string;
+  endAt: string;
+  /** Empty: no limit (recurring jobs only). */
+  maxRuns: string;
 }
 
 export type FieldErrors = Partial<Record<keyof FormValues, string>>;
@@ -49,6 +56,10 @@ export const defaultValues: FormValues = {
   misfirePolicy: 'skip',
   overlapPolicy: 'allow',
   onFailure: '',
+  pauseAfterFailures: '',
+  startAt: '',
+  endAt: '',
+  maxRuns: '',
 };
 
 const pad = (value: number): string => String(value).padStart(2, '0');
@@ -83,6 +94,10 @@ export function valuesFromJob(job: Job): FormValues {
     misfirePolicy: job.misfirePolicy,
     overlapPolicy: job.overlapPolicy,
     onFailure: job.onFailure ?? '',
+    pauseAfterFailures: job.pauseAfterFailures == null ? '' : String(job.pauseAfterFailures),
+    startAt: toLocalInput(job.startAt ?? null),
+    endAt: toLocalInput(job.endAt ?? null),
+    maxRuns: job.maxRuns == null ? '' : String(job.maxRuns),
   };
 }
 
@@ -148,6 +163,17 @@ export function buildJob(values: FormValues): { input: JobInput; errors: FieldEr
   if (maxBackoffMs === null) errors.maxBackoffMs = 'A whole number of milliseconds.';
   else if (minBackoffMs !== null && maxBackoffMs < minBackoffMs) errors.maxBackoffMs = 'At least the minimum backoff.';
 
+  const pauseAfterFailures = optionalNumber(values.pauseAfterFailures);
+  if (pauseAfterFailures === undefined) errors.pauseAfterFailures = 'A whole number, at least 1, or empty to never pause.';
+  const recurring = values.kind === 'recurring';
+  const maxRuns = recurring ? optionalNumber(values.maxRuns) : null;
+  if (maxRuns === undefined) errors.maxRuns = 'A whole number, at least 1, or empty for no limit.';
+  const startAt = recurring ? optionalInstant(values.startAt) : null;
+  if (startAt === undefined) errors.startAt = 'Pick a date and time, or leave empty.';
+  const endAt = recurring ? optionalInstant(values.endAt) : null;
+  if (endAt === undefined) errors.endAt = 'Pick a date and time, or leave empty.';
+  else if (endAt !== null && startAt && endAt < startAt) errors.endAt = 'Not before the start.';
+
   const input: JobInput = {
     name: values.name.trim() === '' ? null : values.name.trim(),
     description: values.description.trim() === '' ? null : values.description.trim(),
@@ -164,8 +190,25 @@ export function buildJob(values: FormValues): { input: JobInput; errors: FieldEr
     misfirePolicy: values.misfirePolicy,
     overlapPolicy: values.overlapPolicy,
     onFailure: values.onFailure.trim() === '' ? null : values.onFailure.trim(),
+    pauseAfterFailures: pauseAfterFailures ?? null,
+    startAt: startAt ?? null,
+    endAt: endAt ?? null,
+    maxRuns: maxRuns ?? null,
   };
   return { input, errors };
+}
+
+/** A whole number at least 1, null for empty text, undefined for anything else. */
+function optionalNumber(text: string): number | null | undefined {
+  if (text.trim() === '') return null;
+  return wholeNumber(text, 1) ?? undefined;
+}
+
+/** An ISO instant from datetime-local text, null for empty text, undefined when unreadable. */
+function optionalInstant(text: string): string | null | undefined {
+  if (text.trim() === '') return null;
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
 /** A create body: nulls and empty headers are left out, so the server's defaults apply. */

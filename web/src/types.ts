@@ -34,6 +34,10 @@ export interface JobInput {
   overlapPolicy?: OverlapPolicy;
   onFailure?: string | null;
   isActive?: boolean;
+  pauseAfterFailures?: number | null;
+  startAt?: string | null;
+  endAt?: string | null;
+  maxRuns?: number | null;
 }
 
 export interface Job {
@@ -61,6 +65,18 @@ export interface Job {
   /** Why the engine stopped planning the job (null while it fires normally). */
   setAsideReason?: string | null;
   setAsideAt?: string | null;
+  /** Pause after this many occurrences in a row failed; null: never. */
+  pauseAfterFailures?: number | null;
+  consecutiveFailures?: number;
+  /** Why the job stopped firing ("manual", "auto: ...", "ended: ..."); null while it fires. */
+  pausedReason?: string | null;
+  pausedAt?: string | null;
+  startAt?: string | null;
+  endAt?: string | null;
+  maxRuns?: number | null;
+  runCount?: number;
+  /** The bound that made the job inactive. */
+  endedBy?: 'endAt' | 'maxRuns' | null;
   createdAt?: string;
   updatedAt?: string;
   deletedAt?: string | null;

@@ -3,7 +3,8 @@ import { formatInZone } from '../../cron/index.js';
 import { JobSchedulerError } from '../../errors.js';
 import { uuidv7 } from '../../ids.js';
 import { JOB_LIMITS } from '../../jobs/defaults.js';
-import { compileSchedule, nextRunAt, upcomingRuns } from '../../jobs/schedule.js';
+import { runsLeft } from '../../jobs/bounds.js';
+import { jobPreview, nextRunAt } from '../../jobs/schedule.js';
 import { idParams, pageQuery, problems } from '../schemas/common.js';
 import { executionResponse, jobId, sendJob, withCursor, type ApiContext, type IdParams } from './context.js';
 
@@ -51,6 +52,11 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
     async (request, reply) => {
       const job = await store.jobGet(jobId(request.params));
       if (!job.isActive) {
+        if (job.endedBy !== null && job.deletedAt === null) {
+          throw new JobSchedulerError('CONFLICT', `The job ${job.pausedReason ?? 'ended'}; PATCH a later endAt or a higher maxRuns to run it again`, {
+            jobId: job.id,
+          });
+        }
         const state = job.deletedAt === null ? 'inactive (isActive false)' : 'deleted';
         throw new JobSchedulerError('CONFLICT', `The job is ${state}; PATCH isActive true to run it again`, { jobId: job.id });
       }
@@ -72,15 +78,21 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
         tags: ['jobs'],
         operationId: 'pauseJob',
         summary: 'Pause a job',
-        description: 'Its occurrences stop firing until resumed; nextRunAt stays where it was.',
+        description:
+          'Its occurrences stop firing until resumed; nextRunAt stays where it was. The job shows pausedReason "manual" and ' +
+          'pausedAt; pausing a job already paused (by hand or after failures) keeps its reason.',
         security,
         params: idParams,
         response: { 200: jobAnswer('The paused job'), ...problems(401, 404) },
       },
     },
     async (request, reply) => {
-      const job = await store.jobUpdate({ id: jobId(request.params), patch: { paused: true } });
-      return sendJob(reply, job);
+      const id = jobId(request.params);
+      const current = await store.jobGet(id);
+      // A reason already there (paused after failures, or ended by a bound) says more than "manual".
+      const keepsReason = current.paused || !current.isActive;
+      const patch = keepsReason ? { paused: true } : { paused: true, pausedReason: 'manual', pausedAt: new Date(clock.now()) };
+      return sendJob(reply, await store.jobUpdate({ id, patch }));
     },
   );
 
@@ -93,7 +105,7 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
         summary: 'Resume a paused job',
         description:
           'Occurrences that fell due while paused are handled by the job\'s misfirePolicy (skip: recorded as MISSED; ' +
-          'fire_once: one catch-up firing; fire_all: every one).',
+          'fire_once: one catch-up firing; fire_all: every one). Clears pausedReason, pausedAt and the consecutive-failure count.',
         security,
         params: idParams,
         response: { 200: jobAnswer('The resumed job'), ...problems(401, 404) },
@@ -104,8 +116,10 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
       const current = await store.jobGet(id);
       // nextRunAt was left at the first occurrence that fell due while paused, so the
       // engine's misfire policy sees the gap. Only a job with none yet gets one from now.
-      const needsNext = current.nextRunAt === null && current.isActive && current.schedule !== null;
-      const patch = needsNext ? { paused: false, nextRunAt: nextRunAt(current, new Date(clock.now())) } : { paused: false };
+      const needsNext = current.nextRunAt === null && current.isActive && current.schedule !== null && runsLeft(current) > 0;
+      // An inactive job keeps the reason it ended with; resuming only lifts the pause.
+      const cleared = current.isActive ? { pausedReason: null, pausedAt: null } : {};
+      const patch = { paused: false, consecutiveFailures: 0 as const, ...cleared, ...(needsNext ? { nextRunAt: nextRunAt(current, new Date(clock.now())) } : {}) };
       return sendJob(reply, await store.jobUpdate({ id, patch }));
     },
   );
@@ -117,7 +131,9 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
         tags: ['jobs'],
         operationId: 'getJobSchedule',
         summary: 'The next firings of a job',
-        description: 'RFC 3339 instants with the offset of the job\'s time zone, from now. A one-time job lists its runAt while it is ahead.',
+        description:
+          'RFC 3339 instants with the offset of the job\'s time zone, from now, within its startAt and endAt and no more than its ' +
+          'maxRuns leave (none for a job they ended). A one-time job lists its runAt while it is ahead.',
         security,
         params: idParams,
         querystring: {
@@ -143,13 +159,7 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
     },
     async (request) => {
       const job = await store.jobGet(jobId(request.params));
-      const now = new Date(clock.now());
-      const runs =
-        job.schedule !== null
-          ? upcomingRuns(compileSchedule(job.schedule, job.timezone), request.query.count, now)
-          : job.runAt !== null && job.runAt > now
-            ? [job.runAt]
-            : [];
+      const runs = job.endedBy === null ? jobPreview(job, request.query.count, new Date(clock.now())) : [];
       return { jobId: job.id, timezone: job.timezone, nextRuns: runs.map((run) => formatInZone(run, job.timezone)) };
     },
   );

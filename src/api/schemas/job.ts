@@ -102,6 +102,35 @@ const bodyProperties = {
     description: 'http(s) URL told when an occurrence finally fails.',
   },
   isActive: { type: 'boolean', description: 'false: never fires (a soft-deleted job); PATCH true to reactivate.' },
+  pauseAfterFailures: {
+    type: ['integer', 'null'],
+    minimum: JOB_LIMITS.pauseAfterFailures.min,
+    maximum: JOB_LIMITS.pauseAfterFailures.max,
+    description:
+      'Pause the job after this many consecutive occurrences ended FAILED (after their retries); null: never (the default). ' +
+      'A success resets the count; MISSED, SKIPPED and LOST occurrences do not count. Setting it starts the count afresh.',
+    examples: [5],
+  },
+  startAt: {
+    type: ['string', 'null'],
+    format: 'date-time',
+    description: 'Recurring jobs only: no occurrence before this RFC 3339 instant (one exactly at it fires); null: from now.',
+  },
+  endAt: {
+    type: ['string', 'null'],
+    format: 'date-time',
+    description:
+      'Recurring jobs only: no occurrence after this RFC 3339 instant (one exactly at it fires); the job then becomes inactive ' +
+      'with pausedReason. Must leave at least one occurrence ahead. Changing it on a job it ended brings the job back.',
+  },
+  maxRuns: {
+    type: ['integer', 'null'],
+    minimum: JOB_LIMITS.maxRuns.min,
+    maximum: JOB_LIMITS.maxRuns.max,
+    description:
+      'Recurring jobs only: at most this many scheduled occurrences fire over the job\'s life (manual runs and MISSED ' +
+      'occurrences do not count); the job then becomes inactive with pausedReason. Raising it on a job it ended brings the job back.',
+  },
 } as const;
 
 function withDefault<T extends object>(schema: T, value: unknown): T & { default: unknown } {
@@ -117,7 +146,7 @@ export const jobCreateSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['api', 'type'],
-  examples: [{ schedule: '31 10-15 1 * * MON-FRI', api: 'http://localhost:4444/foo', type: 'ATLEAST_ONCE' }],
+  examples: [{ schedule: '31 10-15 1 * * MON-FRI', api: 'http://localhost:4444/foo', type: 'ATLEAST_ONCE', pauseAfterFailures: 5, maxRuns: 1000 }],
   properties: {
     ...bodyProperties,
     timezone: withDefault(bodyProperties.timezone, JOB_DEFAULTS.timezone),
@@ -183,6 +212,27 @@ export const jobSchema = {
     onFailure: { type: ['string', 'null'] },
     isActive: { type: 'boolean' },
     paused: { type: 'boolean' },
+    pauseAfterFailures: { type: ['integer', 'null'] },
+    consecutiveFailures: {
+      type: 'integer',
+      description: 'Occurrences ended FAILED in a row (counted while pauseAfterFailures is set); reset by a success, resume or reactivation.',
+    },
+    pausedReason: {
+      type: ['string', 'null'],
+      description:
+        'Why the job stopped firing: "manual" (paused through the API), "auto: N consecutive failures, last: ..." ' +
+        '(pauseAfterFailures) or "ended: ..." (endAt or maxRuns); null while it fires. Cleared by resume and reactivation.',
+    },
+    pausedAt: { ...nullableDateTime, description: 'When the job was paused or ended.' },
+    startAt: nullableDateTime,
+    endAt: nullableDateTime,
+    maxRuns: { type: ['integer', 'null'] },
+    runCount: { type: 'integer', description: 'Scheduled occurrences handed to a node to fire so far: what maxRuns counts.' },
+    endedBy: {
+      type: ['string', 'null'],
+      enum: ['endAt', 'maxRuns', null],
+      description: 'The bound that made the job inactive; null otherwise.',
+    },
     nextRunAt: { ...nullableDateTime, description: 'The next occurrence not yet handed to a node.' },
     lastRunAt: { ...nullableDateTime, description: 'Scheduled time of the latest finished attempt.' },
     lastStatus: {
@@ -202,6 +252,7 @@ export const jobSchema = {
   required: [
     'id', 'jobId', 'name', 'description', 'schedule', 'runAt', 'timezone', 'api', 'method', 'headers', 'payload',
     'timeoutMs', 'type', 'retry', 'misfirePolicy', 'overlapPolicy', 'onFailure', 'isActive', 'paused',
+    'pauseAfterFailures', 'consecutiveFailures', 'pausedReason', 'pausedAt', 'startAt', 'endAt', 'maxRuns', 'runCount', 'endedBy',
     'nextRunAt', 'lastRunAt', 'lastStatus', 'setAsideReason', 'setAsideAt', 'version', 'createdAt', 'updatedAt', 'deletedAt',
   ],
 } as const;

@@ -1,7 +1,7 @@
 import { uuidv7 } from '../../ids.js';
 import { FROM_MILLIS, millisOrNull, plainArray } from './arrays.js';
 import type { Db, Queryable } from '../db.js';
-import type { ClaimedAttempt, ClaimShare, ExecutionClaimDueParams, ExecutionInsert, ExecutionRecord, ExecutionListOwnedParams, JobClaimDueParams, ScheduledJob } from '../types.js';
+import type { JobBound, ClaimedAttempt, ClaimShare, ExecutionClaimDueParams, ExecutionInsert, ExecutionRecord, ExecutionListOwnedParams, JobClaimDueParams, ScheduledJob } from '../types.js';
 import { executionInsertManyReturningIds } from './executions.js';
 import {
   executionColumns,
@@ -49,9 +49,12 @@ export async function jobSelectDueForUpdate(db: Queryable, params: { until: Date
  * it. Reading and parsing every column of every due job at every claim (headers and payload
  * as JSON, five timestamps) cost the node about 10 us per job and PostgreSQL about 1.5.
  */
-async function dueJobVersionsForUpdate(db: Queryable, params: JobClaimDueParams): Promise<{ id: string; version: number; next_run_at: Date }[]> {
-  const result = await db.query<{ id: string; version: number; next_run_at: Date }>(
-    selectDueForUpdate('n.job_id AS id, j.version, n.next_run_at'),
+async function dueJobVersionsForUpdate(
+  db: Queryable,
+  params: JobClaimDueParams,
+): Promise<{ id: string; version: number; next_run_at: Date; run_count: number }[]> {
+  const result = await db.query<{ id: string; version: number; next_run_at: Date; run_count: number }>(
+    selectDueForUpdate('n.job_id AS id, j.version, n.next_run_at, n.run_count'),
     dueParams(params),
   );
   return result.rows;
@@ -75,8 +78,11 @@ async function dueJobs(db: Queryable, params: JobClaimDueParams): Promise<Schedu
   const jobs: ScheduledJob[] = [];
   for (const row of due) {
     const job = read.get(row.id) ?? known.get(row.id, row.version);
-    // Read within this transaction: a job deleted in between is simply not claimed.
-    if (job) jobs.push(job.nextRunAt?.getTime() === row.next_run_at.getTime() ? job : { ...job, nextRunAt: row.next_run_at });
+    // Read within this transaction: a job deleted in between is simply not claimed. The next
+    // run row moves without the job's version: its columns come from the row just locked.
+    if (!job) continue;
+    const current = job.nextRunAt?.getTime() === row.next_run_at.getTime() && job.runCount === row.run_count;
+    jobs.push(current ? job : { ...job, nextRunAt: row.next_run_at, runCount: row.run_count });
   }
   return jobs;
 }
@@ -84,24 +90,45 @@ async function dueJobs(db: Queryable, params: JobClaimDueParams): Promise<Schedu
 interface JobAdvance {
   readonly id: string;
   readonly nextRunAt: Date | null;
+  /** Scheduled occurrences this claim hands to a node (added to run_count). */
+  readonly fired: number;
   readonly deactivate: boolean;
+  /** With deactivate, for a recurring job: the bound that ended it and why. */
+  readonly ended: { readonly by: JobBound; readonly reason: string } | null;
 }
 
 /**
- * Moves every claimed job's next run past the window in one statement. Only jobs whose last
- * occurrence this claim planned (deactivate) have their jobs row written as well.
+ * Moves every claimed job's next run past the window and counts what it fired, in one
+ * statement. Only jobs whose last occurrence this claim planned (deactivate) have their jobs
+ * row written as well.
  */
 export async function jobAdvanceMany(db: Queryable, rows: readonly JobAdvance[]): Promise<void> {
   await db.query(
     `UPDATE job_next_runs n
-     SET next_run_at = ${FROM_MILLIS('u.next_run_ms')}, runnable = n.runnable AND NOT u.deactivate
-     FROM unnest($1::uuid[], $2::bigint[], $3::boolean[]) AS u(id, next_run_ms, deactivate)
+     SET next_run_at = ${FROM_MILLIS('u.next_run_ms')}, runnable = n.runnable AND NOT u.deactivate, run_count = n.run_count + u.fired
+     FROM unnest($1::uuid[], $2::bigint[], $3::boolean[], $4::int[]) AS u(id, next_run_ms, deactivate, fired)
      WHERE n.job_id = u.id`,
-    [plainArray(rows, (row) => row.id), plainArray(rows, (row) => millisOrNull(row.nextRunAt)), plainArray(rows, (row) => row.deactivate)],
+    [
+      plainArray(rows, (row) => row.id),
+      plainArray(rows, (row) => millisOrNull(row.nextRunAt)),
+      plainArray(rows, (row) => row.deactivate),
+      plainArray(rows, (row) => row.fired),
+    ],
   );
-  const finished = rows.filter((row) => row.deactivate).map((row) => row.id);
+  const finished = rows.filter((row) => row.deactivate);
   if (finished.length === 0) return;
-  await db.query('UPDATE jobs SET is_active = false, updated_at = now() WHERE id = ANY($1::uuid[])', [finished]);
+  await db.query(
+    `UPDATE jobs j
+     SET is_active = false, updated_at = now(),
+         -- Ending by a bound is a change a client acts on (If-Match, reactivation): it bumps the version.
+         version = j.version + CASE WHEN u.reason IS NULL THEN 0 ELSE 1 END,
+         paused_reason = coalesce(u.reason, j.paused_reason),
+         paused_at = CASE WHEN u.reason IS NULL THEN j.paused_at ELSE now() END,
+         ended_by = coalesce(u.ended_by, j.ended_by)
+     FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(id, reason, ended_by)
+     WHERE j.id = u.id`,
+    [finished.map((row) => row.id), finished.map((row) => row.ended?.reason ?? null), finished.map((row) => row.ended?.by ?? null)],
+  );
 }
 
 /**
@@ -136,8 +163,8 @@ export async function claimDueJobs(db: Db, params: JobClaimDueParams): Promise<C
           finishedAt: params.now,
         });
       }
-      advances.push({ id: job.id, nextRunAt: plan.nextRunAt, deactivate: plan.deactivate });
-      jobs.set(job.id, { ...job, nextRunAt: plan.nextRunAt, isActive: job.isActive && !plan.deactivate });
+      advances.push({ id: job.id, nextRunAt: plan.nextRunAt, fired: plan.fire.length, deactivate: plan.deactivate, ended: plan.ended ?? null });
+      jobs.set(job.id, { ...job, nextRunAt: plan.nextRunAt, runCount: job.runCount + plan.fire.length, isActive: job.isActive && !plan.deactivate });
     }
     const inserted = await executionInsertManyReturningIds(tx, inserts);
     await jobAdvanceMany(tx, advances);

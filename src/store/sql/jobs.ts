@@ -13,7 +13,8 @@ const LAST_RUN_JOIN = `
     LIMIT 1
   ) last_run ON true`;
 
-const SELECT_WITH_LAST_RUN = `${jobColumns('j')}, j.set_aside_reason, j.set_aside_at, last_run.scheduled_at AS last_run_at, last_run.status AS last_status`;
+const SELECT_WITH_LAST_RUN = `${jobColumns('j')}, j.set_aside_reason, j.set_aside_at, j.paused_reason, j.paused_at,
+  j.ended_by, j.consecutive_failures, last_run.scheduled_at AS last_run_at, last_run.status AS last_status`;
 
 /** The jobs of a query (aliased j) with their next run and last run. */
 const WITH_RUNS = `${nextRunJoin('j')} ${LAST_RUN_JOIN}`;
@@ -43,15 +44,17 @@ export async function jobInsertMany(db: Queryable, jobs: readonly JobCreateParam
     `WITH inserted AS (
        INSERT INTO jobs (id, name, description, schedule, run_at, timezone, api, method, headers, payload,
          timeout_ms, type, max_attempts, min_backoff_ms, max_backoff_ms, misfire_policy, overlap_policy,
-         on_failure, is_active, paused)
+         on_failure, is_active, paused, pause_after_failures, start_at, end_at, max_runs)
        SELECT u.id, u.name, u.description, u.schedule, ${FROM_MILLIS('u.run_at_ms')}, u.timezone, u.api, u.method,
          u.headers::jsonb, u.payload::jsonb, u.timeout_ms, u.type, u.max_attempts, u.min_backoff_ms, u.max_backoff_ms,
-         u.misfire_policy, u.overlap_policy, u.on_failure, u.is_active, u.paused
+         u.misfire_policy, u.overlap_policy, u.on_failure, u.is_active, u.paused, u.pause_after_failures,
+         ${FROM_MILLIS('u.start_ms')}, ${FROM_MILLIS('u.end_ms')}, u.max_runs
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[],
          $9::text[], $10::text[], $11::int[], $12::text[], $13::int[], $14::int[], $15::int[], $16::text[], $17::text[],
-         $18::text[], $19::boolean[], $20::boolean[])
+         $18::text[], $19::boolean[], $20::boolean[], $22::int[], $23::bigint[], $24::bigint[], $25::int[])
          AS u(id, name, description, schedule, run_at_ms, timezone, api, method, headers, payload, timeout_ms, type,
-           max_attempts, min_backoff_ms, max_backoff_ms, misfire_policy, overlap_policy, on_failure, is_active, paused)
+           max_attempts, min_backoff_ms, max_backoff_ms, misfire_policy, overlap_policy, on_failure, is_active, paused,
+           pause_after_failures, start_ms, end_ms, max_runs)
        RETURNING id, is_active, paused, version, created_at, updated_at
      ), next_runs AS (
        INSERT INTO job_next_runs (job_id, next_run_at, runnable, shard)
@@ -81,6 +84,10 @@ export async function jobInsertMany(db: Queryable, jobs: readonly JobCreateParam
       plain((job) => job.isActive),
       plain((job) => job.paused),
       plain((job) => millisOrNull(job.nextRunAt)),
+      plain((job) => job.pauseAfterFailures),
+      plain((job) => millisOrNull(job.startAt)),
+      plain((job) => millisOrNull(job.endAt)),
+      plain((job) => job.maxRuns),
     ],
   );
   const [defaults, ...others] = result.rows;
@@ -151,6 +158,14 @@ const PATCH_COLUMNS: Record<string, { column: string; cast: string; value: (patc
   onFailure: { column: 'on_failure', cast: 'text', value: (p) => p.onFailure },
   isActive: { column: 'is_active', cast: 'boolean', value: (p) => p.isActive },
   paused: { column: 'paused', cast: 'boolean', value: (p) => p.paused },
+  pauseAfterFailures: { column: 'pause_after_failures', cast: 'int', value: (p) => p.pauseAfterFailures },
+  startAt: { column: 'start_at', cast: 'timestamptz', value: (p) => isoOrNull(p.startAt ?? null) },
+  endAt: { column: 'end_at', cast: 'timestamptz', value: (p) => isoOrNull(p.endAt ?? null) },
+  maxRuns: { column: 'max_runs', cast: 'int', value: (p) => p.maxRuns },
+  pausedReason: { column: 'paused_reason', cast: 'text', value: (p) => p.pausedReason },
+  pausedAt: { column: 'paused_at', cast: 'timestamptz', value: (p) => isoOrNull(p.pausedAt ?? null) },
+  endedBy: { column: 'ended_by', cast: 'text', value: (p) => p.endedBy },
+  consecutiveFailures: { column: 'consecutive_failures', cast: 'int', value: (p) => p.consecutiveFailures },
 };
 
 /**

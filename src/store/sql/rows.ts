@@ -4,6 +4,7 @@ import type {
   ExecutionStatus,
   ExecutionTrigger,
   HttpMethod,
+  JobBound,
   JobRecord,
   JsonValue,
   MisfirePolicy,
@@ -34,7 +35,12 @@ export interface JobRow {
   on_failure: string | null;
   is_active: boolean;
   paused: boolean;
+  pause_after_failures: number | null;
+  start_at: Date | null;
+  end_at: Date | null;
+  max_runs: number | null;
   next_run_at: Date | null;
+  run_count: number;
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -46,17 +52,25 @@ export interface JobRowWithLastRun extends JobRow {
   last_status: string | null;
   set_aside_reason: string | null;
   set_aside_at: Date | null;
+  paused_reason: string | null;
+  paused_at: Date | null;
+  ended_by: string | null;
+  consecutive_failures: number;
 }
 
 export const JOB_COLUMNS = [
   'id', 'name', 'description', 'schedule', 'run_at', 'timezone', 'api', 'method', 'headers', 'payload',
   'timeout_ms', 'type', 'max_attempts', 'min_backoff_ms', 'max_backoff_ms', 'misfire_policy', 'overlap_policy',
-  'on_failure', 'is_active', 'paused', 'next_run_at', 'version', 'created_at', 'updated_at', 'deleted_at',
+  'on_failure', 'is_active', 'paused', 'pause_after_failures', 'start_at', 'end_at', 'max_runs', 'next_run_at', 'run_count',
+  'version', 'created_at', 'updated_at', 'deleted_at',
 ] as const;
+
+/** Columns of job_next_runs among JOB_COLUMNS: the claim moves them without touching the job. */
+const NEXT_RUN_COLUMNS: ReadonlySet<string> = new Set(['next_run_at', 'run_count']);
 
 /**
  * A job's next occurrence lives in job_next_runs (see migration 0004): queries that read jobs
- * join it as `NEXT_RUN_ALIAS`, and next_run_at comes from there.
+ * join it as `NEXT_RUN_ALIAS`, and next_run_at and run_count come from there.
  */
 export const NEXT_RUN_ALIAS = 'n';
 
@@ -66,7 +80,7 @@ export function nextRunJoin(alias: string): string {
 }
 
 function qualified(alias: string, column: (typeof JOB_COLUMNS)[number]): string {
-  return column === 'next_run_at' ? `${NEXT_RUN_ALIAS}.next_run_at` : `${alias}.${column}`;
+  return NEXT_RUN_COLUMNS.has(column) ? `${NEXT_RUN_ALIAS}.${column}` : `${alias}.${column}`;
 }
 
 /** "j.id, j.name, ..." for a query that aliases jobs as `alias` and joins nextRunJoin(alias). */
@@ -99,7 +113,12 @@ export function toScheduledJob(row: JobRow): ScheduledJob {
     onFailure: row.on_failure,
     isActive: row.is_active,
     paused: row.paused,
+    pauseAfterFailures: row.pause_after_failures,
+    startAt: row.start_at,
+    endAt: row.end_at,
+    maxRuns: row.max_runs,
     nextRunAt: row.next_run_at,
+    runCount: row.run_count,
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -114,6 +133,10 @@ export function toJobRecord(row: JobRowWithLastRun): JobRecord {
     lastStatus: row.last_status as ExecutionStatus | null,
     setAsideReason: row.set_aside_reason,
     setAsideAt: row.set_aside_at,
+    pausedReason: row.paused_reason,
+    pausedAt: row.paused_at,
+    endedBy: row.ended_by as JobBound | null,
+    consecutiveFailures: row.consecutive_failures,
   };
 }
 

@@ -16,20 +16,24 @@ export function StatusBadge({ status }: { status: ExecutionStatus | null }): JSX
   return <span class={`badge ${statusTone[status]}`}>{status}</span>;
 }
 
-export type JobState = 'active' | 'paused' | 'deleted';
+export type JobState = 'active' | 'paused' | 'ended' | 'deleted';
 
-export function jobState(job: Pick<Job, 'isActive' | 'paused'>): JobState {
-  if (!job.isActive) return 'deleted';
+type StateFields = Pick<Job, 'isActive' | 'paused' | 'endedBy' | 'deletedAt'>;
+
+export function jobState(job: StateFields): JobState {
+  // Ended by its endAt or maxRuns (and not deleted since): a later bound brings it back.
+  if (!job.isActive) return job.endedBy && !job.deletedAt ? 'ended' : 'deleted';
   return job.paused ? 'paused' : 'active';
 }
 
 const stateLabel: Record<JobState, { label: string; tone: string }> = {
   active: { label: 'Active', tone: 'ok' },
   paused: { label: 'Paused', tone: 'warn' },
+  ended: { label: 'Ended', tone: 'neutral' },
   deleted: { label: 'Inactive', tone: 'neutral' },
 };
 
-export function StateBadge({ job }: { job: Pick<Job, 'isActive' | 'paused'> }): JSX.Element {
+export function StateBadge({ job }: { job: StateFields }): JSX.Element {
   const { label, tone } = stateLabel[jobState(job)];
   return <span class={`badge ${tone}`}>{label}</span>;
 }

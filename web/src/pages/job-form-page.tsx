@@ -145,6 +145,19 @@ function Form({ original, etag }: { original: Job | null; etag: string | null })
           <Field label="Time zone" error={errors.timezone}>
             <input name="timezone" list="zones" value={values.timezone} onInput={set('timezone')} autocomplete="off" />
           </Field>
+          {values.kind === 'recurring' && (
+            <>
+              <Field label="Start at (your browser's time)" error={errors.startAt} hint="No run before it; empty: from now.">
+                <input name="startAt" type="datetime-local" step={1} value={values.startAt} onInput={set('startAt')} />
+              </Field>
+              <Field label="End at (your browser's time)" error={errors.endAt} hint="No run after it; the job then ends.">
+                <input name="endAt" type="datetime-local" step={1} value={values.endAt} onInput={set('endAt')} />
+              </Field>
+              <Field label="Max runs" error={errors.maxRuns} hint="Scheduled runs in all; empty: no limit.">
+                <input name="maxRuns" inputMode="numeric" value={values.maxRuns} onInput={set('maxRuns')} />
+              </Field>
+            </>
+          )}
         </div>
         {values.kind === 'recurring' && <SchedulePreview expression={values.schedule} timezone={values.timezone} onValidity={setScheduleError} />}
         <datalist id="zones">
@@ -214,6 +227,9 @@ function Form({ original, etag }: { original: Job | null; etag: string | null })
           </Field>
           <Field label="On failure, notify (URL)" error={errors.onFailure} wide>
             <input name="onFailure" type="url" value={values.onFailure} onInput={set('onFailure')} />
+          </Field>
+          <Field label="Pause after failures" error={errors.pauseAfterFailures} hint="Runs in a row that failed after their retries; empty: never.">
+            <input name="pauseAfterFailures" inputMode="numeric" value={values.pauseAfterFailures} onInput={set('pauseAfterFailures')} />
           </Field>
         </div>
       </details>

@@ -157,6 +157,14 @@ export function JobPage({ id }: { id: string }): JSX.Element {
           its schedule, run time or time zone is changed.
         </div>
       ) : null}
+      {data.pausedReason && (data.paused || data.endedBy) ? (
+        <div class={`banner ${data.paused && data.pausedReason !== 'manual' ? 'bad' : 'warn'}`} role="status" aria-label="Why the job stopped">
+          {data.endedBy ? 'Ended' : 'Paused'} {data.pausedAt ? formatRelative(data.pausedAt, now) : ''}: {data.pausedReason}.{' '}
+          {data.endedBy
+            ? `Change its ${data.endedBy === 'endAt' ? 'end' : 'max runs'} to bring it back.`
+            : 'Resume it to fire again.'}
+        </div>
+      ) : null}
 
       <div class="grid two">
         <div class="card">
@@ -185,6 +193,22 @@ export function JobPage({ id }: { id: string }): JSX.Element {
             <Detail label="Timeout">{formatDuration(data.timeoutMs)}</Detail>
             <Detail label="Missed runs">{data.misfirePolicy}</Detail>
             <Detail label="Overlap">{data.overlapPolicy}</Detail>
+            {data.schedule !== null && (data.startAt || data.endAt || data.maxRuns != null) ? (
+              <Detail label="Bounds">
+                {[
+                  data.startAt ? `from ${formatLocal(data.startAt)}` : null,
+                  data.endAt ? `until ${formatLocal(data.endAt)}` : null,
+                  data.maxRuns != null ? `${data.runCount ?? 0} of ${data.maxRuns} runs` : null,
+                ]
+                  .filter((part) => part !== null)
+                  .join(', ')}
+              </Detail>
+            ) : null}
+            {data.pauseAfterFailures != null ? (
+              <Detail label="Auto-pause">
+                {`after ${data.pauseAfterFailures} failed run${data.pauseAfterFailures === 1 ? '' : 's'} in a row (${data.consecutiveFailures ?? 0} so far)`}
+              </Detail>
+            ) : null}
             <Detail label="Last run">
               {data.lastRunAt ? (
                 <span>

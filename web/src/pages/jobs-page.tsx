@@ -28,7 +28,7 @@ interface Filters {
  */
 function listQuery(filters: Filters): JobListQuery {
   const state: Pick<JobListQuery, 'active' | 'paused'> =
-    filters.state === 'all' ? {} : filters.state === 'deleted' ? { active: false } : { active: true, paused: filters.state === 'paused' };
+    filters.state === 'all' ? {} : filters.state === 'deleted' || filters.state === 'ended' ? { active: false } : { active: true, paused: filters.state === 'paused' };
   return {
     ...state,
     type: filters.type === 'any' ? undefined : filters.type,

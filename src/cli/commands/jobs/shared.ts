@@ -166,7 +166,7 @@ export function asPage(value: unknown): { items: Row[]; nextCursor: string | nul
 }
 
 export function jobState(job: Row): string {
-  if (job.isActive === false) return 'inactive';
+  if (job.isActive === false) return typeof job.endedBy === 'string' && job.deletedAt === null ? 'ended' : 'inactive';
   return job.paused === true ? 'paused' : 'active';
 }
 

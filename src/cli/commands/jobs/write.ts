@@ -35,6 +35,10 @@ const definitionOptions = {
   'overlap-policy': { type: 'string' },
   'on-failure': { type: 'string' },
   active: { type: 'string' },
+  'pause-after-failures': { type: 'string' },
+  'start-at': { type: 'string' },
+  'end-at': { type: 'string' },
+  'max-runs': { type: 'string' },
 } as const;
 
 const definitionHelp = `Job fields (each overrides the same field of --body):
@@ -55,7 +59,13 @@ const definitionHelp = `Job fields (each overrides the same field of --body):
   --misfire-policy <p>     skip, fire_once or fire_all
   --overlap-policy <p>     allow or forbid
   --on-failure <url>       Receives a POST after an occurrence's last failed attempt
-  --active <bool>          false creates the job inactive; true reactivates a deleted one`;
+  --active <bool>          false creates the job inactive; true reactivates a deleted one
+  --pause-after-failures <n|none>
+                           Pause after n occurrences in a row failed, ${JOB_LIMITS.pauseAfterFailures.min} to ${JOB_LIMITS.pauseAfterFailures.max}
+  --start-at <instant|none>, --end-at <instant|none>
+                           No occurrence before / after this instant (RFC 3339, inclusive)
+  --max-runs <n|none>      At most n scheduled occurrences fire, ${JOB_LIMITS.maxRuns.min} to ${JOB_LIMITS.maxRuns.max}
+                           (none clears a field; a later --end-at or higher --max-runs brings back a job they ended)`;
 
 /** The request body: --body first, then every flag given. Values are sent as typed; the server validates. */
 export function definitionBody(values: OptionValues, readStdin: () => string): Record<string, unknown> {
@@ -87,7 +97,25 @@ export function definitionBody(values: OptionValues, readStdin: () => string): R
   if (Array.isArray(headers)) body.headers = { ...asRow(body.headers), ...parseHeaders(headers.map(String)) };
   const retry = retryFields(values);
   if (Object.keys(retry).length > 0) body.retry = { ...asRow(body.retry), ...retry };
+  Object.assign(body, clearableFields(values));
   return body;
+}
+
+/** The fields whose flag takes "none" to send null (clear the field). */
+function clearableFields(values: OptionValues): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  const given = (flag: string): string | undefined => stringOption(values, flag);
+  const integer = (flag: string, limits: { min: number; max: number }): number | null | undefined =>
+    given(flag) === 'none' ? null : integerOption(values, flag, limits.min, limits.max);
+  const pauseAfterFailures = integer('pause-after-failures', JOB_LIMITS.pauseAfterFailures);
+  if (pauseAfterFailures !== undefined) fields.pauseAfterFailures = pauseAfterFailures;
+  const maxRuns = integer('max-runs', JOB_LIMITS.maxRuns);
+  if (maxRuns !== undefined) fields.maxRuns = maxRuns;
+  for (const [flag, field] of [['start-at', 'startAt'], ['end-at', 'endAt']] as const) {
+    const value = given(flag);
+    if (value !== undefined) fields[field] = value === 'none' ? null : value;
+  }
+  return fields;
 }
 
 function retryFields(values: OptionValues): Record<string, number> {
