@@ -140,4 +140,15 @@ describeApi('run now with overrides, and backfill', (context) => {
     expect(problemOf(await post(`/api/v1/jobs/${job.id as string}/backfill`, body)).detail).toContain('deleted');
     expect(problemOf(await post('/api/v1/jobs/0196f3a0-0000-7000-8000-000000000000/backfill', body))).toMatchObject({ status: 404 });
   });
+
+  it('the OpenAPI document gives the run body as optional and each backfill field with its limits', async () => {
+    const document = (await context().app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const run = document.paths['/api/v1/jobs/{id}/run'].post;
+    expect(run.requestBody.required).toBe(false);
+    expect(Object.keys(run.requestBody.content['application/json'].schema.properties)).toEqual(['payload', 'headers']);
+    const backfill = document.paths['/api/v1/jobs/{id}/backfill'].post.requestBody.content['application/json'].schema;
+    expect(backfill.required).toEqual(['from', 'to']);
+    expect(backfill.properties.maxOccurrences).toMatchObject({ minimum: 1, maximum: 10_000, default: 1000 });
+    expect(backfill.properties.intervalMs).toMatchObject({ minimum: 10, maximum: 3_600_000, default: 1000 });
+  });
 });
