@@ -83,6 +83,8 @@ export const get: Subcommand = {
 
 const historyColumns: readonly Column<Row>[] = [
   { header: 'SCHEDULED AT', value: (run) => formatValue(run.scheduledAt) },
+  // manual (POST /run), backfill, or schedule; "+override" when a run-now override changed what was sent.
+  { header: 'TRIGGER', value: (run) => `${formatValue(run.trigger)}${run.override != null ? '+override' : ''}` },
   { header: 'ATTEMPT', value: (run) => formatValue(run.attempt) },
   { header: 'STATUS', value: (run) => formatValue(run.status) },
   { header: 'HTTP', value: (run) => formatValue(run.httpStatus) },
@@ -102,7 +104,7 @@ function lateness(run: Row): string {
 export const history: Subcommand = {
   usage: 'history <id> [options]',
   summary: "Show a job's executions, newest first.",
-  details: "Show a job's executions, newest first: status, HTTP status, duration, lateness, attempt and node.",
+  details: "Show a job's executions, newest first: trigger (schedule, manual, backfill; +override when a run-now override was sent), status, HTTP status, duration, lateness, attempt and node.",
   options: pageOptions,
   optionsHelp: `Options:\n${pageHelp}`,
   positionals: ['<id>'],
