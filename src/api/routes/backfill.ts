@@ -11,7 +11,7 @@ const backfillBodySchema = {
   type: 'object',
   additionalProperties: false,
   required: ['from', 'to'],
-  examples: [{ from: '2026-03-01T00:00:00Z', to: '2026-03-02T00:00:00Z', maxOccurrences: 100, intervalMs: 2000 }],
+  examples: [{ from: '2026-03-01T00:00:00Z', to: '2026-03-01T01:00:00Z', maxOccurrences: 100, intervalMs: 2000 }],
   properties: {
     from: { ...dateTime, description: 'RFC 3339 instant: the first occurrence that may be fired (included).' },
     to: { ...dateTime, description: 'RFC 3339 instant, after from and not after now: occurrences before it are covered (excluded).' },

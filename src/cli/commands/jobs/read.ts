@@ -94,10 +94,15 @@ const historyColumns: readonly Column<Row>[] = [
   { header: 'ERROR', value: (run) => formatValue(run.error) },
 ];
 
-/** How long after its scheduled instant an attempt started (first attempts only mean much). */
+/**
+ * How long after its scheduled instant an attempt started (first attempts only mean much). A
+ * backfilled occurrence is measured from the time the backfill gave it: its scheduled instant
+ * lies in the past on purpose.
+ */
 function lateness(run: Row): string {
-  if (typeof run.startedAt !== 'string' || typeof run.scheduledAt !== 'string') return '-';
-  const ms = Date.parse(run.startedAt) - Date.parse(run.scheduledAt);
+  const from = run.trigger === 'backfill' ? run.dueAt : run.scheduledAt;
+  if (typeof run.startedAt !== 'string' || typeof from !== 'string') return '-';
+  const ms = Date.parse(run.startedAt) - Date.parse(from);
   return Number.isFinite(ms) ? `${ms} ms` : '-';
 }
 
