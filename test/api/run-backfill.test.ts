@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { createJob, describeApi, problemOf } from './harness.js';
 
@@ -150,5 +151,38 @@ describeApi('run now with overrides, and backfill', (context) => {
     expect(backfill.required).toEqual(['from', 'to']);
     expect(backfill.properties.maxOccurrences).toMatchObject({ minimum: 1, maximum: 10_000, default: 1000 });
     expect(backfill.properties.intervalMs).toMatchObject({ minimum: 10, maximum: 3_600_000, default: 1000 });
+  });
+});
+
+describeApi('run and backfill bodies at random', (context) => {
+  const wild = fc.oneof(
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.constantFrom('2026-03-04T10:00:00Z', '2026-03-04T11:00:00Z', '2026-03-04T13:00:00Z', '2026-02-30T00:00:00Z', '0000-01-01T00:00:00Z', 'now', -1, 0, 1e12, null),
+    fc.dictionary(fc.string({ maxLength: 12 }), fc.string({ maxLength: 12 }), { maxKeys: 3 }),
+  );
+  const fields = ['payload', 'headers', 'from', 'to', 'maxOccurrences', 'intervalMs', 'extra'];
+  const body = fc.dictionary(fc.constantFrom(...fields), wild, { maxKeys: 4 });
+  const rows = async (jobId: string) => (await context().store.executionList({ jobId, limit: 1000 })).items.length;
+
+  it('never answers 5xx, and writes history exactly when it answers 202', async () => {
+    const job = await createJob(context().app, { schedule: '0 */10 * * * *' });
+    const id = job.id as string;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('run', 'backfill'), body, async (action, payload) => {
+        const before = await rows(id);
+        const response = await context().app.inject({ method: 'POST', url: `/api/v1/jobs/${id}/${action}`, payload });
+        expect(response.statusCode).toBeLessThan(500);
+        const after = await rows(id);
+        if (response.statusCode === 202) {
+          const queued = action === 'run' ? 1 : (response.json<{ queued: number }>().queued);
+          expect(after - before).toBe(queued);
+        } else {
+          expect(response.statusCode).toBe(400);
+          expect(after).toBe(before);
+          expect(problemOf(response).detail).not.toBe('');
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });
