@@ -274,7 +274,7 @@ export class Firing {
    * event loop too busy to keep up, or a target whose connection slots are all taken).
    * Without it an overloaded node would keep every late attempt in memory and send it ever
    * later; with it the backlog is bounded by what falls due within the grace, and each
-   * dropped occurrence is in history. Retries, manual runs and catch-up policies (fire_once,
+   * dropped occurrence is in history. Retries, manual runs, backfills and catch-up policies (fire_once,
    * fire_all) are sent however late: their users asked for them.
    */
   #overdue(attempt: HeldAttempt, now: number): boolean {
