@@ -40,11 +40,15 @@ export async function backfillOccurrences(db: Db, params: ExecutionBackfillParam
     const type = job.rows[0]?.type;
     if (type === undefined) return null;
     const times = params.occurrences.map((date) => date.getTime());
+    if (times.length === 0) return { occurrences: [], queued: 0, skipped: { succeeded: 0, inProgress: 0, maybeSent: 0 }, firstDueAt: null, lastDueAt: null };
+    // The range bounds the scan of the unique index to the job's rows of [first, last]: without
+    // it the planner may read the job's whole history and hash it.
     const existing = await tx.query<{ scheduled_ms: string; trigger: string; status: string }>(
       `SELECT c.ms::text AS scheduled_ms, e.trigger, e.status
        FROM unnest($2::bigint[]) AS c(ms)
-       JOIN executions e ON e.job_id = $1 AND e.scheduled_at = ${FROM_MILLIS('c.ms')} AND e.trigger IN ('schedule', 'backfill')`,
-      [params.jobId, plainArray(times, (ms) => ms)],
+       JOIN executions e ON e.job_id = $1 AND e.scheduled_at = ${FROM_MILLIS('c.ms')} AND e.trigger IN ('schedule', 'backfill')
+       WHERE e.scheduled_at BETWEEN ${FROM_MILLIS('$3::bigint')} AND ${FROM_MILLIS('$4::bigint')}`,
+      [params.jobId, plainArray(times, (ms) => ms), Math.min(...times), Math.max(...times)],
     );
     const attempts = new Map<number, Attempt[]>();
     for (const row of existing.rows) {
