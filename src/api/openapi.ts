@@ -37,9 +37,33 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'One of JOBSCHEDULER_API_KEYS.' } } },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    transformObject: (document) => {
+      const built = 'openapiObject' in document ? document.openapiObject : document.swaggerObject;
+      markOptionalBodies(built as OpenApiPaths);
+      return built;
+    },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
+
+/**
+ * Operations whose body may be left out. Fastify validates a body a route has a schema for
+ * even when none was sent, so the generator marks every such body required; these routes
+ * check a missing body as {} (see their preValidation) and their document says so.
+ */
+const OPTIONAL_BODY_OPERATIONS: ReadonlySet<string> = new Set(['runJob']);
+
+interface OpenApiPaths {
+  readonly paths?: Record<string, Record<string, { operationId?: string; requestBody?: { required?: boolean } }>>;
+}
+
+function markOptionalBodies(document: OpenApiPaths): void {
+  for (const operations of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      if (operation.requestBody && OPTIONAL_BODY_OPERATIONS.has(operation.operationId ?? '')) operation.requestBody.required = false;
+    }
+  }
 }
 
 /**

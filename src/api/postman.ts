@@ -48,7 +48,7 @@ const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
  * the document's order.
  */
 const RUN_ORDER = [
-  'createJob', 'getJob', 'listJobs', 'updateJob', 'getJobSchedule', 'runJob', 'getJobHistory',
+  'createJob', 'getJob', 'listJobs', 'updateJob', 'getJobSchedule', 'runJob', 'backfillJob', 'getJobHistory',
   'pauseJob', 'resumeJob', 'createJobs', 'deleteJob',
 ];
 

@@ -18,6 +18,7 @@ import { registerClusterRoutes } from './routes/cluster.js';
 import type { ApiContext } from './routes/context.js';
 import { registerDashboard, type DashboardOptions } from './routes/dashboard.js';
 import { registerHealthRoutes, type EngineReadiness } from './routes/health.js';
+import { registerBackfillRoute } from './routes/backfill.js';
 import { registerJobActionRoutes } from './routes/job-actions.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { recordHttpRequests, registerMetricsRoute } from './routes/metrics.js';
@@ -135,6 +136,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       api.addHook('preValidation', async (request) => coerceQuery(request));
       registerJobRoutes(api, context);
       registerJobActionRoutes(api, context);
+      registerBackfillRoute(api, context);
       registerScheduleRoutes(api, context);
       registerClusterRoutes(api, context, options.config);
       registerTimelineRoute(api, context);

@@ -307,7 +307,7 @@ const SUSPECT = /[\u0000\ud800-\udfff]/;
  * be stored intact, and bodies nested deeper than the payload limit (serialising or storing
  * those would exhaust a stack). Iterative, so a hostile body cannot overflow this walk.
  */
-function assertStorableText(body: unknown, prefix: string): void {
+export function assertStorableText(body: unknown, prefix: string): void {
   if (!mayBeUnstorable(body)) return;
   explainUnstorable(body, prefix);
 }
@@ -374,7 +374,7 @@ function explainUnstorable(body: unknown, prefix: string): void {
   }
 }
 
-function checkHeaders(headers: Readonly<Record<string, string>>, property: string): Readonly<Record<string, string>> {
+export function checkHeaders(headers: Readonly<Record<string, string>>, property: string): Readonly<Record<string, string>> {
   for (const name of Object.keys(headers)) {
     if (FORBIDDEN_HEADERS.has(name.toLowerCase())) {
       throw invalid(`${property}.${name}`, `${property}: the ${name} header is set by the scheduler and cannot be given`);
@@ -401,6 +401,6 @@ function scheduleFields(at: (field: string) => string): { expression: string; ti
   return { expression: at('schedule'), timezone: at('timezone') };
 }
 
-function invalid(property: string, message: string): JobSchedulerError {
+export function invalid(property: string, message: string): JobSchedulerError {
   return new JobSchedulerError('VALIDATION_FAILED', message, { property });
 }

@@ -1,5 +1,5 @@
 import { FORBIDDEN_HEADERS } from '../jobs/defaults.js';
-import type { ExecutionRecord, ScheduledJob } from '../store/types.js';
+import type { ExecutionOverride, ExecutionRecord, ScheduledJob } from '../store/types.js';
 import type { OutgoingRequest } from './dispatcher.js';
 
 /** An attempt this node owns and has not finished: the row as claimed and its job. */
@@ -8,9 +8,29 @@ export interface HeldAttempt {
   readonly job: ScheduledJob;
 }
 
-/** The same for every attempt of one occurrence, so targets can drop repeats. */
+/**
+ * The same for every attempt of one occurrence, so targets can drop repeats. A backfilled
+ * occurrence is the scheduled one fired again, so it carries the scheduled one's key: a target
+ * that did receive the scheduled request (an attempt that timed out after delivery) can tell.
+ */
 export function idempotencyKey(execution: Pick<ExecutionRecord, 'jobId' | 'scheduledAt' | 'trigger'>): string {
-  return `${execution.jobId}:${execution.scheduledAt.toISOString()}:${execution.trigger}`;
+  const trigger = execution.trigger === 'backfill' ? 'schedule' : execution.trigger;
+  return `${execution.jobId}:${execution.scheduledAt.toISOString()}:${trigger}`;
+}
+
+/**
+ * Why a backfilled occurrence is not sent after all, or null to send it: its job was paused,
+ * deactivated or deleted after the backfill was asked for. It is recorded SKIPPED, unsent, and
+ * a later backfill of the same range queues it again. Only the first attempt is withdrawn: a
+ * retry continues an occurrence already sent, as every retry does.
+ */
+export function backfillWithdrawal(attempt: HeldAttempt): string | null {
+  const { execution, job } = attempt;
+  if (execution.trigger !== 'backfill' || execution.attempt !== 1) return null;
+  if (job.deletedAt !== null) return 'backfill withdrawn: the job was deleted';
+  if (!job.isActive) return 'backfill withdrawn: the job is inactive';
+  if (job.paused) return 'backfill withdrawn: the job is paused (backfill the range again after resuming it)';
+  return null;
 }
 
 /** The key of an occurrence in memory (one per job, instant and trigger). */
@@ -32,6 +52,29 @@ export function requestTemplate(job: ScheduledJob): RequestTemplate {
   }
   const body = job.method === 'GET' || job.payload === null ? null : JSON.stringify(job.payload);
   return { version: job.version, headers, body };
+}
+
+/**
+ * The template of one overridden attempt, built for it alone: the cached template of the job
+ * is shared by all its firings and stays as it is. Override headers replace the job's of the
+ * same name (compared case-insensitively); the reserved names are left out here as they are
+ * from a job's own headers.
+ */
+export function overriddenTemplate(template: RequestTemplate, job: ScheduledJob, override: ExecutionOverride): RequestTemplate {
+  let headers = template.headers;
+  if (override.headers !== undefined) {
+    const replaced = new Set(Object.keys(override.headers).map((name) => name.toLowerCase()));
+    const merged: string[] = [];
+    for (let i = 0; i < headers.length; i += 2) {
+      if (!replaced.has(headers[i]!.toLowerCase())) merged.push(headers[i]!, headers[i + 1]!);
+    }
+    for (const [name, value] of Object.entries(override.headers)) {
+      if (!FORBIDDEN_HEADERS.has(name.toLowerCase())) merged.push(name, value);
+    }
+    headers = merged;
+  }
+  const body = override.payload === undefined ? template.body : job.method === 'GET' || override.payload === null ? null : JSON.stringify(override.payload);
+  return { version: template.version, headers, body };
 }
 
 /** Templates of the jobs this node fires, one per job, replaced when the job's version changes. */
@@ -58,7 +101,8 @@ const TEMPLATE_CACHE_SIZE = 200_000;
 export function attemptRequest(attempt: HeldAttempt, template: RequestTemplate = requestTemplate(attempt.job)): OutgoingRequest {
   const { execution, job } = attempt;
   const key = idempotencyKey(execution);
-  const headers = template.headers.slice();
+  const sent = execution.override === null ? template : overriddenTemplate(template, job, execution.override);
+  const headers = sent.headers.slice();
   headers.push(
     'x-job-id',
     job.id,
@@ -71,7 +115,7 @@ export function attemptRequest(attempt: HeldAttempt, template: RequestTemplate =
     'idempotency-key',
     key,
   );
-  return { url: job.api, method: job.method, headers, body: template.body, timeoutMs: job.timeoutMs, messageId: key };
+  return { url: job.api, method: job.method, headers, body: sent.body, timeoutMs: job.timeoutMs, messageId: key };
 }
 
 export interface FailureReport {

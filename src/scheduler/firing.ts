@@ -3,7 +3,7 @@ import { uuidv7 } from '../ids.js';
 import type { Metrics } from '../metrics.js';
 import type { Clock } from '../time/clock.js';
 import type { DeliveryGuarantee, ExecutionCompletion, ExecutionRecord, ExecutionStatus } from '../store/types.js';
-import { attemptRequest, failureNotification, occurrenceKey, RequestTemplates, type HeldAttempt } from './attempt.js';
+import { attemptRequest, backfillWithdrawal, failureNotification, occurrenceKey, RequestTemplates, type HeldAttempt } from './attempt.js';
 import { backoffDelay, type BackoffStrategy } from './backoff.js';
 import type { Dispatcher, RequestOutcome } from './dispatcher.js';
 import type { Recorder } from './recorder.js';
@@ -208,7 +208,9 @@ export class Firing {
     for (let i = from; i < to; i++) {
       const attempt = due[i]!;
       this.#active++;
+      const withdrawn = backfillWithdrawal(attempt);
       if (this.#overdue(attempt, now)) this.#miss(attempt, now);
+      else if (withdrawn !== null) this.#skip(attempt, withdrawn);
       else if (attempt.job.overlapPolicy !== 'forbid' || attempt.execution.attempt > 1) free.push(attempt);
       else if (this.#runningHere(attempt)) this.#skip(attempt);
       else checked.push(attempt);
@@ -272,7 +274,7 @@ export class Firing {
    * event loop too busy to keep up, or a target whose connection slots are all taken).
    * Without it an overloaded node would keep every late attempt in memory and send it ever
    * later; with it the backlog is bounded by what falls due within the grace, and each
-   * dropped occurrence is in history. Retries, manual runs and catch-up policies (fire_once,
+   * dropped occurrence is in history. Retries, manual runs, backfills and catch-up policies (fire_once,
    * fire_all) are sent however late: their users asked for them.
    */
   #overdue(attempt: HeldAttempt, now: number): boolean {
@@ -319,7 +321,7 @@ export class Firing {
     this.#lastMissWarningAt = now;
   }
 
-  #skip(attempt: HeldAttempt): void {
+  #skip(attempt: HeldAttempt, reason = 'the previous occurrence was still running (overlap policy forbid)'): void {
     const now = this.#options.clock.now();
     const completion: ExecutionCompletion = {
       id: attempt.execution.id,
@@ -329,7 +331,7 @@ export class Firing {
       finishedAt: new Date(now),
       durationMs: null,
       httpStatus: null,
-      error: 'the previous occurrence was still running (overlap policy forbid)',
+      error: reason,
     };
     this.#options.recorder.write({ completions: [completion] });
     this.#options.metrics.firings.inc({ type: attempt.job.type, outcome: 'SKIPPED' });
@@ -446,6 +448,8 @@ export class Firing {
       durationMs: null,
       httpStatus: null,
       error: null,
+      // A retry sends what the failed attempt sent, run-now overrides included.
+      override: execution.override,
       createdAt: new Date(failedAt),
     };
   }

@@ -7,6 +7,7 @@ import type { Db } from './db.js';
 import { databaseFailure, toStoreError, type DatabaseFailure } from './errors.js';
 import { migrate } from './migrate.js';
 import { withRetry, type RetryOptions } from './retry.js';
+import { backfillOccurrences } from './sql/backfill.js';
 import { claimDueJobs, claimUnownedExecutions, executionSelectOwnedOpen } from './sql/claims.js';
 import {
   executionCompleteMany,
@@ -35,6 +36,8 @@ import type {
   AutoPausedJob,
   ClaimedAttempt,
   ExecutionClaimDueParams,
+  ExecutionBackfillParams,
+  ExecutionBackfillResult,
   ExecutionListOwnedParams,
   ExecutionListParams,
   ExecutionMarkRunningParams,
@@ -214,6 +217,15 @@ export class SqlStore implements Store {
         return (await executionCompleteCountingStreaks(tx, completions)).map(toAutoPausedJob);
       }),
     );
+  }
+
+  executionBackfill(params: ExecutionBackfillParams): Promise<ExecutionBackfillResult> {
+    // Idempotent by design (see the Store contract): a retry after an unknown outcome queues nothing twice.
+    return this.#op('executionBackfill', true, async () => {
+      const result = isUuid(params.jobId) ? await backfillOccurrences(this.#db, params) : null;
+      if (!result) throw jobNotFound(params.jobId);
+      return result;
+    });
   }
 
   executionList(params: ExecutionListParams): Promise<Page<ExecutionRecord>> {

@@ -14,10 +14,23 @@ export type MisfirePolicy = 'skip' | 'fire_once' | 'fire_all';
 export type OverlapPolicy = 'allow' | 'forbid';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type ExecutionStatus = 'SCHEDULED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'MISSED' | 'SKIPPED' | 'LOST';
-/** 'schedule': a cron or runAt occurrence; 'manual': an extra run asked for through the API. */
-export type ExecutionTrigger = 'schedule' | 'manual';
+/**
+ * 'schedule': a cron or runAt occurrence; 'manual': an extra run asked for through the API;
+ * 'backfill': a past scheduled occurrence fired again through the backfill endpoint.
+ */
+export type ExecutionTrigger = 'schedule' | 'manual' | 'backfill';
 /** The bounds of a recurring job that can end it. */
 export type JobBound = 'endAt' | 'maxRuns';
+
+/**
+ * What one manual firing sends instead of the job's own: a key that is absent keeps the
+ * job's. headers are merged over the job's (a name given here replaces the job's header of
+ * that name, case-insensitively); payload replaces the job's payload (null: no body).
+ */
+export interface ExecutionOverride {
+  readonly payload?: JsonValue;
+  readonly headers?: Readonly<Record<string, string>>;
+}
 
 export interface RetryPolicy {
   readonly maxAttempts: number;
@@ -152,6 +165,8 @@ export interface ExecutionRecord {
   readonly durationMs: number | null;
   readonly httpStatus: number | null;
   readonly error: string | null;
+  /** Run-now overrides of this attempt's request (copied to its retries); null for none. */
+  readonly override: ExecutionOverride | null;
   readonly createdAt: Date;
 }
 
@@ -169,6 +184,7 @@ export interface ExecutionInsert {
   readonly durationMs?: number | null;
   readonly httpStatus?: number | null;
   readonly error?: string | null;
+  readonly override?: ExecutionOverride | null;
 }
 
 /** The outcome of one attempt, written in batches by the engine's recorder. */
@@ -228,6 +244,37 @@ export interface ExecutionReleaseParams extends ExecutionKeys {
 export interface ExecutionWriteParams {
   readonly inserts?: readonly ExecutionInsert[];
   readonly completions?: readonly ExecutionCompletion[];
+}
+
+export interface ExecutionBackfillParams {
+  readonly jobId: string;
+  /** The job's scheduled occurrences in the range, oldest first (from its schedule). */
+  readonly occurrences: readonly Date[];
+  /** The first new firing is due no earlier than this. */
+  readonly now: Date;
+  /** Between two backfilled firings of the job, counting those an earlier backfill still has queued. */
+  readonly intervalMs: number;
+}
+
+/** Why a backfill leaves an occurrence alone, and how many it left for each reason. */
+export interface BackfillSkipped {
+  /** An attempt (scheduled or backfilled) succeeded. */
+  readonly succeeded: number;
+  /** Its scheduled attempt is still open (due, running or retrying). */
+  readonly inProgress: number;
+  /** AT_MOST_ONCE only: an attempt FAILED or was LOST after its request may have left. */
+  readonly maybeSent: number;
+}
+
+export interface ExecutionBackfillResult {
+  /** Occurrences of the range this backfill fires: those queued now and those an earlier backfill queued, oldest first. */
+  readonly occurrences: readonly Date[];
+  /** Of those, how many this call queued. */
+  readonly queued: number;
+  readonly skipped: BackfillSkipped;
+  /** Due times of the first and last occurrence queued by this call; null when it queued none. */
+  readonly firstDueAt: Date | null;
+  readonly lastDueAt: Date | null;
 }
 
 export interface ExecutionListParams {
@@ -462,6 +509,15 @@ export interface Store {
    * write paused (exactly once across nodes, and never again when the write is repeated) come back.
    */
   executionWrite(params: ExecutionWriteParams): Promise<AutoPausedJob[]>;
+  /**
+   * Queues, in one transaction, a first attempt (trigger 'backfill', unowned) for each given
+   * occurrence that has none yet and needs one: no attempt succeeded, none is open, and for an
+   * AT_MOST_ONCE job none may have been sent. Due times are intervalMs apart, after any the
+   * job's earlier backfills still have queued. A backfill attempt recorded SKIPPED (withdrawn
+   * because the job was paused, or skipped by the overlap policy) is queued again; any other is
+   * left as it is, so a second identical call queues nothing. Throws NOT_FOUND for an unknown job.
+   */
+  executionBackfill(params: ExecutionBackfillParams): Promise<ExecutionBackfillResult>;
   /** Newest first (scheduledAt, then trigger, then attempt, descending: the unique index read backwards). */
   executionList(params: ExecutionListParams): Promise<Page<ExecutionRecord>>;
   /**

@@ -112,7 +112,7 @@ describeApi('job actions', (context) => {
     const first = (await get(`/api/v1/jobs/${job.id as string}/history?limit=2`)).json<{ items: ExecutionItem[]; nextCursor: string }>();
     expect(first.items.map((item) => item.scheduledAt)).toEqual(['2026-03-04T12:00:02.000Z', '2026-03-04T12:00:01.000Z']);
     expect(Object.keys(first.items[0]!).sort()).toEqual(
-      ['attempt', 'dueAt', 'durationMs', 'error', 'finishedAt', 'httpStatus', 'id', 'jobId', 'node', 'scheduledAt', 'startedAt', 'status', 'trigger'].sort(),
+      ['attempt', 'dueAt', 'durationMs', 'error', 'finishedAt', 'httpStatus', 'id', 'jobId', 'node', 'override', 'scheduledAt', 'startedAt', 'status', 'trigger'].sort(),
     );
     const second = (await get(`/api/v1/jobs/${job.id as string}/history?limit=2&cursor=${first.nextCursor}`)).json<{ items: ExecutionItem[]; nextCursor: string | null }>();
     expect(second.items.map((item) => item.scheduledAt)).toEqual(['2026-03-04T12:00:00.000Z']);

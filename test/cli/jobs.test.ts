@@ -112,10 +112,46 @@ describe('jobscheduler jobs against a running node', () => {
     const executionId = /^executionId: +(\S+)$/m.exec(run.stdout)![1];
 
     const history = await jobs('history', id);
-    expect(history.stdout.split('\n')[0]).toMatch(/^SCHEDULED AT +ATTEMPT +STATUS +HTTP +DURATION +LATENESS +NODE +ERROR$/);
-    expect(tableRows(history.stdout)).toEqual([[expect.stringMatching(/^\d{4}-/), '1', 'SCHEDULED', '-', '-', '-', '-', '-']]);
+    expect(history.stdout.split('\n')[0]).toMatch(/^SCHEDULED AT +TRIGGER +ATTEMPT +STATUS +HTTP +DURATION +LATENESS +NODE +ERROR$/);
+    expect(tableRows(history.stdout)).toEqual([[expect.stringMatching(/^\d{4}-/), 'manual', '1', 'SCHEDULED', '-', '-', '-', '-', '-']]);
     const json = JSON.parse((await jobs('history', id, '--json')).stdout) as { items: { id: string }[] };
     expect(json.items.map((item) => item.id)).toEqual([executionId]);
+  });
+
+  it('runs a job now with another payload and headers, and the history marks the run as overridden', async () => {
+    const id = await createJob('--payload', '{"n":1}');
+    const run = await jobs('run', id, '--payload', '{"n":2}', '--header', 'X-Reason: replay');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^overridden: +true$/m);
+    expect(tableRows((await jobs('history', id)).stdout).map((row) => row[1])).toEqual(['manual+override']);
+    const json = JSON.parse((await jobs('history', id, '--json')).stdout) as { items: { override: unknown }[] };
+    expect(json.items[0]!.override).toEqual({ payload: { n: 2 }, headers: { 'X-Reason': 'replay' } });
+
+    const refused = await jobs('run', id, '--header', 'Host: elsewhere');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^VALIDATION_FAILED: headers: the Host header/);
+    expect((await jobs('run', id, '--payload', '{oops')).stderr).toMatch(/--payload is not valid JSON/);
+  });
+
+  it('backfills a past range, and a second identical backfill queues nothing', async () => {
+    const id = await createJob('--schedule', '0 0 * * * *');
+    const now = Date.now();
+    const to = new Date(Math.floor(now / 3_600_000) * 3_600_000).toISOString();
+    const from = new Date(Date.parse(to) - 3 * 3_600_000).toISOString();
+    const first = await jobs('backfill', id, '--from', from, '--to', to, '--interval-ms', '5000');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^count: +3$/m);
+    expect(first.stdout).toMatch(/^queued: +3$/m);
+    const again = JSON.parse((await jobs('backfill', id, '--from', from, '--to', to, '--json')).stdout) as Record<string, unknown>;
+    expect(again).toMatchObject({ count: 3, queued: 0, alreadyQueued: 3 });
+    expect(tableRows((await jobs('history', id)).stdout).map((row) => row[1])).toEqual(['backfill', 'backfill', 'backfill']);
+
+    const missing = await jobs('backfill', id, '--from', from);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^--from and --to are required/);
+    expect((await jobs('backfill', id, '--from', from, '--to', to, '--interval-ms', '5')).stderr).toMatch(/--interval-ms must be a whole number from 10/);
+    const ahead = await jobs('backfill', id, '--from', from, '--to', new Date(now + 3_600_000).toISOString());
+    expect(ahead.stderr).toMatch(/^VALIDATION_FAILED: to .* must not be later than now/);
   });
 
   it('prints a refused request as "<code>: <detail>" on stderr with exit code 2', async () => {

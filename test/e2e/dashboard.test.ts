@@ -105,6 +105,20 @@ describe.skipIf(!hasChromium)(title, { timeout: 90_000 }, () => {
     await manual.first().waitFor({ timeout: 30_000 });
   });
 
+  it('runs the job once with another payload and header: the target receives them and the history marks the run overridden', async () => {
+    await page.locator('details', { hasText: 'Run with overrides' }).locator('summary').click();
+    await page.locator('textarea[name="overridePayload"]').fill('{"hello": "override"}');
+    await page.locator('textarea[name="overrideHeaders"]').fill('X-Reason: replay');
+    await page.getByRole('button', { name: 'Run now with these' }).click();
+    await page.getByText('Run requested with the overrides; the history marks it.').waitFor();
+    const overridden = page.locator('table[aria-label="History"] tr[data-status="SUCCEEDED"]', { has: page.locator('.tag', { hasText: 'overridden' }) });
+    await overridden.first().waitFor({ timeout: 30_000 });
+    const hook = stack.receiver.requests.find((request) => request.path === '/hook' && request.body.includes('override'));
+    expect(JSON.parse(hook!.body)).toEqual({ hello: 'override' });
+    expect(hook!.headers['x-reason']).toBe('replay');
+    await expect(stack.api<{ payload: unknown }>('GET', `/api/v1/jobs/${jobId}`)).resolves.toMatchObject({ payload: { hello: 'dashboard' } });
+  });
+
   it('lists the job in the table with its schedule in words, zone, last status, 24 h success rate and state', async () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Jobs' }).click();
     const row = page.locator(`tr[data-job-id="${jobId}"]`);
@@ -144,6 +158,31 @@ describe.skipIf(!hasChromium)(title, { timeout: 90_000 }, () => {
     await page.waitForURL(`${stack.url}/jobs/${jobId}`);
     await page.getByRole('heading', { name: /e2e ping \(renamed\)/ }).waitFor();
     await expect(stack.api<JobJson>('GET', `/api/v1/jobs/${jobId}`)).resolves.toMatchObject({ name: 'e2e ping (renamed)', paused: true });
+  });
+
+  it('backfills the last three hours of an hourly job once: a second backfill of the range fires nothing', async () => {
+    // AT_MOST_ONCE: the job list test below expects the every-second job to be the only AT_LEAST_ONCE one.
+    const hourly = await stack.api<JobJson>('POST', '/api/v1/jobs', { name: 'hourly', schedule: '0 0 * * * *', api: `${stack.receiver.url}/backfill`, type: 'AT_MOST_ONCE' });
+    const to = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+    const from = new Date(to.getTime() - 3 * 3_600_000);
+    // datetime-local text in the browser's own zone.
+    const local = (date: Date) =>
+      page.evaluate(
+        `(() => { const d = new Date(${date.getTime()}); const p = (n) => String(n).padStart(2, '0'); ` +
+          `return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + 'T' + p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds()); })()`,
+      ) as Promise<string>;
+    await page.goto(`${stack.url}/jobs/${hourly.id}`);
+    await page.locator('details', { hasText: 'Backfill' }).locator('summary').click();
+    await page.locator('input[name="backfillFrom"]').fill(await local(from));
+    await page.locator('input[name="backfillTo"]').fill(await local(to));
+    await page.locator('input[name="backfillIntervalMs"]').fill('100');
+    await page.getByRole('button', { name: 'Backfill', exact: true }).click();
+    await page.getByText(/Backfill: 3 of 3 occurrences fire .*; 3 newly queued, 0 already queued, 0 left alone\./).waitFor();
+    const backfilled = page.locator('table[aria-label="History"] tr[data-status="SUCCEEDED"]', { has: page.locator('.tag', { hasText: 'backfill' }) });
+    await expect.poll(() => backfilled.count(), { timeout: 30_000 }).toBe(3);
+    await page.getByRole('button', { name: 'Backfill', exact: true }).click();
+    await page.getByText(/Backfill: 3 of 3 occurrences fire .*; 0 newly queued, 3 already queued, 0 left alone\./).waitFor();
+    expect(stack.receiver.requests.filter((request) => request.path === '/backfill')).toHaveLength(3);
   });
 
   it('deletes a job after asking, and keeps it readable as inactive', async () => {

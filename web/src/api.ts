@@ -1,4 +1,6 @@
 import type {
+  BackfillAnswer,
+  BackfillInput,
   ClusterNode,
   ClusterStats,
   DeliveryGuarantee,
@@ -11,6 +13,8 @@ import type {
   JobStatsPage,
   Page,
   Problem,
+  RunAnswer,
+  RunOverride,
   SchedulePreview,
 } from './types.js';
 import { askForApiKey, currentApiKey, forgetApiKey } from './auth.js';
@@ -118,9 +122,10 @@ export const api = {
   deleteJob: async (id: string): Promise<void> => {
     await call<void>(jobPath(id), { method: 'DELETE' });
   },
-  runJob: async (id: string): Promise<void> => {
-    await call<unknown>(`${jobPath(id)}/run`, { method: 'POST' });
-  },
+  runJob: async (id: string, override: RunOverride = {}): Promise<RunAnswer> =>
+    (await call<RunAnswer>(`${jobPath(id)}/run`, { method: 'POST', body: override })).data,
+  backfillJob: async (id: string, input: BackfillInput): Promise<BackfillAnswer> =>
+    (await call<BackfillAnswer>(`${jobPath(id)}/backfill`, { method: 'POST', body: input })).data,
   pauseJob: async (id: string): Promise<Job> => (await call<Job>(`${jobPath(id)}/pause`, { method: 'POST' })).data,
   resumeJob: async (id: string): Promise<Job> => (await call<Job>(`${jobPath(id)}/resume`, { method: 'POST' })).data,
   jobSchedule: async (id: string, count: number, signal?: AbortSignal): Promise<JobSchedule> =>

@@ -101,7 +101,7 @@ export function valuesFromJob(job: Job): FormValues {
   };
 }
 
-function parseHeaders(text: string): Record<string, string> | string {
+export function parseHeaders(text: string): Record<string, string> | string {
   const headers: Record<string, string> = {};
   for (const [index, line] of text.split('\n').entries()) {
     if (line.trim() === '') continue;

@@ -100,7 +100,42 @@ export interface Execution {
   httpStatus: number | null;
   error: string | null;
   node: string | null;
-  trigger?: 'schedule' | 'manual';
+  trigger?: 'schedule' | 'manual' | 'backfill';
+  /** What a run-now override sent instead of the job's payload and headers; null (or absent) for none. */
+  override?: RunOverride | null;
+}
+
+/** The optional body of POST /jobs/{id}/run. */
+export interface RunOverride {
+  payload?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RunAnswer {
+  executionId: string;
+  scheduledAt: string;
+  overridden: boolean;
+}
+
+/** The body of POST /jobs/{id}/backfill. */
+export interface BackfillInput {
+  from: string;
+  to: string;
+  intervalMs?: number;
+  maxOccurrences?: number;
+}
+
+export interface BackfillAnswer {
+  scheduled: number;
+  count: number;
+  first: string | null;
+  last: string | null;
+  queued: number;
+  alreadyQueued: number;
+  skipped: { succeeded: number; inProgress: number; maybeSent: number };
+  intervalMs: number;
+  firstDueAt: string | null;
+  lastDueAt: string | null;
 }
 
 export interface JobSchedule {

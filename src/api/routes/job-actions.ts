@@ -4,8 +4,10 @@ import { JobSchedulerError } from '../../errors.js';
 import { uuidv7 } from '../../ids.js';
 import { JOB_LIMITS } from '../../jobs/defaults.js';
 import { runsLeft } from '../../jobs/bounds.js';
-import { jobPreview, nextRunAt } from '../../jobs/schedule.js';
+import { overrideFromBody, type RunBody } from '../../jobs/run-override.js';
+import { compileSchedule, jobPreview, nextRunAt, upcomingRuns } from '../../jobs/schedule.js';
 import { idParams, pageQuery, problems } from '../schemas/common.js';
+import { runBodySchema } from '../schemas/job.js';
 import { executionResponse, jobId, sendJob, withCursor, type ApiContext, type IdParams } from './context.js';
 
 const security = [{ bearer: [] }];
@@ -19,18 +21,25 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
   const { store, clock } = context;
   const manualInstant = manualInstants();
 
-  api.post<{ Params: IdParams }>(
+  api.post<{ Params: IdParams; Body: RunBody | undefined }>(
     '/jobs/:id/run',
     {
+      // The body is optional: a request without one is checked as the empty override.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       schema: {
         tags: ['jobs'],
         operationId: 'runJob',
         summary: 'Run a job now',
         description:
           'Adds an extra occurrence (trigger "manual", scheduled now) that any scheduler node picks up. It never replaces ' +
-          'or collides with a scheduled occurrence. Refused (409) for an inactive or deleted job.',
+          'or collides with a scheduled occurrence. Refused (409) for an inactive or deleted job. An optional body overrides ' +
+          'the payload and/or headers of this one firing (and its retries); the job itself is unchanged, and the history ' +
+          'shows the override on the attempt.',
         security,
         params: idParams,
+        body: runBodySchema,
         response: {
           202: {
             description: 'Queued; follow it in the history',
@@ -42,10 +51,11 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
               scheduledAt: { type: 'string', format: 'date-time' },
               trigger: { type: 'string', enum: ['manual'] },
               status: { type: 'string', enum: ['SCHEDULED'] },
+              overridden: { type: 'boolean', description: 'Whether this firing sends an override of the payload or headers.' },
             },
-            required: ['executionId', 'jobId', 'scheduledAt', 'trigger', 'status'],
+            required: ['executionId', 'jobId', 'scheduledAt', 'trigger', 'status', 'overridden'],
           },
-          ...problems(401, 404, 409),
+          ...problems(400, 401, 404, 409),
         },
       },
     },
@@ -60,14 +70,15 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
         const state = job.deletedAt === null ? 'inactive (isActive false)' : 'deleted';
         throw new JobSchedulerError('CONFLICT', `The job is ${state}; PATCH isActive true to run it again`, { jobId: job.id });
       }
+      const override = overrideFromBody(request.body, job);
       const scheduledAt = new Date(manualInstant(job.id, clock.now()));
       const executionId = uuidv7(scheduledAt.getTime());
       await store.executionWrite({
         inserts: [
-          { id: executionId, jobId: job.id, scheduledAt, trigger: 'manual', attempt: 1, dueAt: scheduledAt, status: 'SCHEDULED', ownerNode: null },
+          { id: executionId, jobId: job.id, scheduledAt, trigger: 'manual', attempt: 1, dueAt: scheduledAt, status: 'SCHEDULED', ownerNode: null, override },
         ],
       });
-      return reply.status(202).send({ executionId, jobId: job.id, scheduledAt, trigger: 'manual', status: 'SCHEDULED' });
+      return reply.status(202).send({ executionId, jobId: job.id, scheduledAt, trigger: 'manual', status: 'SCHEDULED', overridden: override !== null });
     },
   );
 

@@ -133,6 +133,38 @@ const bodyProperties = {
   },
 } as const;
 
+/**
+ * The optional body of POST /jobs/{id}/run: what this one firing sends instead of the job's.
+ * The same rules and limits as the job's own headers and payload.
+ */
+export const runBodySchema = {
+  type: 'object',
+  additionalProperties: false,
+  examples: [{ payload: { report: 'daily', rerun: true }, headers: { 'X-Tenant': 'acme' } }],
+  properties: {
+    payload: {
+      description: 'JSON body sent instead of the job\'s payload (any JSON value; null sends no body). Refused for a GET job.',
+    },
+    headers: {
+      ...bodyProperties.headers,
+      description:
+        'Headers merged over the job\'s for this firing: a name given here replaces the job\'s header of that name (case-insensitively). ' +
+        'Up to 64, the same reserved names refused.',
+    },
+  },
+} as const;
+
+/** What a run-now override carried, as the history shows it. */
+const overrideSchema = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  description: 'The run-now override this attempt sends (retries send it too); null when it sends the job\'s own payload and headers.',
+  properties: {
+    payload: { description: 'Sent instead of the job\'s payload, when present.' },
+    headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Merged over the job\'s headers, when present.' },
+  },
+} as const;
+
 function withDefault<T extends object>(schema: T, value: unknown): T & { default: unknown } {
   return { ...schema, default: value };
 }
@@ -266,7 +298,11 @@ export const executionSchema = {
     id: { type: 'string', format: 'uuid' },
     jobId: { type: 'string', format: 'uuid' },
     scheduledAt: { ...dateTime, description: 'The occurrence this attempt belongs to.' },
-    trigger: { type: 'string', enum: ['schedule', 'manual'] },
+    trigger: {
+      type: 'string',
+      enum: ['schedule', 'manual', 'backfill'],
+      description: 'schedule: a cron or runAt occurrence; manual: POST /run; backfill: a past occurrence fired by POST /backfill.',
+    },
     attempt: { type: 'integer' },
     dueAt: dateTime,
     status: { type: 'string', enum: ['SCHEDULED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'MISSED', 'SKIPPED', 'LOST'] },
@@ -276,9 +312,10 @@ export const executionSchema = {
     httpStatus: { type: ['integer', 'null'] },
     error: { type: ['string', 'null'] },
     node: { type: ['string', 'null'], description: 'The node that owns or ran the attempt.' },
+    override: overrideSchema,
   },
   required: [
     'id', 'jobId', 'scheduledAt', 'trigger', 'attempt', 'dueAt', 'status', 'startedAt', 'finishedAt',
-    'durationMs', 'httpStatus', 'error', 'node',
+    'durationMs', 'httpStatus', 'error', 'node', 'override',
   ],
 } as const;

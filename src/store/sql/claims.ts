@@ -188,6 +188,7 @@ export async function claimDueJobs(db: Db, params: JobClaimDueParams): Promise<C
         durationMs: null,
         httpStatus: null,
         error: null,
+        override: null,
         createdAt,
       };
       claimed.push({ execution, job: jobs.get(insert.jobId)! });

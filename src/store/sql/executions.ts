@@ -7,14 +7,13 @@ import { executionColumns, type ExecutionRow } from './rows.js';
 /** Longest error text kept per attempt; target responses can be arbitrarily long. */
 export const ERROR_MAX_CHARS = 2000;
 
-const INSERT_ARRAYS = `unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::int[], $6::bigint[], $7::text[],
-    $8::text[], $9::bigint[], $10::bigint[], $11::int[], $12::int[], $13::text[])
-  AS u(id, job_id, scheduled_ms, trigger, attempt, due_ms, status, owner_node, started_ms, finished_ms, duration_ms, http_status, error)`;
+const INSERT_COLUMNS = 'id, job_id, scheduled_ms, trigger, attempt, due_ms, status, owner_node, started_ms, finished_ms, duration_ms, http_status, error';
+const INSERT_TYPES = '$1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::int[], $6::bigint[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::int[], $12::int[], $13::text[]';
 
-function insertValues(rows: readonly ExecutionInsert[]): unknown[] {
+function insertValues(rows: readonly ExecutionInsert[], withOverrides: boolean): unknown[] {
   const plain = (pick: (row: ExecutionInsert) => PlainElement): string => plainArray(rows, pick);
   const text = (pick: (row: ExecutionInsert) => string | null): string => textArray(rows, pick);
-  return [
+  const values: unknown[] = [
     plain((row) => row.id),
     plain((row) => row.jobId),
     plain((row) => row.scheduledAt.getTime()),
@@ -30,19 +29,39 @@ function insertValues(rows: readonly ExecutionInsert[]): unknown[] {
     text((row) => row.error ?? null),
     ERROR_MAX_CHARS,
   ];
+  if (withOverrides) values.push(text((row) => (row.override ? JSON.stringify(row.override) : null)));
+  return values;
 }
 
-const INSERT_SELECT = `INSERT INTO executions AS e (id, job_id, scheduled_at, trigger, attempt, due_at, status, owner_node,
-    started_at, finished_at, duration_ms, http_status, error)
+/**
+ * The insert statement. Only a batch that carries a run-now override (a manual run, or a
+ * retry of one) names the override column: scheduled firings, nearly every row, send the
+ * statement they always did, with no array of nulls beside it.
+ */
+function insertSelect(withOverrides: boolean): string {
+  const arrays = withOverrides ? `${INSERT_TYPES}, $15::text[]` : INSERT_TYPES;
+  const columns = withOverrides ? `${INSERT_COLUMNS}, override` : INSERT_COLUMNS;
+  return `INSERT INTO executions AS e (id, job_id, scheduled_at, trigger, attempt, due_at, status, owner_node,
+    started_at, finished_at, duration_ms, http_status, error${withOverrides ? ', override' : ''})
   SELECT u.id, u.job_id, ${FROM_MILLIS('u.scheduled_ms')}, u.trigger, u.attempt, ${FROM_MILLIS('u.due_ms')}, u.status, u.owner_node,
-    ${FROM_MILLIS('u.started_ms')}, ${FROM_MILLIS('u.finished_ms')}, u.duration_ms, u.http_status, left(u.error, $14)
-  FROM ${INSERT_ARRAYS}
+    ${FROM_MILLIS('u.started_ms')}, ${FROM_MILLIS('u.finished_ms')}, u.duration_ms, u.http_status, left(u.error, $14)${withOverrides ? ', u.override::jsonb' : ''}
+  FROM unnest(${arrays}) AS u(${columns})
   ON CONFLICT (job_id, scheduled_at, trigger, attempt) DO NOTHING`;
+}
+
+const INSERT_SELECT = insertSelect(false);
+const INSERT_SELECT_WITH_OVERRIDES = insertSelect(true);
+
+function insertStatement(rows: readonly ExecutionInsert[]): { text: string; values: unknown[] } {
+  const withOverrides = rows.some((row) => row.override != null);
+  return { text: withOverrides ? INSERT_SELECT_WITH_OVERRIDES : INSERT_SELECT, values: insertValues(rows, withOverrides) };
+}
 
 /** One statement for any number of rows; a row that duplicates an existing attempt is skipped. */
 export async function executionInsertMany(db: Queryable, rows: readonly ExecutionInsert[]): Promise<number> {
   if (rows.length === 0) return 0;
-  return (await db.query(INSERT_SELECT, insertValues(rows))).rowCount;
+  const { text, values } = insertStatement(rows);
+  return (await db.query(text, values)).rowCount;
 }
 
 /**
@@ -52,7 +71,8 @@ export async function executionInsertMany(db: Queryable, rows: readonly Executio
  */
 export async function executionInsertManyReturningIds(db: Queryable, rows: readonly ExecutionInsert[]): Promise<{ id: string; created_at: Date }[]> {
   if (rows.length === 0) return [];
-  return (await db.query<{ id: string; created_at: Date }>(`${INSERT_SELECT} RETURNING e.id, e.created_at`, insertValues(rows))).rows;
+  const { text, values } = insertStatement(rows);
+  return (await db.query<{ id: string; created_at: Date }>(`${text} RETURNING e.id, e.created_at`, values)).rows;
 }
 
 /**

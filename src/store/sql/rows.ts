@@ -1,5 +1,6 @@
 import type {
   DeliveryGuarantee,
+  ExecutionOverride,
   ExecutionRecord,
   ExecutionStatus,
   ExecutionTrigger,
@@ -161,12 +162,13 @@ export interface ExecutionRow {
   duration_ms: number | null;
   http_status: number | null;
   error: string | null;
+  override: ExecutionOverride | null;
   created_at: Date;
 }
 
 export const EXECUTION_COLUMNS = [
   'id', 'job_id', 'scheduled_at', 'trigger', 'attempt', 'due_at', 'status', 'owner_node',
-  'started_at', 'finished_at', 'duration_ms', 'http_status', 'error', 'created_at',
+  'started_at', 'finished_at', 'duration_ms', 'http_status', 'error', 'override', 'created_at',
 ] as const;
 
 export function executionColumns(alias: string): string {
@@ -188,6 +190,7 @@ export function toExecutionRecord(row: ExecutionRow): ExecutionRecord {
     durationMs: row.duration_ms,
     httpStatus: row.http_status,
     error: row.error,
+    override: row.override,
     createdAt: row.created_at,
   };
 }

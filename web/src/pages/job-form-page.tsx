@@ -1,7 +1,8 @@
-import type { ComponentChildren, JSX } from 'preact';
+import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { ErrorBanner } from '../components/badges.js';
+import { Field } from '../components/field.js';
 import { formatInOwnOffset } from '../format.js';
 import { useDebounced, useResource } from '../hooks.js';
 import { buildJob, createBody, defaultValues, patchBody, valuesFromJob, type FieldErrors, type FormValues } from '../job-form.js';
@@ -10,16 +11,6 @@ import { paths } from '../routes.js';
 import type { Job, Problem } from '../types.js';
 
 const zones: readonly string[] = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
-
-function Field(props: { label: string; error?: string; hint?: string; children: ComponentChildren; wide?: boolean }): JSX.Element {
-  return (
-    <label class={`field${props.wide ? ' wide' : ''}${props.error ? ' invalid' : ''}`}>
-      <span>{props.label}</span>
-      {props.children}
-      {props.error ? <small class="field-error">{props.error}</small> : props.hint ? <small class="muted">{props.hint}</small> : null}
-    </label>
-  );
-}
 
 /** Which form field a server-side problem points at (its `property`: "api", "retry.maxAttempts"). */
 function problemField(problem: Problem): keyof FormValues | null {

@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
 import { ErrorBanner, StateBadge, StatusBadge } from '../components/badges.js';
+import { BackfillForm, RunWithOverrides } from '../components/job-action-forms.js';
 import { TimingChart } from '../components/timing-chart.js';
 import { formatDuration, formatInOwnOffset, formatLocal, formatPercent, formatRelative } from '../format.js';
 import { chartPoints, latenessMs } from '../history.js';
@@ -73,6 +74,12 @@ function HistoryRow({ execution }: { execution: Execution }): JSX.Element {
       <td title={execution.scheduledAt}>
         {formatLocal(execution.scheduledAt)}
         {execution.trigger === 'manual' && <span class="tag">manual</span>}
+        {execution.trigger === 'backfill' && <span class="tag">backfill</span>}
+        {execution.override != null && (
+          <span class="tag" title={JSON.stringify(execution.override, null, 2)}>
+            overridden
+          </span>
+        )}
       </td>
       <td>
         <StatusBadge status={execution.status} />
@@ -240,6 +247,21 @@ export function JobPage({ id }: { id: string }): JSX.Element {
           {schedule.data && upcoming.length === 0 && <p class="muted">No future run.</p>}
           <ErrorBanner error={schedule.error} />
         </div>
+      </div>
+
+      <div class="grid two">
+        <details class="card">
+          <summary>
+            <h2>Run with overrides</h2>
+          </summary>
+          <RunWithOverrides job={data} onDone={onChanged} />
+        </details>
+        <details class="card">
+          <summary>
+            <h2>Backfill</h2>
+          </summary>
+          <BackfillForm job={data} onDone={onChanged} />
+        </details>
       </div>
 
       <div class="card">

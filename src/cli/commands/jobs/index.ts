@@ -1,8 +1,9 @@
 import { unknownName } from '../../args.js';
 import { ExitCode, type Command } from '../../io.js';
-import { pause, remove, resume, run } from './actions.js';
+import { pause, remove, resume } from './actions.js';
 import { importJobs } from './import.js';
 import { get, history, list } from './read.js';
+import { backfill, run } from './run-backfill.js';
 import { connectionHelp, runSubcommand, type Subcommand } from './shared.js';
 import { create, update } from './write.js';
 
@@ -13,6 +14,7 @@ const subcommands: Readonly<Record<string, Subcommand>> = {
   update,
   delete: remove,
   run,
+  backfill,
   pause,
   resume,
   history,

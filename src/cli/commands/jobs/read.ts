@@ -83,6 +83,8 @@ export const get: Subcommand = {
 
 const historyColumns: readonly Column<Row>[] = [
   { header: 'SCHEDULED AT', value: (run) => formatValue(run.scheduledAt) },
+  // manual (POST /run), backfill, or schedule; "+override" when a run-now override changed what was sent.
+  { header: 'TRIGGER', value: (run) => `${formatValue(run.trigger)}${run.override != null ? '+override' : ''}` },
   { header: 'ATTEMPT', value: (run) => formatValue(run.attempt) },
   { header: 'STATUS', value: (run) => formatValue(run.status) },
   { header: 'HTTP', value: (run) => formatValue(run.httpStatus) },
@@ -92,17 +94,22 @@ const historyColumns: readonly Column<Row>[] = [
   { header: 'ERROR', value: (run) => formatValue(run.error) },
 ];
 
-/** How long after its scheduled instant an attempt started (first attempts only mean much). */
+/**
+ * How long after its scheduled instant an attempt started (first attempts only mean much). A
+ * backfilled occurrence is measured from the time the backfill gave it: its scheduled instant
+ * lies in the past on purpose.
+ */
 function lateness(run: Row): string {
-  if (typeof run.startedAt !== 'string' || typeof run.scheduledAt !== 'string') return '-';
-  const ms = Date.parse(run.startedAt) - Date.parse(run.scheduledAt);
+  const from = run.trigger === 'backfill' ? run.dueAt : run.scheduledAt;
+  if (typeof run.startedAt !== 'string' || typeof from !== 'string') return '-';
+  const ms = Date.parse(run.startedAt) - Date.parse(from);
   return Number.isFinite(ms) ? `${ms} ms` : '-';
 }
 
 export const history: Subcommand = {
   usage: 'history <id> [options]',
   summary: "Show a job's executions, newest first.",
-  details: "Show a job's executions, newest first: status, HTTP status, duration, lateness, attempt and node.",
+  details: "Show a job's executions, newest first: trigger (schedule, manual, backfill; +override when a run-now override was sent), status, HTTP status, duration, lateness, attempt and node.",
   options: pageOptions,
   optionsHelp: `Options:\n${pageHelp}`,
   positionals: ['<id>'],

@@ -146,7 +146,7 @@ function readBodyFile(path: string | undefined, readStdin: () => string): Record
   return parsed as Record<string, unknown>;
 }
 
-function parseJson(text: string, where: string): unknown {
+export function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
@@ -154,7 +154,7 @@ function parseJson(text: string, where: string): unknown {
   }
 }
 
-function parseHeaders(lines: readonly string[]): Record<string, string> {
+export function parseHeaders(lines: readonly string[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const line of lines) {
     const colon = line.indexOf(':');
