@@ -50,6 +50,7 @@ function everySecondJob(i: number): JobCreateParams {
     onFailure: null,
     isActive: true,
     paused: false,
+    jitterMs: 0,
     nextRunAt: new Date(T0),
   };
 }

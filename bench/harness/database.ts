@@ -94,6 +94,7 @@ export async function createJobs(store: Store, count: number, options: BenchJobO
         onFailure: null,
         isActive: true,
         paused: false,
+        jitterMs: 0,
         nextRunAt: null,
       });
     }

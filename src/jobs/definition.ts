@@ -14,7 +14,7 @@ import type {
   RetryPolicy,
 } from '../store/types.js';
 import { FORBIDDEN_HEADERS, JOB_DEFAULTS, JOB_LIMITS } from './defaults.js';
-import { nextRunAt } from './schedule.js';
+import { compileSchedule, dueAtOf, nextRunAt, shortestGap } from './schedule.js';
 import { checkTarget, type TargetPolicy } from './targets.js';
 
 /**
@@ -44,6 +44,7 @@ export interface JobBody {
   readonly overlapPolicy?: OverlapPolicy;
   readonly onFailure?: string | null;
   readonly isActive?: boolean;
+  readonly jitterMs?: number;
 }
 
 export type JobPatchBody = Partial<JobBody>;
@@ -80,8 +81,10 @@ export function newJobFromBody(body: JobBody, context: DefinitionContext): JobCr
   const misfirePolicy = body.misfirePolicy ?? JOB_DEFAULTS.misfirePolicy;
   assertRunAtUseful(when.runAt, misfirePolicy, context.now, at);
   const next = nextRunAt(when, context.now, scheduleFields(at));
+  const jitterMs = checkJitter(body.jitterMs ?? JOB_DEFAULTS.jitterMs, when, context.now, at);
+  const id = uuidv7(context.now.getTime());
   return {
-    id: uuidv7(context.now.getTime()),
+    id,
     name: body.name ?? null,
     description: body.description ?? null,
     schedule: when.schedule,
@@ -99,7 +102,9 @@ export function newJobFromBody(body: JobBody, context: DefinitionContext): JobCr
     onFailure,
     isActive: body.isActive ?? JOB_DEFAULTS.isActive,
     paused: false,
+    jitterMs,
     nextRunAt: next,
+    nextDueAt: next && dueAtOf({ ...when, id, jitterMs }, next),
   };
 }
 
@@ -132,12 +137,23 @@ export function patchFromBody(body: JobPatchBody, current: JobRecord, context: D
   const newTiming = timingChanged ? timing(body, current, at) : null;
   if (body.runAt !== undefined) assertRunAtUseful(newTiming!.runAt, body.misfirePolicy ?? current.misfirePolicy, context.now, at);
   if (newTiming) Object.assign(patch, newTiming);
+  const effective = newTiming ?? current;
+  if (body.jitterMs !== undefined || newTiming) {
+    // A new schedule is checked against the jitter it keeps, and a new jitter against the schedule.
+    const jitterMs = checkJitter(body.jitterMs ?? current.jitterMs, effective, context.now, at);
+    if (body.jitterMs !== undefined) patch.jitterMs = jitterMs;
+  }
   const reactivated = body.isActive === true && !current.isActive;
-  if (newTiming || reactivated) patch.nextRunAt = nextRunAt(newTiming ?? current, context.now, scheduleFields(at));
+  // A new jitter moves when the next occurrence is due: it is planned again from now, as for a new schedule.
+  if (newTiming || reactivated || body.jitterMs !== undefined) {
+    const next = nextRunAt(effective, context.now, scheduleFields(at));
+    patch.nextRunAt = next;
+    patch.nextDueAt = next && dueAtOf({ ...effective, id: current.id, jitterMs: patch.jitterMs ?? current.jitterMs }, next);
+  }
   return patch;
 }
 
-type Timing = Pick<JobDefinition, 'schedule' | 'runAt' | 'timezone'>;
+export type Timing = Pick<JobDefinition, 'schedule' | 'runAt' | 'timezone'>;
 
 /** schedule, runAt and timezone of the body over `current` (exactly one of schedule and runAt set). */
 function timing(body: JobPatchBody, current: Timing | undefined, at: (field: string) => string): Timing {
@@ -303,6 +319,22 @@ function checkRetry(retry: RetryPolicy, property: string): RetryPolicy {
     );
   }
   return { maxAttempts: retry.maxAttempts, minBackoffMs: retry.minBackoffMs, maxBackoffMs: retry.maxBackoffMs };
+}
+
+/**
+ * A jitter no longer than the shortest gap between consecutive occurrences of the schedule
+ * (as far as GAP_SAMPLES of them show; the engine bounds each delay by its own gap too), so
+ * jittered firings keep their order and each still falls before the next occurrence.
+ */
+export function checkJitter(jitterMs: number, when: Timing, now: Date, at: (field: string) => string): number {
+  if (jitterMs === 0 || when.schedule === null) return jitterMs;
+  const gap = shortestGap(compileSchedule(when.schedule, when.timezone, scheduleFields(at)), now);
+  if (gap === null || jitterMs <= gap.gapMs) return jitterMs;
+  throw invalid(
+    at('jitterMs'),
+    `${at('jitterMs')} (${jitterMs}) must not exceed the gap between two consecutive occurrences of ${at('schedule')}: ` +
+      `${gap.gapMs} ms between ${gap.from.toISOString()} and ${gap.to.toISOString()}`,
+  );
 }
 
 function fieldNamer(prefix = ''): (field: string) => string {

@@ -324,6 +324,7 @@ function createdJobRecord(job: JobCreateParams, defaults: JobInsertDefaults): Jo
     onFailure: job.onFailure,
     isActive: job.isActive,
     paused: job.paused,
+    jitterMs: job.jitterMs,
     nextRunAt: job.nextRunAt,
     lastRunAt: null,
     lastStatus: null,

@@ -44,6 +44,8 @@ export interface JobDefinition {
   readonly onFailure: string | null;
   readonly isActive: boolean;
   readonly paused: boolean;
+  /** Each occurrence is sent this much later at most: a stable delay in [0, jitterMs) (src/jobs/jitter.ts). */
+  readonly jitterMs: number;
 }
 
 export interface JobRecord extends JobDefinition {
@@ -69,11 +71,15 @@ export interface JobRecord extends JobDefinition {
 export interface JobCreateParams extends JobDefinition {
   readonly id: string;
   readonly nextRunAt: Date | null;
+  /** When nextRunAt is due to be sent (nextRunAt plus its jitter); absent: nextRunAt. */
+  readonly nextDueAt?: Date | null;
 }
 
 export type JobPatch = Partial<JobDefinition> & {
-  /** Set by the caller whenever schedule, timezone, runAt, isActive or paused change. */
+  /** Set by the caller whenever schedule, timezone, runAt, jitterMs, isActive or paused change. */
   readonly nextRunAt?: Date | null;
+  /** With nextRunAt: when it is due to be sent (nextRunAt plus its jitter); absent: nextRunAt. */
+  readonly nextDueAt?: Date | null;
 };
 
 export interface JobUpdateParams {
@@ -184,6 +190,8 @@ export interface OccurrencePlan {
   readonly missed: readonly Date[];
   /** The job's new next_run_at: its first occurrence past the window, or null for never. */
   readonly nextRunAt: Date | null;
+  /** When nextRunAt is due to be sent (with its jitter); absent: nextRunAt itself. */
+  readonly nextDueAt?: Date | null;
   /** True for a one-time job whose occurrence is now materialised: it becomes inactive. */
   readonly deactivate: boolean;
 }
@@ -192,7 +200,7 @@ export interface JobClaimDueParams {
   readonly nodeId: string;
   /** "Now" for this claim (injected; the engine passes its Clock's time). */
   readonly now: Date;
-  /** Claim jobs whose next_run_at is at or before this instant (now + look-ahead). */
+  /** Claim jobs whose next occurrence is due (jitter included) at or before this instant. */
   readonly until: Date;
   readonly limit: number;
   readonly plan: (job: ScheduledJob) => OccurrencePlan;

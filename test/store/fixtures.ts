@@ -25,6 +25,7 @@ export function jobParams(overrides: Partial<JobCreateParams> = {}): JobCreatePa
     onFailure: null,
     isActive: true,
     paused: false,
+    jitterMs: 0,
     nextRunAt: new Date('2026-01-01T00:00:00Z'),
     ...overrides,
   };

@@ -3,7 +3,7 @@ import { formatInZone } from '../../cron/index.js';
 import { JobSchedulerError } from '../../errors.js';
 import { uuidv7 } from '../../ids.js';
 import { JOB_LIMITS } from '../../jobs/defaults.js';
-import { compileSchedule, nextRunAt, upcomingRuns } from '../../jobs/schedule.js';
+import { compileSchedule, dueAtOf, nextRunAt, upcomingRuns } from '../../jobs/schedule.js';
 import { idParams, pageQuery, problems } from '../schemas/common.js';
 import { executionResponse, jobId, sendJob, withCursor, type ApiContext, type IdParams } from './context.js';
 
@@ -105,7 +105,8 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
       // nextRunAt was left at the first occurrence that fell due while paused, so the
       // engine's misfire policy sees the gap. Only a job with none yet gets one from now.
       const needsNext = current.nextRunAt === null && current.isActive && current.schedule !== null;
-      const patch = needsNext ? { paused: false, nextRunAt: nextRunAt(current, new Date(clock.now())) } : { paused: false };
+      const next = needsNext ? nextRunAt(current, new Date(clock.now())) : null;
+      const patch = needsNext ? { paused: false, nextRunAt: next, nextDueAt: next && dueAtOf(current, next) } : { paused: false };
       return sendJob(reply, await store.jobUpdate({ id, patch }));
     },
   );
@@ -117,7 +118,9 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
         tags: ['jobs'],
         operationId: 'getJobSchedule',
         summary: 'The next firings of a job',
-        description: 'RFC 3339 instants with the offset of the job\'s time zone, from now. A one-time job lists its runAt while it is ahead.',
+        description:
+          'RFC 3339 instants with the offset of the job\'s time zone, from now. A one-time job lists its runAt while it is ahead. ' +
+          'nextRuns are the scheduled times (X-Scheduled-At); firesAt, in the same order, when each is sent: the scheduled time plus the job\'s jitter.',
         security,
         params: idParams,
         querystring: {
@@ -134,8 +137,9 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
               jobId: { type: 'string', format: 'uuid' },
               timezone: { type: 'string' },
               nextRuns: { type: 'array', items: { type: 'string', format: 'date-time' } },
+              firesAt: { type: 'array', items: { type: 'string', format: 'date-time' }, description: 'When each of nextRuns is sent (with the jitter).' },
             },
-            required: ['jobId', 'timezone', 'nextRuns'],
+            required: ['jobId', 'timezone', 'nextRuns', 'firesAt'],
           },
           ...problems(400, 401, 404),
         },
@@ -143,14 +147,23 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
     },
     async (request) => {
       const job = await store.jobGet(jobId(request.params));
-      const now = new Date(clock.now());
-      const runs =
-        job.schedule !== null
-          ? upcomingRuns(compileSchedule(job.schedule, job.timezone), request.query.count, now)
-          : job.runAt !== null && job.runAt > now
-            ? [job.runAt]
-            : [];
-      return { jobId: job.id, timezone: job.timezone, nextRuns: runs.map((run) => formatInZone(run, job.timezone)) };
+      const now = clock.now();
+      const { count } = request.query;
+      // An occurrence scheduled up to jitterMs ago may still be waiting to fire: it is listed.
+      // jitterMs is at most the gap between occurrences, so one more than count is enough.
+      const since = new Date(now - job.jitterMs);
+      const candidates =
+        job.schedule !== null ? upcomingRuns(compileSchedule(job.schedule, job.timezone), count + 1, since) : job.runAt !== null ? [job.runAt] : [];
+      const runs = candidates
+        .map((scheduledAt) => ({ scheduledAt, firesAt: dueAtOf(job, scheduledAt) }))
+        .filter((run) => run.firesAt.getTime() > now)
+        .slice(0, count);
+      return {
+        jobId: job.id,
+        timezone: job.timezone,
+        nextRuns: runs.map((run) => formatInZone(run.scheduledAt, job.timezone)),
+        firesAt: runs.map((run) => formatInZone(run.firesAt, job.timezone)),
+      };
     },
   );
 

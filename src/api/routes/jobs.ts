@@ -222,6 +222,7 @@ function batchAnswer(jobs: readonly JobRecord[]): Buffer {
     onFailure: job.onFailure,
     isActive: job.isActive,
     paused: job.paused,
+    jitterMs: job.jitterMs,
     nextRunAt: iso(job.nextRunAt),
     lastRunAt: iso(job.lastRunAt),
     setAsideReason: job.setAsideReason,

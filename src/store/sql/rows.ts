@@ -34,6 +34,7 @@ export interface JobRow {
   on_failure: string | null;
   is_active: boolean;
   paused: boolean;
+  jitter_ms: number;
   next_run_at: Date | null;
   version: number;
   created_at: Date;
@@ -51,7 +52,7 @@ export interface JobRowWithLastRun extends JobRow {
 export const JOB_COLUMNS = [
   'id', 'name', 'description', 'schedule', 'run_at', 'timezone', 'api', 'method', 'headers', 'payload',
   'timeout_ms', 'type', 'max_attempts', 'min_backoff_ms', 'max_backoff_ms', 'misfire_policy', 'overlap_policy',
-  'on_failure', 'is_active', 'paused', 'next_run_at', 'version', 'created_at', 'updated_at', 'deleted_at',
+  'on_failure', 'is_active', 'paused', 'jitter_ms', 'next_run_at', 'version', 'created_at', 'updated_at', 'deleted_at',
 ] as const;
 
 /**
@@ -99,6 +100,7 @@ export function toScheduledJob(row: JobRow): ScheduledJob {
     onFailure: row.on_failure,
     isActive: row.is_active,
     paused: row.paused,
+    jitterMs: row.jitter_ms,
     nextRunAt: row.next_run_at,
     version: row.version,
     createdAt: row.created_at,
