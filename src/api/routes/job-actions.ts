@@ -149,9 +149,9 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
       const job = await store.jobGet(jobId(request.params));
       const now = clock.now();
       const { count } = request.query;
-      // An occurrence scheduled up to jitterMs ago may still be waiting to fire: it is listed.
-      // jitterMs is at most the gap between occurrences, so one more than count is enough.
-      const since = new Date(now - job.jitterMs);
+      // An occurrence scheduled up to jitterMs ago (since the job exists) may still be waiting to
+      // fire: it is listed. jitterMs is at most the gap between occurrences: one more than count is enough.
+      const since = new Date(Math.max(now - job.jitterMs, Math.min(now, job.createdAt.getTime())));
       const candidates =
         job.schedule !== null ? upcomingRuns(compileSchedule(job.schedule, job.timezone), count + 1, since) : job.runAt !== null ? [job.runAt] : [];
       const runs = candidates
