@@ -83,6 +83,7 @@ export const get: Subcommand = {
 
 const historyColumns: readonly Column<Row>[] = [
   { header: 'SCHEDULED AT', value: (run) => formatValue(run.scheduledAt) },
+  { header: 'DUE AT', value: (run) => formatValue(run.dueAt) },
   { header: 'ATTEMPT', value: (run) => formatValue(run.attempt) },
   { header: 'STATUS', value: (run) => formatValue(run.status) },
   { header: 'HTTP', value: (run) => formatValue(run.httpStatus) },
@@ -92,17 +93,20 @@ const historyColumns: readonly Column<Row>[] = [
   { header: 'ERROR', value: (run) => formatValue(run.error) },
 ];
 
-/** How long after its scheduled instant an attempt started (first attempts only mean much). */
+/**
+ * How long after it was due an attempt started: after its scheduled instant plus the job's
+ * jitter for a first attempt, after its backoff for a retry.
+ */
 function lateness(run: Row): string {
-  if (typeof run.startedAt !== 'string' || typeof run.scheduledAt !== 'string') return '-';
-  const ms = Date.parse(run.startedAt) - Date.parse(run.scheduledAt);
+  if (typeof run.startedAt !== 'string' || typeof run.dueAt !== 'string') return '-';
+  const ms = Date.parse(run.startedAt) - Date.parse(run.dueAt);
   return Number.isFinite(ms) ? `${ms} ms` : '-';
 }
 
 export const history: Subcommand = {
   usage: 'history <id> [options]',
   summary: "Show a job's executions, newest first.",
-  details: "Show a job's executions, newest first: status, HTTP status, duration, lateness, attempt and node.",
+  details: "Show a job's executions, newest first: scheduled and due time, status, HTTP status, duration, lateness, attempt and node.",
   options: pageOptions,
   optionsHelp: `Options:\n${pageHelp}`,
   positionals: ['<id>'],
