@@ -26,6 +26,7 @@ export interface FormValues {
   misfirePolicy: MisfirePolicy;
   overlapPolicy: OverlapPolicy;
   onFailure: string;
+  jitterMs: string;
 }
 
 export type FieldErrors = Partial<Record<keyof FormValues, string>>;
@@ -49,6 +50,7 @@ export const defaultValues: FormValues = {
   misfirePolicy: 'skip',
   overlapPolicy: 'allow',
   onFailure: '',
+  jitterMs: '0',
 };
 
 const pad = (value: number): string => String(value).padStart(2, '0');
@@ -83,6 +85,7 @@ export function valuesFromJob(job: Job): FormValues {
     misfirePolicy: job.misfirePolicy,
     overlapPolicy: job.overlapPolicy,
     onFailure: job.onFailure ?? '',
+    jitterMs: String(job.jitterMs),
   };
 }
 
@@ -105,6 +108,9 @@ function isHttpUrl(text: string): boolean {
     return false;
   }
 }
+
+/** The API's bound; the gap between occurrences bounds it further, checked by the server. */
+const MAX_JITTER_MS = 86_400_000;
 
 function wholeNumber(text: string, min: number): number | null {
   if (!/^\d+$/.test(text.trim())) return null;
@@ -147,6 +153,8 @@ export function buildJob(values: FormValues): { input: JobInput; errors: FieldEr
   const maxBackoffMs = wholeNumber(values.maxBackoffMs, 0);
   if (maxBackoffMs === null) errors.maxBackoffMs = 'A whole number of milliseconds.';
   else if (minBackoffMs !== null && maxBackoffMs < minBackoffMs) errors.maxBackoffMs = 'At least the minimum backoff.';
+  const jitterMs = wholeNumber(values.jitterMs, 0);
+  if (jitterMs === null || jitterMs > MAX_JITTER_MS) errors.jitterMs = 'A whole number of milliseconds, 0 to 86400000.';
 
   const input: JobInput = {
     name: values.name.trim() === '' ? null : values.name.trim(),
@@ -164,6 +172,7 @@ export function buildJob(values: FormValues): { input: JobInput; errors: FieldEr
     misfirePolicy: values.misfirePolicy,
     overlapPolicy: values.overlapPolicy,
     onFailure: values.onFailure.trim() === '' ? null : values.onFailure.trim(),
+    jitterMs: jitterMs ?? 0,
   };
   return { input, errors };
 }

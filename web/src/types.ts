@@ -34,6 +34,7 @@ export interface JobInput {
   overlapPolicy?: OverlapPolicy;
   onFailure?: string | null;
   isActive?: boolean;
+  jitterMs?: number;
 }
 
 export interface Job {
@@ -55,6 +56,8 @@ export interface Job {
   onFailure: string | null;
   isActive: boolean;
   paused: boolean;
+  /** Most delay added to each occurrence (0: none). */
+  jitterMs: number;
   nextRunAt: string | null;
   lastRunAt: string | null;
   lastStatus: ExecutionStatus | null;
@@ -74,7 +77,7 @@ export interface Page<T> {
 export interface Execution {
   id: string;
   scheduledAt: string;
-  /** When this attempt was due to be sent (later than scheduledAt for retries), if the API says. */
+  /** When this attempt was due to be sent (later than scheduledAt with jitter and for retries), if the API says. */
   dueAt?: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -90,7 +93,10 @@ export interface Execution {
 export interface JobSchedule {
   jobId: string;
   timezone: string;
+  /** Scheduled times. */
   nextRuns: string[];
+  /** When each of nextRuns is sent: with the job's jitter. */
+  firesAt: string[];
 }
 
 export interface SchedulePreview {
