@@ -87,6 +87,8 @@ export class Firing {
   #lastMissWarningAt = Number.NEGATIVE_INFINITY;
   readonly #failureLines = new LogBudget(OCCURRENCE_LINES_PER_INTERVAL, OCCURRENCE_LINES_INTERVAL_MS);
   readonly #notificationLines = new LogBudget(OCCURRENCE_LINES_PER_INTERVAL, OCCURRENCE_LINES_INTERVAL_MS);
+  /** Of fire_once jobs, the latest scheduled occurrence taken on here (see #overdue). */
+  readonly #latestTaken = new Map<string, number>();
 
   constructor(options: FiringOptions) {
     this.#options = options;
@@ -129,8 +131,13 @@ export class Firing {
     }
     const now = this.#options.clock.now();
     for (const attempt of attempts) {
-      if (this.#held.has(attempt.execution.id)) continue;
-      this.#held.set(attempt.execution.id, now);
+      const { execution, job } = attempt;
+      if (this.#held.has(execution.id)) continue;
+      this.#held.set(execution.id, now);
+      this.#options.dispatcher.hold(job.api, 1);
+      if (job.misfirePolicy === 'fire_once' && execution.trigger === 'schedule') {
+        this.#latestTaken.set(job.id, Math.max(this.#latestTaken.get(job.id) ?? 0, execution.scheduledAt.getTime()));
+      }
       this.#queue.push(attempt);
     }
     this.#options.metrics.dueBacklog.set(this.#queue.size);
@@ -141,7 +148,7 @@ export class Firing {
     const taken = this.#queue.drain();
     // A retry taken away ends its occurrence here; whoever takes the retry continues it.
     for (const attempt of taken) {
-      this.#held.delete(attempt.execution.id);
+      this.#letGo(attempt);
       this.#endOccurrence(attempt);
     }
     this.#options.metrics.dueBacklog.set(0);
@@ -273,12 +280,24 @@ export class Firing {
    * Without it an overloaded node would keep every late attempt in memory and send it ever
    * later; with it the backlog is bounded by what falls due within the grace, and each
    * dropped occurrence is in history. Retries, manual runs and catch-up policies (fire_once,
-   * fire_all) are sent however late: their users asked for them.
+   * fire_all) are sent however late: their users asked for them. An attempt a target policy
+   * held back past the grace follows its job's misfire policy: skip records it MISSED,
+   * fire_once sends only the latest occurrence of the job held here, fire_all sends each.
    */
-  #overdue(attempt: HeldAttempt, now: number): boolean {
+  #overdue(attempt: HeldAttempt, now: number, heldBy: string | null = null): boolean {
     const { execution, job } = attempt;
-    if (execution.attempt !== 1 || execution.trigger !== 'schedule' || job.misfirePolicy !== 'skip') return false;
-    return this.#waitedMs(attempt, now) > this.#options.misfireGraceMs;
+    if (execution.attempt !== 1 || execution.trigger !== 'schedule' || job.misfirePolicy === 'fire_all') return false;
+    if (this.#waitedMs(attempt, now) <= this.#options.misfireGraceMs) return false;
+    if (job.misfirePolicy === 'skip') return true;
+    // fire_once, held back by a target policy past the grace: only its latest occurrence is
+    // sent late, the older ones are recorded MISSED, as after an outage.
+    return heldBy !== null && (this.#latestTaken.get(job.id) ?? 0) > execution.scheduledAt.getTime();
+  }
+
+  /** The attempt is no longer held here (sent and settled, recorded, or handed back). */
+  #letGo(attempt: HeldAttempt): void {
+    this.#held.delete(attempt.execution.id);
+    this.#options.dispatcher.hold(attempt.job.api, -1);
   }
 
   /** How long the attempt has waited here since it fell due (or since it came, if later). */
@@ -287,9 +306,13 @@ export class Firing {
     return now - Math.max(dueAt.getTime(), this.#held.get(id) ?? now);
   }
 
-  #miss(attempt: HeldAttempt, now: number): void {
+  #miss(attempt: HeldAttempt, now: number, heldBy: string | null = null): void {
     const { execution, job } = attempt;
     const waitedMs = this.#waitedMs(attempt, now);
+    const why =
+      heldBy === null
+        ? `waited ${waitedMs} ms in the node after falling due`
+        : `held back ${waitedMs} ms by target policy "${heldBy}" after falling due (misfire policy ${job.misfirePolicy})`;
     this.#options.recorder.write({
       completions: [
         {
@@ -299,13 +322,13 @@ export class Firing {
           finishedAt: new Date(now),
           durationMs: null,
           httpStatus: null,
-          error: `not sent: waited ${waitedMs} ms in the node after falling due, longer than the misfire grace of ${this.#options.misfireGraceMs} ms`,
+          error: `not sent: ${why}, longer than the misfire grace of ${this.#options.misfireGraceMs} ms`,
         },
       ],
     });
     this.#options.metrics.firings.inc({ type: job.type, outcome: 'MISSED' });
     this.#active--;
-    this.#held.delete(execution.id);
+    this.#letGo(attempt);
     this.#emitSettled(attempt, 'MISSED', null);
     // One warning per interval, however many: under overload thousands fall here each second.
     this.#missedSinceWarning++;
@@ -332,7 +355,7 @@ export class Firing {
     this.#options.recorder.write({ completions: [completion] });
     this.#options.metrics.firings.inc({ type: attempt.job.type, outcome: 'SKIPPED' });
     this.#active--;
-    this.#held.delete(attempt.execution.id);
+    this.#letGo(attempt);
     this.#emitSettled(attempt, 'SKIPPED', null);
   }
 
@@ -342,11 +365,13 @@ export class Firing {
     const signals = this.signals;
     const { execution, job } = attempt;
     let overdueAt: number | null = null;
+    let overdueHeldBy: string | null = null;
     try {
-      const outcome = await dispatcher.send(attemptRequest(attempt, this.#templates.of(job)), (startedAt) => {
+      const outcome = await dispatcher.send(attemptRequest(attempt, this.#templates.of(job)), (startedAt, heldBy) => {
         if (!this.#options.maySend()) return false;
-        if (this.#overdue(attempt, startedAt)) {
+        if (this.#overdue(attempt, startedAt, heldBy)) {
           overdueAt = startedAt;
+          overdueHeldBy = heldBy;
           return false;
         }
         recorder.markRunning(execution.id, startedAt);
@@ -357,12 +382,12 @@ export class Firing {
         return true;
       });
       if (overdueAt !== null) {
-        this.#miss(attempt, overdueAt);
+        this.#miss(attempt, overdueAt, overdueHeldBy);
         return;
       }
       if (!outcome.sent) {
         this.#active--;
-        this.#held.delete(execution.id);
+        this.#letGo(attempt);
         signals.emit('unsent', { executionIds: [execution.id] });
         return;
       }
@@ -388,7 +413,7 @@ export class Firing {
     metrics.attemptDuration.observe((outcome.finishedAt - outcome.startedAt) / 1000);
     this.#firingCounter(job.type, status).inc();
     this.#active--;
-    this.#held.delete(execution.id);
+    this.#letGo(attempt);
 
     const retryable = !outcome.ok && job.type === 'AT_LEAST_ONCE' && execution.attempt < job.retry.maxAttempts;
     if (!retryable) {
