@@ -10,7 +10,7 @@ describe('the delay jitter adds to an occurrence', () => {
   it('is the same for the same job and occurrence in every process and version (pinned values)', () => {
     expect(occurrenceHash(JOB, HOUR)).toBe(occurrenceHash(JOB, HOUR));
     expect([occurrenceHash(JOB, HOUR), occurrenceHash(JOB, HOUR + 1000)]).toEqual([PINNED_HASHES[0], PINNED_HASHES[1]]);
-    expect(jitterDelayMs(JOB, HOUR, 60_000)).toBe(Math.floor((PINNED_HASHES[0] / 2 ** 32) * 60_000));
+    expect(jitterDelayMs(JOB, HOUR, 60_000)).toBe(Math.floor((PINNED_HASHES[0]! / 2 ** 32) * 60_000));
   });
 
   it('is 0 without jitter, and always within [0, jitterMs) and below the gap to the next occurrence', () => {
