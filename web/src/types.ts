@@ -106,6 +106,18 @@ export interface SchedulePreview {
   nextRuns: string[];
 }
 
+/** A target policy: limits on what all nodes together send to the targets its pattern covers. */
+export interface TargetPolicy {
+  id: string;
+  name: string;
+  pattern: string;
+  maxConcurrent: number | null;
+  maxPerSecond: number | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface ClusterNode {
   id: string;
   hostname: string;
