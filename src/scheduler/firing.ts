@@ -87,8 +87,8 @@ export class Firing {
   #lastMissWarningAt = Number.NEGATIVE_INFINITY;
   readonly #failureLines = new LogBudget(OCCURRENCE_LINES_PER_INTERVAL, OCCURRENCE_LINES_INTERVAL_MS);
   readonly #notificationLines = new LogBudget(OCCURRENCE_LINES_PER_INTERVAL, OCCURRENCE_LINES_INTERVAL_MS);
-  /** Of fire_once jobs, the latest scheduled occurrence taken on here (see #overdue). */
-  readonly #latestTaken = new Map<string, number>();
+  /** Of fire_once jobs, the first scheduled attempts held here, per job (see #overdue). */
+  readonly #fireOnceHeld = new Map<string, Set<ExecutionRecord>>();
 
   constructor(options: FiringOptions) {
     this.#options = options;
@@ -135,8 +135,10 @@ export class Firing {
       if (this.#held.has(execution.id)) continue;
       this.#held.set(execution.id, now);
       this.#options.dispatcher.hold(job.api, 1);
-      if (job.misfirePolicy === 'fire_once' && execution.trigger === 'schedule') {
-        this.#latestTaken.set(job.id, Math.max(this.#latestTaken.get(job.id) ?? 0, execution.scheduledAt.getTime()));
+      if (isFireOnceOccurrence(attempt)) {
+        let held = this.#fireOnceHeld.get(job.id);
+        if (!held) this.#fireOnceHeld.set(job.id, (held = new Set()));
+        held.add(execution);
       }
       this.#queue.push(attempt);
     }
@@ -289,15 +291,23 @@ export class Firing {
     if (execution.attempt !== 1 || execution.trigger !== 'schedule' || job.misfirePolicy === 'fire_all') return false;
     if (this.#waitedMs(attempt, now) <= this.#options.misfireGraceMs) return false;
     if (job.misfirePolicy === 'skip') return true;
-    // fire_once, held back by a target policy past the grace: only its latest occurrence is
-    // sent late, the older ones are recorded MISSED, as after an outage.
-    return heldBy !== null && (this.#latestTaken.get(job.id) ?? 0) > execution.scheduledAt.getTime();
+    // fire_once, held back by a target policy past the grace: only the latest of its
+    // occurrences due by now is sent late, the older ones are recorded MISSED, as after an outage.
+    if (heldBy === null) return false;
+    for (const other of this.#fireOnceHeld.get(job.id) ?? []) {
+      if (other.scheduledAt > execution.scheduledAt && other.dueAt.getTime() <= now) return true;
+    }
+    return false;
   }
 
   /** The attempt is no longer held here (sent and settled, recorded, or handed back). */
   #letGo(attempt: HeldAttempt): void {
     this.#held.delete(attempt.execution.id);
     this.#options.dispatcher.hold(attempt.job.api, -1);
+    if (!isFireOnceOccurrence(attempt)) return;
+    const held = this.#fireOnceHeld.get(attempt.job.id);
+    held?.delete(attempt.execution);
+    if (held?.size === 0) this.#fireOnceHeld.delete(attempt.job.id);
   }
 
   /** How long the attempt has waited here since it fell due (or since it came, if later). */
@@ -543,4 +553,9 @@ export class Firing {
       retryDueAt,
     });
   }
+}
+
+/** A first scheduled attempt of a fire_once job: what #overdue compares among. */
+function isFireOnceOccurrence({ execution, job }: HeldAttempt): boolean {
+  return job.misfirePolicy === 'fire_once' && execution.trigger === 'schedule' && execution.attempt === 1;
 }

@@ -102,6 +102,9 @@ export async function targetBudgetRound(
   db: Db,
   params: TargetBudgetExchangeParams,
 ): Promise<{ policies: TargetPolicyRecord[]; shares: readonly TargetUsage[] }> {
+  // Without any policy (most deployments) a round is this one read, and no transaction.
+  const any = await db.query<{ id: string }>('SELECT id FROM target_policies LIMIT 1');
+  if (any.rows.length === 0) return { policies: [], shares: [] };
   return db.transaction(async (tx) => {
     const { rows: policyRows } = await tx.query<TargetPolicyRow>(`SELECT ${COLUMNS} FROM target_policies ORDER BY id FOR UPDATE`);
     const policies = policyRows.map(toRecord);
