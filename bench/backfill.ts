@@ -45,6 +45,11 @@ function everySecondJob(id: number): JobCreateParams {
     onFailure: null,
     isActive: true,
     paused: false,
+    pauseAfterFailures: null,
+    startAt: null,
+    endAt: null,
+    maxRuns: null,
+    jitterMs: 0,
     nextRunAt: null,
   };
 }

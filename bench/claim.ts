@@ -54,6 +54,7 @@ function everySecondJob(i: number): JobCreateParams {
     startAt: null,
     endAt: null,
     maxRuns: null,
+    jitterMs: 0,
     nextRunAt: new Date(T0),
   };
 }

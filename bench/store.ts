@@ -52,7 +52,7 @@ function job(i: number): JobCreateParams {
     id: uuidv7(), name: `bench ${i}`, description: null, schedule: '* * * * * *', runAt: null, timezone: 'UTC',
     api: 'http://127.0.0.1:9/hook', method: 'POST', headers: {}, payload: null, timeoutMs: 1000, type: 'AT_LEAST_ONCE',
     retry: { maxAttempts: 1, minBackoffMs: 0, maxBackoffMs: 0 }, misfirePolicy: 'skip', overlapPolicy: 'allow',
-    onFailure: null, isActive: false, paused: false, nextRunAt: null,
+    onFailure: null, isActive: false, paused: false, jitterMs: 0, nextRunAt: null,
     pauseAfterFailures: null, startAt: null, endAt: null, maxRuns: null,
   };
 }

@@ -26,7 +26,7 @@ function job(pauseAfterFailures: number | null): JobCreateParams {
     id: uuidv7(), name: null, description: null, schedule: '* * * * * *', runAt: null, timezone: 'UTC', api: 'http://127.0.0.1:9/hook',
     method: 'POST', headers: {}, payload: null, timeoutMs: 10_000, type: 'AT_MOST_ONCE',
     retry: { maxAttempts: 1, minBackoffMs: 0, maxBackoffMs: 0 }, misfirePolicy: 'skip', overlapPolicy: 'allow', onFailure: null,
-    isActive: true, paused: false, pauseAfterFailures, startAt: null, endAt: null, maxRuns: null, nextRunAt: null,
+    isActive: true, paused: false, pauseAfterFailures, startAt: null, endAt: null, maxRuns: null, jitterMs: 0, nextRunAt: null,
   };
 }
 
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
         await store.executionWrite({ inserts });
         const failed = variant === 'failure counted';
         const completions: ExecutionCompletion[] = inserts.map((row) => ({
-          id: row.id, status: failed ? 'FAILED' : 'SUCCEEDED', startedAt: new Date(second), finishedAt: new Date(second + 5), durationMs: 5,
+          id: row.id, scheduledAt: row.scheduledAt, status: failed ? 'FAILED' : 'SUCCEEDED', startedAt: new Date(second), finishedAt: new Date(second + 5), durationMs: 5,
           httpStatus: failed ? 503 : 204, error: failed ? 'HTTP 503' : null, ...(variant === 'plain' ? {} : { streak: failed ? 'FAILED' : 'SUCCEEDED' }),
         }));
         const started = performance.now();

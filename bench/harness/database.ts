@@ -98,6 +98,7 @@ export async function createJobs(store: Store, count: number, options: BenchJobO
         startAt: null,
         endAt: null,
         maxRuns: null,
+        jitterMs: 0,
         nextRunAt: null,
       });
     }

@@ -10,6 +10,7 @@ import { version } from '../version.js';
 export const TAGS = [
   { name: 'jobs', description: 'Create, read, change and delete jobs; run, pause and resume them; their schedule and history.' },
   { name: 'schedules', description: 'Check a cron expression and preview its firings without creating anything.' },
+  { name: 'targets', description: 'Target policies: limits on what all nodes together send to an origin, a host or a domain.' },
   { name: 'cluster', description: 'Scheduler nodes and firing statistics (what the dashboard shows).' },
   { name: 'health', description: 'Liveness, readiness and Prometheus metrics, open without an API key.' },
 ] as const;

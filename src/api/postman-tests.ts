@@ -15,6 +15,9 @@ export interface Responses {
 export const JOB_CREATING_OPERATION = 'createJob';
 /** The collection variable holding that id. */
 export const JOB_ID_VARIABLE = 'jobId';
+/** The same for the target policy the run creates, reads, changes and deletes. */
+export const TARGET_CREATING_OPERATION = 'createTargetPolicy';
+export const TARGET_ID_VARIABLE = 'targetId';
 
 export function testScript(operationId: string, responses: Responses, resolve: (schema: Json) => Json): string[] {
   const success = Object.keys(responses).filter((status) => /^2\d\d$/.test(status)).sort()[0];
@@ -28,6 +31,7 @@ export function testScript(operationId: string, responses: Responses, resolve: (
     lines.push(`pm.test('${operationId} answers text', function () {`, "  pm.expect(pm.response.headers.get('Content-Type')).to.include('text/plain');", '});');
   }
   if (operationId === JOB_CREATING_OPERATION) lines.push(`pm.collectionVariables.set('${JOB_ID_VARIABLE}', pm.response.json().id);`);
+  if (operationId === TARGET_CREATING_OPERATION) lines.push(`pm.collectionVariables.set('${TARGET_ID_VARIABLE}', pm.response.json().id);`);
   return lines;
 }
 

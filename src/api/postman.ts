@@ -1,4 +1,4 @@
-import { JOB_ID_VARIABLE, testScript, type Responses } from './postman-tests.js';
+import { JOB_ID_VARIABLE, TARGET_ID_VARIABLE, testScript, type Responses } from './postman-tests.js';
 
 /**
  * OpenAPI 3.1 -> Postman Collection v2.1 that newman runs as shipped against a fresh server:
@@ -50,6 +50,7 @@ const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 const RUN_ORDER = [
   'createJob', 'getJob', 'listJobs', 'updateJob', 'getJobSchedule', 'runJob', 'backfillJob', 'getJobHistory',
   'pauseJob', 'resumeJob', 'createJobs', 'deleteJob',
+  'createTargetPolicy', 'getTargetPolicy', 'listTargetPolicies', 'updateTargetPolicy', 'deleteTargetPolicy',
 ];
 
 /** Parameters that name a job: they get the id of the job the run created. */
@@ -77,6 +78,7 @@ export function toPostmanCollection(document: OpenApiDocument): Json {
       { key: 'baseUrl', value: 'http://127.0.0.1:8080', type: 'string' },
       { key: 'apiKey', value: '', type: 'string', description: 'One of JOBSCHEDULER_API_KEYS (leave empty when the server has none).' },
       { key: JOB_ID_VARIABLE, value: '', type: 'string', description: 'Set by "Create a job"; the requests after it act on that job.' },
+      { key: TARGET_ID_VARIABLE, value: '', type: 'string', description: 'Set by "Create a target policy"; the requests after it act on that policy.' },
     ],
     item: [...folders].map(([name, entries]) => ({
       name,
@@ -98,7 +100,7 @@ function requestItem(document: OpenApiDocument, path: string, method: string, op
     .filter((parameter) => parameter.in === 'query')
     .map((parameter) => ({
       key: parameter.name,
-      value: parameterValue(parameter),
+      value: parameterValue(parameter, operation),
       description: parameter.description ?? '',
       disabled: !parameter.required,
     }));
@@ -121,7 +123,7 @@ function requestItem(document: OpenApiDocument, path: string, method: string, op
         ? {
             variable: parameters
               .filter((parameter) => parameter.in === 'path')
-              .map((parameter) => ({ key: parameter.name, value: parameterValue(parameter), description: parameter.description ?? '' })),
+              .map((parameter) => ({ key: parameter.name, value: parameterValue(parameter, operation), description: parameter.description ?? '' })),
           }
         : {}),
     },
@@ -172,9 +174,9 @@ function exampleOf(document: OpenApiDocument, schema: Json, depth = 0): unknown 
   }
 }
 
-/** A valid value for a parameter: the run's job id, else the documented example or default. */
-function parameterValue(parameter: Parameter): string {
-  if (JOB_ID_PARAMETERS.has(parameter.name)) return `{{${JOB_ID_VARIABLE}}}`;
+/** A valid value for a parameter: the run's job (or target policy) id, else the documented example or default. */
+function parameterValue(parameter: Parameter, operation: Operation): string {
+  if (JOB_ID_PARAMETERS.has(parameter.name)) return `{{${operation.tags?.[0] === 'targets' ? TARGET_ID_VARIABLE : JOB_ID_VARIABLE}}}`;
   const schema = parameter.schema ?? {};
   const examples = Array.isArray(schema.examples) ? schema.examples : [];
   const value = parameter.example ?? examples[0] ?? schema.default;

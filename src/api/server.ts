@@ -23,8 +23,10 @@ import { registerJobActionRoutes } from './routes/job-actions.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { recordHttpRequests, registerMetricsRoute } from './routes/metrics.js';
 import { registerScheduleRoutes } from './routes/schedules.js';
+import { registerTargetRoutes } from './routes/targets.js';
 import { registerTimelineRoute } from './routes/timeline.js';
 import { executionSchema, jobPatchSchema, jobSchema } from './schemas/job.js';
+import { targetPolicySchema } from './schemas/target.js';
 import { problemSchema } from './schemas/common.js';
 
 export interface ServerOptions {
@@ -108,7 +110,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   if (options.metrics) recordHttpRequests(app, options.metrics);
 
-  for (const schema of [problemSchema, jobPatchSchema, jobSchema, executionSchema]) app.addSchema(schema);
+  for (const schema of [problemSchema, jobPatchSchema, jobSchema, executionSchema, targetPolicySchema]) app.addSchema(schema);
   if (servesApi) await registerOpenApi(app);
 
   registerHealthRoutes(app, { store: options.store, clock }, options.engine);
@@ -138,6 +140,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       registerJobActionRoutes(api, context);
       registerBackfillRoute(api, context);
       registerScheduleRoutes(api, context);
+      registerTargetRoutes(api, context);
       registerClusterRoutes(api, context, options.config);
       registerTimelineRoute(api, context);
     },

@@ -7,6 +7,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   serve: { summary: 'Run a node: the HTTP API and the scheduling engine', load: async () => (await import('./commands/serve.js')).serve },
   migrate: { summary: 'Create or upgrade the database schema, then exit', load: async () => (await import('./commands/migrate.js')).migrate },
   jobs: { summary: 'List, create, change, run and import jobs on a running server', load: async () => (await import('./commands/jobs/index.js')).jobs },
+  targets: { summary: 'Limit what all nodes send to a target: list, create, change and delete target policies', load: async () => (await import('./commands/targets.js')).targets },
 };
 
 export function usage(): string {

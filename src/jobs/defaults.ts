@@ -9,6 +9,7 @@ export const JOB_DEFAULTS = Object.freeze({
   misfirePolicy: 'skip' as MisfirePolicy,
   overlapPolicy: 'allow' as OverlapPolicy,
   isActive: true,
+  jitterMs: 0,
 });
 
 /** Limits the API enforces, in one place so schemas, docs and code agree. */
@@ -26,6 +27,8 @@ export const JOB_LIMITS = Object.freeze({
   backoffMs: { min: 0, max: 86_400_000 },
   pauseAfterFailures: { min: 1, max: 1_000 },
   maxRuns: { min: 1, max: 1_000_000_000 },
+  /** Also bounded by the gap between two occurrences of the job's schedule (see jobs/jitter). */
+  jitterMs: { min: 0, max: 86_400_000 },
   /** Nesting of arrays and objects in a payload (JSON.stringify and PostgreSQL recurse). */
   payloadDepth: 32,
   batchSize: 1_000,

@@ -15,7 +15,7 @@ import type {
 } from '../store/types.js';
 import { FORBIDDEN_HEADERS, JOB_DEFAULTS, JOB_LIMITS } from './defaults.js';
 import { NO_BOUNDS, hasBounds, runsLeft, type Bounds } from './bounds.js';
-import { nextRunAt } from './schedule.js';
+import { compileSchedule, dueAtOf, nextRunAt, shortestGap } from './schedule.js';
 import { checkTarget, type TargetPolicy } from './targets.js';
 
 /**
@@ -49,6 +49,7 @@ export interface JobBody {
   readonly startAt?: string | null;
   readonly endAt?: string | null;
   readonly maxRuns?: number | null;
+  readonly jitterMs?: number;
 }
 
 export type JobPatchBody = Partial<JobBody>;
@@ -87,8 +88,10 @@ export function newJobFromBody(body: JobBody, context: DefinitionContext): JobCr
   const bounds = checkBounds(body, NO_BOUNDS, when, at);
   const next = nextRunAt({ ...when, ...bounds }, context.now, scheduleFields(at));
   if (hasBounds(bounds)) assertOccurrenceLeft({ ...when, ...bounds, runCount: 0 }, next, context.now, at);
+  const jitterMs = checkJitter(body.jitterMs ?? JOB_DEFAULTS.jitterMs, when, context.now, at);
+  const id = uuidv7(context.now.getTime());
   return {
-    id: uuidv7(context.now.getTime()),
+    id,
     name: body.name ?? null,
     description: body.description ?? null,
     schedule: when.schedule,
@@ -108,7 +111,9 @@ export function newJobFromBody(body: JobBody, context: DefinitionContext): JobCr
     paused: false,
     pauseAfterFailures: body.pauseAfterFailures ?? null,
     ...bounds,
+    jitterMs,
     nextRunAt: next,
+    nextDueAt: next && dueAtOf({ ...when, id, jitterMs }, next),
   };
 }
 
@@ -150,19 +155,27 @@ export function patchFromBody(body: JobPatchBody, current: JobRecord, context: D
   const newTiming = timingChanged ? timing(body, current, at) : null;
   if (body.runAt !== undefined) assertRunAtUseful(newTiming!.runAt, body.misfirePolicy ?? current.misfirePolicy, context.now, at);
   if (newTiming) Object.assign(patch, newTiming);
+  const effective = newTiming ?? current;
+  if (body.jitterMs !== undefined || newTiming) {
+    // A new schedule is checked against the jitter it keeps, and a new jitter against the schedule.
+    const jitterMs = checkJitter(body.jitterMs ?? current.jitterMs, effective, context.now, at);
+    if (body.jitterMs !== undefined) patch.jitterMs = jitterMs;
+  }
   const boundsGiven = body.startAt !== undefined || body.endAt !== undefined || body.maxRuns !== undefined;
-  const bounds = timingChanged || boundsGiven ? checkBounds(body, current, newTiming ?? current, at) : current;
+  const bounds = timingChanged || boundsGiven ? checkBounds(body, current, effective, at) : current;
   if (boundsGiven) Object.assign(patch, bounds);
 
   // Brought back: deactivated by hand or deleted (isActive true), or ended by a bound that changes.
   const revivesEnded = boundsGiven && current.endedBy !== null && current.deletedAt === null && body.isActive !== false;
   const reactivated = (body.isActive === true && !current.isActive) || revivesEnded;
   const active = body.isActive ?? (current.isActive || revivesEnded);
-  if (newTiming || reactivated || boundsGiven) {
-    const job = { ...(newTiming ?? current), ...bounds, runCount: current.runCount };
+  // A new jitter moves when the next occurrence is due: it is planned again from now, as for a new schedule.
+  if (newTiming || reactivated || boundsGiven || body.jitterMs !== undefined) {
+    const job = { ...effective, ...bounds, runCount: current.runCount };
     const next = runsLeft(job) > 0 ? nextRunAt(job, context.now, scheduleFields(at)) : null;
     if (active && hasBounds(bounds)) assertOccurrenceLeft(job, next, context.now, at);
     patch.nextRunAt = next;
+    patch.nextDueAt = next && dueAtOf({ ...effective, id: current.id, jitterMs: patch.jitterMs ?? current.jitterMs }, next);
   }
   if (reactivated) {
     Object.assign(patch, { isActive: true, pausedReason: null, pausedAt: null, endedBy: null, consecutiveFailures: 0 });
@@ -173,7 +186,7 @@ export function patchFromBody(body: JobPatchBody, current: JobRecord, context: D
   return patch;
 }
 
-type Timing = Pick<JobDefinition, 'schedule' | 'runAt' | 'timezone'>;
+export type Timing = Pick<JobDefinition, 'schedule' | 'runAt' | 'timezone'>;
 
 /** schedule, runAt and timezone of the body over `current` (exactly one of schedule and runAt set). */
 function timing(body: JobPatchBody, current: Timing | undefined, at: (field: string) => string): Timing {
@@ -391,6 +404,22 @@ function checkRetry(retry: RetryPolicy, property: string): RetryPolicy {
     );
   }
   return { maxAttempts: retry.maxAttempts, minBackoffMs: retry.minBackoffMs, maxBackoffMs: retry.maxBackoffMs };
+}
+
+/**
+ * A jitter no longer than the shortest gap between consecutive occurrences of the schedule
+ * (as far as GAP_SAMPLES of them show; the engine bounds each delay by its own gap too), so
+ * jittered firings keep their order and each still falls before the next occurrence.
+ */
+export function checkJitter(jitterMs: number, when: Timing, now: Date, at: (field: string) => string): number {
+  if (jitterMs === 0 || when.schedule === null) return jitterMs;
+  const gap = shortestGap(compileSchedule(when.schedule, when.timezone, scheduleFields(at)), now);
+  if (gap === null || jitterMs <= gap.gapMs) return jitterMs;
+  throw invalid(
+    at('jitterMs'),
+    `${at('jitterMs')} (${jitterMs}) must not exceed the gap between two consecutive occurrences of ${at('schedule')}: ` +
+      `${gap.gapMs} ms between ${gap.from.toISOString()} and ${gap.to.toISOString()}`,
+  );
 }
 
 function fieldNamer(prefix = ''): (field: string) => string {

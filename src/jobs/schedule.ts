@@ -2,6 +2,7 @@ import { parseCron, type CronSchedule } from '../cron/index.js';
 import { JobSchedulerError, isJobSchedulerError } from '../errors.js';
 import type { JobDefinition, ScheduledJob } from '../store/types.js';
 import { NO_BOUNDS, nextWithin, occurrencesWithin, type Bounds } from './bounds.js';
+import { jitterDelayMs } from './jitter.js';
 
 /**
  * Parsed schedules by (zone, expression). Parsing is pure and the result immutable, and
@@ -81,4 +82,34 @@ export function nextRunAt(
 export function jobPreview(job: ScheduledJob, count: number, now: Date): Date[] {
   if (job.schedule !== null) return upcomingRuns(compileSchedule(job.schedule, job.timezone), count, now, job);
   return job.runAt !== null && job.runAt > now ? [job.runAt] : [];
+}
+
+type Jittered = Pick<JobDefinition, 'schedule' | 'timezone' | 'jitterMs'> & { readonly id: string };
+
+/**
+ * When occurrence `at` of a job is due to be sent: `at` plus its jitter (src/jobs/jitter.ts),
+ * bounded by the gap to the following occurrence as the engine bounds it.
+ */
+export function dueAtOf(job: Jittered, at: Date): Date {
+  if (job.jitterMs === 0) return at;
+  const following = job.schedule === null ? null : compileSchedule(job.schedule, job.timezone).next(at);
+  const gapMs = following === null ? Number.POSITIVE_INFINITY : following.getTime() - at.getTime();
+  return new Date(at.getTime() + jitterDelayMs(job.id, at.getTime(), job.jitterMs, gapMs));
+}
+
+/** Gaps between consecutive firings examined when a jitter is given (two months of a daily job). */
+const GAP_SAMPLES = 64;
+
+/** The shortest gap between two consecutive firings among the next GAP_SAMPLES after `from`, or null with fewer than two. */
+export function shortestGap(schedule: CronSchedule, from: Date): { readonly gapMs: number; readonly from: Date; readonly to: Date } | null {
+  let shortest: { gapMs: number; from: Date; to: Date } | null = null;
+  let previous = schedule.next(from);
+  for (let i = 0; i < GAP_SAMPLES && previous !== null; i++) {
+    const next = schedule.next(previous);
+    if (next === null) break;
+    const gapMs = next.getTime() - previous.getTime();
+    if (shortest === null || gapMs < shortest.gapMs) shortest = { gapMs, from: previous, to: next };
+    previous = next;
+  }
+  return shortest;
 }

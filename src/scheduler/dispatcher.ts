@@ -4,6 +4,7 @@ import type { Clock } from '../time/clock.js';
 import type { HttpMethod } from '../store/types.js';
 import { ConnectionPools } from './connection-pools.js';
 import { HostLimiter } from './host-limiter.js';
+import type { PolicyState, TargetLimiter, TargetPermit } from './target-limiter.js';
 import type { WebhookSigner } from './signing.js';
 
 /** One HTTP request to a target, as the engine describes it. */
@@ -40,7 +41,15 @@ export interface DispatcherOptions {
   readonly connectTimeoutMs?: number;
   /** Asked once per target URL before any request to it leaves: a reason refuses it (see jobs/targets). */
   readonly refuse?: (url: URL) => string | null;
+  /** This node's share of the target policies; absent: no request waits for one. */
+  readonly targets?: TargetLimiter;
 }
+
+/**
+ * Called just before a request leaves: false holds it back. `heldBy` names the target policy
+ * the request waited for, when it had to wait for one.
+ */
+export type OnSend = (startedAt: number, heldBy: string | null) => boolean;
 
 export type LookupFunction = NonNullable<TcpNetConnectOpts['lookup']>;
 
@@ -64,6 +73,7 @@ export class Dispatcher {
   readonly #inFlight = new Set<Exchange>();
   readonly #targets = new Map<string, Target | string>();
   readonly #refuse: ((url: URL) => string | null) | undefined;
+  readonly #policies: TargetLimiter | undefined;
 
   constructor(options: DispatcherOptions) {
     this.#clock = options.clock;
@@ -71,6 +81,7 @@ export class Dispatcher {
     this.#signer = options.signer;
     this.#userAgent = options.userAgent;
     this.#refuse = options.refuse;
+    this.#policies = options.targets;
     this.#pools = new ConnectionPools(options.maxConcurrentPerHost, {
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
@@ -97,25 +108,47 @@ export class Dispatcher {
    * may hold it back by returning false (the node lost its lease or is stopping while the
    * request waited for a slot). Never rejects: every failure is an outcome.
    */
-  send(request: OutgoingRequest, onSend?: (startedAt: number) => boolean): Promise<RequestOutcome> {
+  send(request: OutgoingRequest, onSend?: OnSend): Promise<RequestOutcome> {
     const url = this.#target(request.url);
     if (typeof url === 'string') {
       // Refused without leaving: recorded as a failed attempt with the reason, like any failure.
       const now = this.#clock.now();
-      if (onSend?.(now) === false) return Promise.resolve({ sent: false, ok: false, httpStatus: null, error: null, startedAt: now, finishedAt: now });
+      if (onSend?.(now, null) === false) return Promise.resolve({ sent: false, ok: false, httpStatus: null, error: null, startedAt: now, finishedAt: now });
       return Promise.resolve({ sent: true, ok: false, httpStatus: null, error: url, startedAt: now, finishedAt: now });
     }
+    const policy = this.#policies?.policyOf(request.url) ?? null;
+    if (policy === null) return this.#sendWithinPolicy(request, url, null, null, onSend);
+    const permit = this.#policies!.tryAcquire(policy);
+    if (permit) return this.#sendWithinPolicy(request, url, permit, null, onSend);
+    return this.#policies!.acquire(policy).then((waited) => this.#sendWithinPolicy(request, url, waited, policy, onSend));
+  }
+
+  /** Counts an attempt for `url` this node holds (+1) or no longer holds (-1), for the target policies' demand. */
+  hold(url: string, delta: 1 | -1): void {
+    this.#policies?.note(url, delta);
+  }
+
+  #sendWithinPolicy(request: OutgoingRequest, url: Target, permit: TargetPermit | null, waitedFor: PolicyState | null, onSend?: OnSend): Promise<RequestOutcome> {
+    const heldBy = waitedFor?.name ?? null;
     // With a slot free the request is written to its connection before send returns: when
     // thousands fall due at once, each leaves as it is prepared rather than a turn later.
     const release = this.#limiter.tryAcquire(url.origin);
-    if (release) return this.#sendWithSlot(request, url, release, onSend);
-    return this.#limiter.acquire(url.origin).then((slot) => this.#sendWithSlot(request, url, slot, onSend));
+    if (release) return this.#sendWithSlot(request, url, release, permit, heldBy, onSend);
+    return this.#limiter.acquire(url.origin).then((slot) => this.#sendWithSlot(request, url, slot, permit, heldBy, onSend));
   }
 
-  #sendWithSlot(request: OutgoingRequest, url: Target, release: () => void, onSend?: (startedAt: number) => boolean): Promise<RequestOutcome> {
+  #sendWithSlot(
+    request: OutgoingRequest,
+    url: Target,
+    release: () => void,
+    permit: TargetPermit | null,
+    heldBy: string | null,
+    onSend?: OnSend,
+  ): Promise<RequestOutcome> {
     const startedAt = this.#clock.now();
-    if (onSend?.(startedAt) === false) {
+    if (onSend?.(startedAt, heldBy) === false) {
       release();
+      permit?.refund();
       return Promise.resolve({ sent: false, ok: false, httpStatus: null, error: null, startedAt, finishedAt: startedAt });
     }
     const pool = this.#pools.pick(url.origin);
@@ -125,6 +158,7 @@ export class Dispatcher {
         this.#inFlight.delete(exchange);
         this.#pools.done(url.origin, pool);
         release();
+        permit?.release();
         resolve(outcome);
       });
       this.#inFlight.add(exchange);

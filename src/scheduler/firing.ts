@@ -87,6 +87,8 @@ export class Firing {
   #lastMissWarningAt = Number.NEGATIVE_INFINITY;
   readonly #failureLines = new LogBudget(OCCURRENCE_LINES_PER_INTERVAL, OCCURRENCE_LINES_INTERVAL_MS);
   readonly #notificationLines = new LogBudget(OCCURRENCE_LINES_PER_INTERVAL, OCCURRENCE_LINES_INTERVAL_MS);
+  /** Of fire_once jobs, the first scheduled attempts held here, per job (see #overdue). */
+  readonly #fireOnceHeld = new Map<string, Set<ExecutionRecord>>();
 
   constructor(options: FiringOptions) {
     this.#options = options;
@@ -129,8 +131,15 @@ export class Firing {
     }
     const now = this.#options.clock.now();
     for (const attempt of attempts) {
-      if (this.#held.has(attempt.execution.id)) continue;
-      this.#held.set(attempt.execution.id, now);
+      const { execution, job } = attempt;
+      if (this.#held.has(execution.id)) continue;
+      this.#held.set(execution.id, now);
+      this.#options.dispatcher.hold(job.api, 1);
+      if (isFireOnceOccurrence(attempt)) {
+        let held = this.#fireOnceHeld.get(job.id);
+        if (!held) this.#fireOnceHeld.set(job.id, (held = new Set()));
+        held.add(execution);
+      }
       this.#queue.push(attempt);
     }
     this.#options.metrics.dueBacklog.set(this.#queue.size);
@@ -141,7 +150,7 @@ export class Firing {
     const taken = this.#queue.drain();
     // A retry taken away ends its occurrence here; whoever takes the retry continues it.
     for (const attempt of taken) {
-      this.#held.delete(attempt.execution.id);
+      this.#letGo(attempt);
       this.#endOccurrence(attempt);
     }
     this.#options.metrics.dueBacklog.set(0);
@@ -275,12 +284,32 @@ export class Firing {
    * Without it an overloaded node would keep every late attempt in memory and send it ever
    * later; with it the backlog is bounded by what falls due within the grace, and each
    * dropped occurrence is in history. Retries, manual runs, backfills and catch-up policies (fire_once,
-   * fire_all) are sent however late: their users asked for them.
+   * fire_all) are sent however late: their users asked for them. An attempt a target policy
+   * held back past the grace follows its job's misfire policy: skip records it MISSED,
+   * fire_once sends only the latest occurrence of the job held here, fire_all sends each.
    */
-  #overdue(attempt: HeldAttempt, now: number): boolean {
+  #overdue(attempt: HeldAttempt, now: number, heldBy: string | null = null): boolean {
     const { execution, job } = attempt;
-    if (execution.attempt !== 1 || execution.trigger !== 'schedule' || job.misfirePolicy !== 'skip') return false;
-    return this.#waitedMs(attempt, now) > this.#options.misfireGraceMs;
+    if (execution.attempt !== 1 || execution.trigger !== 'schedule' || job.misfirePolicy === 'fire_all') return false;
+    if (this.#waitedMs(attempt, now) <= this.#options.misfireGraceMs) return false;
+    if (job.misfirePolicy === 'skip') return true;
+    // fire_once, held back by a target policy past the grace: only the latest of its
+    // occurrences due by now is sent late, the older ones are recorded MISSED, as after an outage.
+    if (heldBy === null) return false;
+    for (const other of this.#fireOnceHeld.get(job.id) ?? []) {
+      if (other.scheduledAt > execution.scheduledAt && other.dueAt.getTime() <= now) return true;
+    }
+    return false;
+  }
+
+  /** The attempt is no longer held here (sent and settled, recorded, or handed back). */
+  #letGo(attempt: HeldAttempt): void {
+    this.#held.delete(attempt.execution.id);
+    this.#options.dispatcher.hold(attempt.job.api, -1);
+    if (!isFireOnceOccurrence(attempt)) return;
+    const held = this.#fireOnceHeld.get(attempt.job.id);
+    held?.delete(attempt.execution);
+    if (held?.size === 0) this.#fireOnceHeld.delete(attempt.job.id);
   }
 
   /** How long the attempt has waited here since it fell due (or since it came, if later). */
@@ -289,9 +318,13 @@ export class Firing {
     return now - Math.max(dueAt.getTime(), this.#held.get(id) ?? now);
   }
 
-  #miss(attempt: HeldAttempt, now: number): void {
+  #miss(attempt: HeldAttempt, now: number, heldBy: string | null = null): void {
     const { execution, job } = attempt;
     const waitedMs = this.#waitedMs(attempt, now);
+    const why =
+      heldBy === null
+        ? `waited ${waitedMs} ms in the node after falling due`
+        : `held back ${waitedMs} ms by target policy "${heldBy}" after falling due (misfire policy ${job.misfirePolicy})`;
     this.#options.recorder.write({
       completions: [
         {
@@ -302,13 +335,13 @@ export class Firing {
           finishedAt: new Date(now),
           durationMs: null,
           httpStatus: null,
-          error: `not sent: waited ${waitedMs} ms in the node after falling due, longer than the misfire grace of ${this.#options.misfireGraceMs} ms`,
+          error: `not sent: ${why}, longer than the misfire grace of ${this.#options.misfireGraceMs} ms`,
         },
       ],
     });
     this.#options.metrics.firings.inc({ type: job.type, outcome: 'MISSED' });
     this.#active--;
-    this.#held.delete(execution.id);
+    this.#letGo(attempt);
     this.#emitSettled(attempt, 'MISSED', null);
     // One warning per interval, however many: under overload thousands fall here each second.
     this.#missedSinceWarning++;
@@ -336,7 +369,7 @@ export class Firing {
     this.#options.recorder.write({ completions: [completion] });
     this.#options.metrics.firings.inc({ type: attempt.job.type, outcome: 'SKIPPED' });
     this.#active--;
-    this.#held.delete(attempt.execution.id);
+    this.#letGo(attempt);
     this.#emitSettled(attempt, 'SKIPPED', null);
   }
 
@@ -346,11 +379,13 @@ export class Firing {
     const signals = this.signals;
     const { execution, job } = attempt;
     let overdueAt: number | null = null;
+    let overdueHeldBy: string | null = null;
     try {
-      const outcome = await dispatcher.send(attemptRequest(attempt, this.#templates.of(job)), (startedAt) => {
+      const outcome = await dispatcher.send(attemptRequest(attempt, this.#templates.of(job)), (startedAt, heldBy) => {
         if (!this.#options.maySend()) return false;
-        if (this.#overdue(attempt, startedAt)) {
+        if (this.#overdue(attempt, startedAt, heldBy)) {
           overdueAt = startedAt;
+          overdueHeldBy = heldBy;
           return false;
         }
         recorder.markRunning(execution.id, execution.scheduledAt, startedAt);
@@ -361,12 +396,12 @@ export class Firing {
         return true;
       });
       if (overdueAt !== null) {
-        this.#miss(attempt, overdueAt);
+        this.#miss(attempt, overdueAt, overdueHeldBy);
         return;
       }
       if (!outcome.sent) {
         this.#active--;
-        this.#held.delete(execution.id);
+        this.#letGo(attempt);
         signals.emit('unsent', { executionIds: [execution.id], scheduledAt: [execution.scheduledAt] });
         return;
       }
@@ -396,7 +431,7 @@ export class Firing {
     metrics.attemptDuration.observe((outcome.finishedAt - outcome.startedAt) / 1000);
     this.#firingCounter(job.type, status).inc();
     this.#active--;
-    this.#held.delete(execution.id);
+    this.#letGo(attempt);
 
     if (!retryable) {
       recorder.write({ completions: [completion] });
@@ -527,4 +562,9 @@ export class Firing {
       retryDueAt,
     });
   }
+}
+
+/** A first scheduled attempt of a fire_once job: what #overdue compares among. */
+function isFireOnceOccurrence({ execution, job }: HeldAttempt): boolean {
+  return job.misfirePolicy === 'fire_once' && execution.trigger === 'schedule' && execution.attempt === 1;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { jitterDelayMs } from '../jobs/jitter.js';
 import { CATCH_UP_SPACING_MS, MAX_CATCH_UP, MAX_MISFIRES_LISTED, planOccurrences, type PlanWindow } from './planner.js';
 import { cachedCronSchedules } from './schedules.js';
 import { periodicSchedules, scheduledJob } from '../../test/scheduler/fixtures.js';
@@ -146,6 +147,52 @@ describe('planning within a job\'s endAt and maxRuns', () => {
     const bounded = { ...job, endAt: at(1_000_000_000), maxRuns: 1_000_000 };
     const { ended: _ended, ...plain } = planOccurrences(bounded, window(5500), periodicSchedules);
     expect(planOccurrences(job, window(5500), periodicSchedules)).toEqual(plain);
+  });
+});
+
+describe('planning with jitter', () => {
+  // Every 10 s, up to 5 s late: the job id fixes each occurrence's delay.
+  const jittered = (overrides: Parameters<typeof scheduledJob>[0] = {}) =>
+    scheduledJob({ schedule: 'every 10000ms', jitterMs: 5000, nextRunAt: at(10_000), ...overrides });
+  const delay = (job: ReturnType<typeof scheduledJob>, offset: number): number => jitterDelayMs(job.id, T + offset, job.jitterMs, 10_000);
+
+  it('makes each occurrence due at its scheduled time plus the delay of the job and occurrence, keeping the scheduled time', () => {
+    const job = jittered();
+    const plan = planOccurrences(job, window(0, 30_000), periodicSchedules);
+    expect(plan.fire.map((f) => [f.scheduledAt.getTime() - T, f.dueAt.getTime() - T])).toEqual(
+      [10_000, 20_000].map((offset) => [offset, offset + delay(job, offset)]).filter(([, due]) => due! <= 30_000),
+    );
+    expect(delay(job, 10_000)).toBeGreaterThan(0);
+  });
+
+  it('plans an occurrence only once its delayed time is inside the window, and says when the next one is due', () => {
+    const job = jittered();
+    const due = 10_000 + delay(job, 10_000);
+    const before = planOccurrences(job, window(due - 2001), periodicSchedules);
+    expect(before.fire).toEqual([]);
+    expect(before).toMatchObject({ nextRunAt: at(10_000), nextDueAt: at(due) });
+    const inside = planOccurrences(job, window(due - 2000), periodicSchedules);
+    expect(inside.fire).toEqual([{ scheduledAt: at(10_000), dueAt: at(due) }]);
+    expect(inside).toMatchObject({ nextRunAt: at(20_000), nextDueAt: at(20_000 + delay(job, 20_000)) });
+  });
+
+  it('measures the misfire grace from the delayed time, not the scheduled one', () => {
+    const job = jittered();
+    const due = 10_000 + delay(job, 10_000);
+    expect(planOccurrences(job, window(due + 999), periodicSchedules).fire[0]).toEqual({ scheduledAt: at(10_000), dueAt: at(due) });
+    expect(planOccurrences(job, window(due + 1001), periodicSchedules).missed).toEqual([at(10_000)]);
+  });
+
+  it('adds nothing and computes no due time of its own for a job without jitter', () => {
+    const plan = planOccurrences(jittered({ jitterMs: 0 }), window(9000), periodicSchedules);
+    expect(plan.fire[0]!.dueAt).toBe(plan.fire[0]!.scheduledAt);
+    expect(plan).not.toHaveProperty('nextDueAt');
+  });
+
+  it('delays a one-time job by its jitter as well', () => {
+    const job = jittered({ schedule: null, runAt: at(10_000), nextRunAt: at(10_000) });
+    const due = 10_000 + jitterDelayMs(job.id, T + 10_000, 5000);
+    expect(planOccurrences(job, window(due - 2000), periodicSchedules)).toMatchObject({ fire: [{ scheduledAt: at(10_000), dueAt: at(due) }], deactivate: true });
   });
 });
 

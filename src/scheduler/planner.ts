@@ -1,4 +1,5 @@
 import { endedReason, runsLeft } from '../jobs/bounds.js';
+import { jitterDelayMs } from '../jobs/jitter.js';
 import type { JobBound, OccurrencePlan, ScheduledJob } from '../store/types.js';
 
 /**
@@ -18,6 +19,11 @@ import type { JobBound, OccurrencePlan, ScheduledJob } from '../store/types.js';
  * no more firings than its maxRuns leave (MISSED ones do not count). The plan that hands over
  * its last occurrence (or finds none left) ends the job: inactive, with the bound and reason.
  * nextRunAt never lies before startAt (the API sets it so), so startAt needs nothing here.
+ *
+ * With jitter, an occurrence is due at its scheduled time plus its delay (src/jobs/jitter.ts):
+ * the window and the grace are measured against that due time, since it is when the
+ * occurrence was meant to leave. Delays keep the order of occurrences, so due times grow as
+ * the scheduled times do.
  */
 
 /** A parsed cron schedule: the first occurrence strictly after `after`, or null for never. */
@@ -59,23 +65,22 @@ export function planOccurrences(job: ScheduledJob, window: PlanWindow, scheduleO
   const until = window.until.getTime();
 
   if (job.runAt !== null) return planOneTime(job, job.nextRunAt ?? job.runAt, now, lateCutoff, until);
-  if (job.schedule === null || job.nextRunAt === null) return nothing(null);
+  if (job.schedule === null || job.nextRunAt === null) return nothing(null, null);
 
   const left = runsLeft(job);
   if (left === 0) return ended('maxRuns', job);
   const endAt = job.endAt?.getTime() ?? Infinity;
-  const schedule = scheduleOf(job.schedule, job.timezone);
-  let next: Date | null = job.nextRunAt;
+  const next = new Occurrences(job, scheduleOf(job.schedule, job.timezone), job.nextRunAt);
 
   const late: Date[] = [];
-  while (next !== null && next.getTime() < lateCutoff && next.getTime() <= endAt && late.length < MAX_MISFIRES_LISTED) {
-    late.push(next);
-    next = schedule.next(next);
+  while (next.at !== null && next.dueMs < lateCutoff && next.at.getTime() <= endAt && late.length < MAX_MISFIRES_LISTED) {
+    late.push(next.at);
+    next.advance();
   }
   let unlistedMisfiresFrom: Date | null = null;
-  if (next !== null && next.getTime() < lateCutoff && next.getTime() <= endAt) {
-    unlistedMisfiresFrom = next;
-    next = schedule.next(new Date(lateCutoff - 1));
+  if (next.at !== null && next.dueMs < lateCutoff && next.at.getTime() <= endAt) {
+    unlistedMisfiresFrom = next.at;
+    next.jumpPast(new Date(lateCutoff - 1));
   }
 
   const fire: { scheduledAt: Date; dueAt: Date }[] = [];
@@ -88,14 +93,61 @@ export function planOccurrences(job: ScheduledJob, window: PlanWindow, scheduleO
   });
 
   let onTime = 0;
-  while (next !== null && next.getTime() <= until && next.getTime() <= endAt && fire.length < left && onTime < MAX_FIRINGS_PER_PLAN) {
-    fire.push({ scheduledAt: next, dueAt: next });
+  while (next.at !== null && next.dueMs <= until && next.at.getTime() <= endAt && fire.length < left && onTime < MAX_FIRINGS_PER_PLAN) {
+    fire.push({ scheduledAt: next.at, dueAt: next.dueAt() });
     onTime++;
-    next = schedule.next(next);
+    next.advance();
   }
-  const by: JobBound | null = fire.length >= left ? 'maxRuns' : next !== null && next.getTime() > endAt ? 'endAt' : null;
+  const by: JobBound | null = fire.length >= left ? 'maxRuns' : next.at !== null && next.at.getTime() > endAt ? 'endAt' : null;
   if (by !== null) return { fire, missed, nextRunAt: null, deactivate: true, ended: { by, reason: endedReason(by, job) }, unlistedMisfiresFrom };
-  return { fire, missed, nextRunAt: next, deactivate: false, unlistedMisfiresFrom };
+  const plan = { fire, missed, nextRunAt: next.at, deactivate: false, unlistedMisfiresFrom };
+  return job.jitterMs > 0 ? { ...plan, nextDueAt: next.at && next.dueAt() } : plan;
+}
+
+/**
+ * A job's occurrences from a given one on, each with the instant it is due. Without jitter
+ * that is the occurrence itself and nothing more is computed; with jitter the delay is
+ * bounded by the gap to the following occurrence, read one step ahead.
+ */
+class Occurrences {
+  at: Date | null = null;
+  dueMs = 0;
+  #following: Date | null = null;
+
+  constructor(
+    private readonly job: ScheduledJob,
+    private readonly schedule: Schedule,
+    first: Date | null,
+  ) {
+    this.#moveTo(first);
+  }
+
+  advance(): void {
+    this.#moveTo(this.job.jitterMs > 0 ? this.#following : this.schedule.next(this.at!));
+  }
+
+  /** To the first occurrence strictly after `instant`. */
+  jumpPast(instant: Date): void {
+    this.#moveTo(this.schedule.next(instant));
+  }
+
+  /** The due instant as a Date: the occurrence itself when it has no delay. */
+  dueAt(): Date {
+    return this.dueMs === this.at!.getTime() ? this.at! : new Date(this.dueMs);
+  }
+
+  #moveTo(at: Date | null): void {
+    this.at = at;
+    if (at === null) return;
+    const atMs = at.getTime();
+    if (this.job.jitterMs === 0) {
+      this.dueMs = atMs;
+      return;
+    }
+    this.#following = this.schedule.next(at);
+    const gapMs = this.#following === null ? Number.POSITIVE_INFINITY : this.#following.getTime() - atMs;
+    this.dueMs = atMs + jitterDelayMs(this.job.id, atMs, this.job.jitterMs, gapMs);
+  }
 }
 
 /** Nothing left to fire within the job's bounds: it ends now. */
@@ -104,13 +156,15 @@ function ended(by: JobBound, job: ScheduledJob): Plan {
 }
 
 function planOneTime(job: ScheduledJob, at: Date, now: number, lateCutoff: number, until: number): Plan {
-  if (at.getTime() > until) return nothing(at);
-  const onTime = at.getTime() >= lateCutoff;
-  if (onTime) return { fire: [{ scheduledAt: at, dueAt: at }], missed: [], nextRunAt: null, deactivate: true, unlistedMisfiresFrom: null };
-  if (job.misfirePolicy === 'skip') return { fire: [], missed: [at], nextRunAt: null, deactivate: true, unlistedMisfiresFrom: null };
-  return { fire: [{ scheduledAt: at, dueAt: new Date(now) }], missed: [], nextRunAt: null, deactivate: true, unlistedMisfiresFrom: null };
+  const dueMs = at.getTime() + jitterDelayMs(job.id, at.getTime(), job.jitterMs);
+  const dueAt = dueMs === at.getTime() ? at : new Date(dueMs);
+  if (dueMs > until) return nothing(at, dueAt);
+  const done = { missed: [], nextRunAt: null, deactivate: true, unlistedMisfiresFrom: null };
+  if (dueMs >= lateCutoff) return { ...done, fire: [{ scheduledAt: at, dueAt }] };
+  if (job.misfirePolicy === 'skip') return { ...done, fire: [], missed: [at] };
+  return { ...done, fire: [{ scheduledAt: at, dueAt: new Date(now) }] };
 }
 
-function nothing(nextRunAt: Date | null): Plan {
-  return { fire: [], missed: [], nextRunAt, deactivate: false, unlistedMisfiresFrom: null };
+function nothing(nextRunAt: Date | null, nextDueAt: Date | null): Plan {
+  return { fire: [], missed: [], nextRunAt, nextDueAt, deactivate: false, unlistedMisfiresFrom: null };
 }

@@ -13,6 +13,8 @@ import { AutoPauseReports } from './auto-pause.js';
 import { EngineHealth, watchEngine } from './engine-health.js';
 import { targetRefusal } from '../jobs/targets.js';
 import { Claimer, type ClaimerEvents } from './claimer.js';
+import { TargetBudget, type TargetBudgetEvents } from './target-budget.js';
+import { TargetLimiter } from './target-limiter.js';
 import { Dispatcher, type LookupFunction } from './dispatcher.js';
 import { Firing, type FiringEvents } from './firing.js';
 import { Membership, type MembershipEvents } from './membership.js';
@@ -59,7 +61,7 @@ export interface SchedulerOptions {
   };
 }
 
-export interface SchedulerEvents extends ClaimerEvents, FiringEvents, MembershipEvents, RecorderEvents {
+export interface SchedulerEvents extends ClaimerEvents, FiringEvents, MembershipEvents, RecorderEvents, TargetBudgetEvents {
   /** The lease ran out: held attempts were set aside, to be released once the database answers. */
   fenced: { readonly attempts: number };
   /** Attempts handed back to any node (shutdown, or after a lost lease). */
@@ -88,6 +90,7 @@ export class Scheduler {
   readonly #firing: Firing;
   readonly #claimer: Claimer;
   readonly #autoPauses: AutoPauseReports;
+  readonly #targetBudget: TargetBudget;
   /** Attempts this node owns but will not send: handed back once the database answers. */
   /** Attempts to hand back: id -> scheduledAt. */
   readonly #toRelease = new Map<string, Date>();
@@ -126,7 +129,9 @@ export class Scheduler {
     const { maxBacklogRows, ...recorderOptions } = options.recorder ?? {};
     this.#recorder = new Recorder({ store, clock, logger, ...recorderOptions, yieldTo: () => this.#firing.sending });
     this.#maxBacklogRows = maxBacklogRows ?? MAX_HISTORY_BACKLOG_ROWS;
+    const targets = new TargetLimiter(clock);
     this.#dispatcher = new Dispatcher({
+      targets,
       clock,
       maxConcurrentPerHost: settings.maxConcurrentPerHost,
       signer: settings.signingSecret ? createWebhookSigner(settings.signingSecret) : null,
@@ -174,7 +179,19 @@ export class Scheduler {
       share: () => this.#membership.share,
     });
 
+    this.#targetBudget = new TargetBudget({
+      store,
+      clock,
+      logger,
+      nodeId: options.nodeId,
+      limiter: targets,
+      intervalMs: settings.claimIntervalMs,
+      nodeTimeoutMs: settings.nodeTimeoutMs,
+      mayRun: () => this.#state === 'running' && this.#membership.leaseValid(),
+    });
+
     forward(this.#claimer.signals, this.signals, ['claimFailed', 'claimed']);
+    forward(this.#targetBudget.signals, this.signals, ['budget']);
     forward(this.#firing.signals, this.signals, ['sent', 'settled', 'unsent']);
     forward(this.#membership.signals, this.signals, ['heartbeat', 'reaped']);
     forward(this.#recorder.signals, this.signals, ['flushed', 'failed', 'autoPaused']);
@@ -214,6 +231,11 @@ export class Scheduler {
     return this.#claimer.claimOnce();
   }
 
+  /** One target budget round now (tests; the loop runs on its own). */
+  targetBudgetNow(): Promise<void> {
+    return this.#targetBudget.round();
+  }
+
   /** One heartbeat and reap round now (tests; the loop beats on its own). */
   heartbeatNow(): Promise<void> {
     return this.#membership.beat();
@@ -238,6 +260,7 @@ export class Scheduler {
     }
     this.#state = 'running';
     this.#claimer.start();
+    this.#targetBudget.start();
     this.#logger.info(
       { lookaheadMs: this.#options.settings.lookaheadMs, claimIntervalMs: this.#options.settings.claimIntervalMs, store: this.#options.store.kind },
       'scheduler started',
@@ -255,7 +278,7 @@ export class Scheduler {
     const deadline = this.#clock.now() + shutdownGraceMs;
     this.#state = 'stopping';
     this.#logger.info({ graceMs: shutdownGraceMs }, 'scheduler stopping');
-    await this.#claimer.stop();
+    await Promise.all([this.#claimer.stop(), this.#targetBudget.stop()]);
     for (const attempt of this.#firing.close()) this.#toRelease.set(attempt.execution.id, attempt.execution.scheduledAt);
     // A database that takes neither the hand-back nor heartbeats gets one more try at the
     // history below, not FINAL_WRITE_MS of them: the stop stays within its budget.

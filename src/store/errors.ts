@@ -119,5 +119,7 @@ function constraintOf(error: unknown): string | null {
 function conflictMessage(constraint: string | null): string {
   if (constraint === 'jobs_pkey') return 'A job with this id already exists';
   if (constraint === 'executions_pkey') return 'An execution with this id already exists';
+  if (constraint === 'target_policies_name_key') return 'A target policy with this name already exists';
+  if (constraint === 'target_policies_pattern_key') return 'A target policy with this pattern already exists';
   return 'The row already exists';
 }

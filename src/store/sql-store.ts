@@ -32,6 +32,14 @@ import { executionCountRecent, executionOutcomesByJob, executionTimeline } from 
 import { jobMarkOutOfRangeSetAside, jobMarkSetAside } from './sql/set-aside.js';
 import { nodeHeartbeat, nodeReapDead, nodeSelectAll, nodeMarkStopped, nodeUpsert } from './sql/nodes.js';
 import { toExecutionRecord, toJobRecord, toNodeRecord } from './sql/rows.js';
+import {
+  targetBudgetRound,
+  targetPolicyDeleteById,
+  targetPolicyInsert,
+  targetPolicySelectAll,
+  targetPolicySelectById,
+  targetPolicyUpdateById,
+} from './sql/target-policies.js';
 import type {
   AutoPausedJob,
   ClaimedAttempt,
@@ -62,6 +70,11 @@ import type {
   PartitionPrepareResult,
   RetentionParams,
   Store,
+  TargetBudgetExchangeParams,
+  TargetPolicyDefinition,
+  TargetPolicyRecord,
+  TargetPolicyUpdateParams,
+  TargetUsage,
   TimelineBucket,
   TimelineParams,
 } from './types.js';
@@ -301,6 +314,47 @@ export class SqlStore implements Store {
     await this.#op('executionRelease', true, () => executionReleaseOwned(this.#db, params));
   }
 
+  targetPolicyCreate(params: TargetPolicyDefinition & { readonly id: string }): Promise<TargetPolicyRecord> {
+    return this.#op('targetPolicyCreate', false, () => targetPolicyInsert(this.#db, params));
+  }
+
+  targetPolicyGet(id: string): Promise<TargetPolicyRecord> {
+    return this.#op('targetPolicyGet', true, async () => {
+      const policy = isUuid(id) ? await targetPolicySelectById(this.#db, id) : null;
+      if (!policy) throw targetPolicyNotFound(id);
+      return policy;
+    });
+  }
+
+  targetPolicyList(): Promise<TargetPolicyRecord[]> {
+    return this.#op('targetPolicyList', true, () => targetPolicySelectAll(this.#db));
+  }
+
+  targetPolicyUpdate(params: TargetPolicyUpdateParams): Promise<TargetPolicyRecord> {
+    return this.#op('targetPolicyUpdate', false, async () => {
+      if (!isUuid(params.id)) throw targetPolicyNotFound(params.id);
+      const updated = await targetPolicyUpdateById(this.#db, { id: params.id, patch: params.patch, expectedVersion: params.expectedVersion ?? null });
+      if (updated) return updated;
+      const current = await targetPolicySelectById(this.#db, params.id);
+      if (!current) throw targetPolicyNotFound(params.id);
+      throw new JobSchedulerError(
+        'PRECONDITION_FAILED',
+        `Target policy ${params.id} is at version ${current.version}, not ${params.expectedVersion}: it changed since it was read`,
+        { id: params.id, version: current.version, expectedVersion: params.expectedVersion },
+      );
+    });
+  }
+
+  targetPolicyDelete(id: string): Promise<void> {
+    return this.#op('targetPolicyDelete', true, async () => {
+      if (!isUuid(id) || !(await targetPolicyDeleteById(this.#db, id))) throw targetPolicyNotFound(id);
+    });
+  }
+
+  targetBudgetExchange(params: TargetBudgetExchangeParams): Promise<{ readonly policies: TargetPolicyRecord[]; readonly shares: readonly TargetUsage[] }> {
+    return this.#op('targetBudgetExchange', true, () => targetBudgetRound(this.#db, params));
+  }
+
   async nodeRegister(params: NodeRegisterParams): Promise<void> {
     await this.#op('nodeRegister', true, () => nodeUpsert(this.#db.control, params));
   }
@@ -367,6 +421,7 @@ function createdJobRecord(job: JobCreateParams, defaults: JobInsertDefaults): Jo
     startAt: job.startAt,
     endAt: job.endAt,
     maxRuns: job.maxRuns,
+    jitterMs: job.jitterMs,
     nextRunAt: job.nextRunAt,
     runCount: 0,
     lastRunAt: null,
@@ -407,4 +462,8 @@ function decodeExecutionCursor(cursor: string): { scheduledUs: string; trigger: 
     throw new JobSchedulerError('VALIDATION_FAILED', 'The cursor is not one this server handed out', { cursor });
   }
   return { scheduledUs, trigger, attempt };
+}
+
+function targetPolicyNotFound(id: string): JobSchedulerError {
+  return new JobSchedulerError('NOT_FOUND', `No target policy has the id ${id}`, { id });
 }

@@ -67,6 +67,8 @@ export interface JobDefinition {
   readonly endAt: Date | null;
   /** Recurring jobs only: at most this many scheduled occurrences fire; null: no limit. */
   readonly maxRuns: number | null;
+  /** Each occurrence is sent this much later at most: a stable delay in [0, jitterMs) (src/jobs/jitter.ts). */
+  readonly jitterMs: number;
 }
 
 export interface JobRecord extends JobDefinition {
@@ -105,10 +107,12 @@ export interface JobRecord extends JobDefinition {
 export interface JobCreateParams extends JobDefinition {
   readonly id: string;
   readonly nextRunAt: Date | null;
+  /** When nextRunAt is due to be sent (nextRunAt plus its jitter); absent: nextRunAt. */
+  readonly nextDueAt?: Date | null;
 }
 
 export type JobPatch = Partial<JobDefinition> & {
-  /** Set by the caller whenever schedule, timezone, runAt, isActive or paused change. */
+  /** Set by the caller whenever schedule, timezone, runAt, jitterMs, isActive or paused change. */
   readonly nextRunAt?: Date | null;
   /** Set together: when the job paused or ended and why; null when it fires again. */
   readonly pausedReason?: string | null;
@@ -116,6 +120,8 @@ export type JobPatch = Partial<JobDefinition> & {
   readonly endedBy?: JobBound | null;
   /** 0 to start counting consecutive failures afresh (resume, reactivation, a new pauseAfterFailures). */
   readonly consecutiveFailures?: 0;
+  /** With nextRunAt: when it is due to be sent (nextRunAt plus its jitter); absent: nextRunAt. */
+  readonly nextDueAt?: Date | null;
 };
 
 export interface JobUpdateParams {
@@ -340,6 +346,8 @@ export interface OccurrencePlan {
   readonly missed: readonly Date[];
   /** The job's new next_run_at: its first occurrence past the window, or null for never. */
   readonly nextRunAt: Date | null;
+  /** When nextRunAt is due to be sent (with its jitter); absent: nextRunAt itself. */
+  readonly nextDueAt?: Date | null;
   /**
    * True when the job becomes inactive: a one-time job whose occurrence is now materialised,
    * or a recurring job whose last occurrence within its endAt or maxRuns is.
@@ -353,7 +361,7 @@ export interface JobClaimDueParams {
   readonly nodeId: string;
   /** "Now" for this claim (injected; the engine passes its Clock's time). */
   readonly now: Date;
-  /** Claim jobs whose next_run_at is at or before this instant (now + look-ahead). */
+  /** Claim jobs whose next occurrence is due (jitter included) at or before this instant. */
   readonly until: Date;
   readonly limit: number;
   readonly plan: (job: ScheduledJob) => OccurrencePlan;
@@ -466,6 +474,55 @@ export interface JobOutcomeCounts {
   readonly failed: number;
 }
 
+/** Limits on what all nodes together send to the targets a pattern matches. */
+export interface TargetPolicyDefinition {
+  readonly name: string;
+  /** Normalised: an origin (https://api.example.com:8443), a host (api.example.com) or *.example.com. */
+  readonly pattern: string;
+  /** Requests in flight at once, over all nodes; null: no limit. */
+  readonly maxConcurrent: number | null;
+  /** Requests started per second, over all nodes; null: no limit. */
+  readonly maxPerSecond: number | null;
+}
+
+export interface TargetPolicyRecord extends TargetPolicyDefinition {
+  readonly id: string;
+  readonly version: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface TargetPolicyUpdateParams {
+  readonly id: string;
+  readonly patch: Partial<TargetPolicyDefinition>;
+  /** When given, the update succeeds only at this version (else PRECONDITION_FAILED). */
+  readonly expectedVersion?: number;
+}
+
+/** What one node reports about one policy at each budget round, and the share it took. */
+export interface TargetUsage {
+  readonly policyId: string;
+  readonly nodeId: string;
+  /** Attempts for the policy's targets this node holds: queued, waiting or in flight. */
+  readonly wanted: number;
+  readonly inFlight: number;
+  readonly grantedConcurrent: number;
+  readonly grantedPerSecond: number;
+}
+
+export interface TargetBudgetExchangeParams {
+  readonly nodeId: string;
+  /** Other nodes' reports count while their heartbeat and their report are this recent. */
+  readonly nodeTimeoutMs: number;
+  /** This node's wanted and in-flight counts by policy id (absent: 0). */
+  readonly demand: ReadonlyMap<string, { readonly wanted: number; readonly inFlight: number }>;
+  /**
+   * Pure: this node's shares, from the policies and what the live other nodes last reported.
+   * Runs while every policy row is locked, so no other node computes its share meanwhile.
+   */
+  readonly allocate: (policies: readonly TargetPolicyRecord[], others: readonly TargetUsage[]) => readonly TargetUsage[];
+}
+
 export interface Store {
   /** 'postgres' or 'pglite', for logs and /health. */
   readonly kind: 'postgres' | 'pglite';
@@ -569,6 +626,23 @@ export interface Store {
   executionMarkRunning(params: ExecutionMarkRunningParams): Promise<void>;
   /** Clears the owner of attempts this node has not started, so any node can take them at once. */
   executionRelease(params: ExecutionReleaseParams): Promise<void>;
+
+  /** Throws CONFLICT when the name or pattern is taken. */
+  targetPolicyCreate(params: TargetPolicyDefinition & { readonly id: string }): Promise<TargetPolicyRecord>;
+  /** Throws NOT_FOUND for an unknown id. */
+  targetPolicyGet(id: string): Promise<TargetPolicyRecord>;
+  /** Every policy, by name. */
+  targetPolicyList(): Promise<TargetPolicyRecord[]>;
+  /** Bumps version; throws NOT_FOUND, CONFLICT, or PRECONDITION_FAILED on a stale expectedVersion. */
+  targetPolicyUpdate(params: TargetPolicyUpdateParams): Promise<TargetPolicyRecord>;
+  /** Throws NOT_FOUND for an unknown id. */
+  targetPolicyDelete(id: string): Promise<void>;
+  /**
+   * One budget round of a node, in one transaction: locks every policy, reads what the other
+   * live nodes last reported, asks `allocate` for this node's shares and writes them with its
+   * demand. Returns the policies and this node's shares.
+   */
+  targetBudgetExchange(params: TargetBudgetExchangeParams): Promise<{ readonly policies: TargetPolicyRecord[]; readonly shares: readonly TargetUsage[] }>;
 
   /** Inserts or refreshes this node's row (a restarted node with the same id is alive again). */
   nodeRegister(params: NodeRegisterParams): Promise<void>;

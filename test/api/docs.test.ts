@@ -122,9 +122,13 @@ describe('the committed API descriptions', () => {
     expect(collection.item[0]!.item.at(-1)!.name).toBe('Delete a job (soft)');
     for (const [index, item] of requests.entries()) {
       expect(scripts[index]).toMatch(/pm\.response\.to\.have\.status\(2\d\d\)/);
-      for (const variable of item.request.url.variable ?? []) expect(variable).toEqual({ key: 'id', value: '{{jobId}}', description: expect.any(String) });
+      const idVariable = item.request.url.path.includes('targets') ? '{{targetId}}' : '{{jobId}}';
+      for (const variable of item.request.url.variable ?? []) expect(variable).toEqual({ key: 'id', value: idVariable, description: expect.any(String) });
       for (const parameter of item.request.url.query ?? []) if (!parameter.disabled) expect({ [parameter.key]: parameter.value }).not.toEqual({ [parameter.key]: '' });
     }
+    const createTarget = requests.findIndex((item) => item.name === 'Create a target policy');
+    expect(scripts[createTarget]).toContain("pm.collectionVariables.set('targetId', pm.response.json().id);");
+    expect(requests.at(-1)!.name).not.toBe('Create a target policy');
     const history = scripts[requests.findIndex((item) => item.name === 'Execution history of a job, newest first')]!;
     expect(history).toContain('includes.all.keys(["items","nextCursor"])');
   });

@@ -40,7 +40,7 @@ export function describeApi(title: string, body: (context: () => ApiTestContext)
         context = { app, store, get clock() { return clock; }, backend: backend.name, jobCount: () => countJobs(store) };
       });
       beforeEach(async () => {
-        await storeContext!.db.query('TRUNCATE jobs, job_next_runs, executions, scheduler_nodes');
+        await storeContext!.db.query('TRUNCATE jobs, job_next_runs, executions, scheduler_nodes, target_policies, target_usage');
         clock = new FakeClock(NOW);
       });
       afterAll(async () => {

@@ -86,6 +86,16 @@ describe('jobscheduler jobs against a running node', () => {
     expect((await jobs('get', id)).stdout).toMatch(/^name: +before$/m);
   });
 
+  it('sets a jitter with --jitter-ms, and refuses one longer than the gap between occurrences naming jitterMs', async () => {
+    const id = await createJob('--jitter-ms', '60000');
+    expect((await jobs('get', id)).stdout).toMatch(/^jitterMs: +60000$/m);
+    const updated = await jobs('update', id, '--jitter-ms', '0');
+    expect(updated.stdout).toMatch(/^jitterMs: +0$/m);
+    const tooLong = await jobs('create', '--schedule', '*/10 * * * * *', '--api', target, '--type', 'AT_LEAST_ONCE', '--jitter-ms', '10001');
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.stderr).toMatch(/^VALIDATION_FAILED: jitterMs \(10001\) must not exceed the gap between two consecutive occurrences of schedule: 10000 ms/);
+  });
+
   it('pauses, resumes and deletes a job, which stays readable after deletion', async () => {
     const id = await createJob();
     const state = async () => /^state: +(\S+)$/m.exec((await jobs('get', id)).stdout)![1];
@@ -112,8 +122,8 @@ describe('jobscheduler jobs against a running node', () => {
     const executionId = /^executionId: +(\S+)$/m.exec(run.stdout)![1];
 
     const history = await jobs('history', id);
-    expect(history.stdout.split('\n')[0]).toMatch(/^SCHEDULED AT +TRIGGER +ATTEMPT +STATUS +HTTP +DURATION +LATENESS +NODE +ERROR$/);
-    expect(tableRows(history.stdout)).toEqual([[expect.stringMatching(/^\d{4}-/), 'manual', '1', 'SCHEDULED', '-', '-', '-', '-', '-']]);
+    expect(history.stdout.split('\n')[0]).toMatch(/^SCHEDULED AT +DUE AT +TRIGGER +ATTEMPT +STATUS +HTTP +DURATION +LATENESS +NODE +ERROR$/);
+    expect(tableRows(history.stdout)).toEqual([[expect.stringMatching(/^\d{4}-/), expect.stringMatching(/^\d{4}-/), 'manual', '1', 'SCHEDULED', '-', '-', '-', '-', '-']]);
     const json = JSON.parse((await jobs('history', id, '--json')).stdout) as { items: { id: string }[] };
     expect(json.items.map((item) => item.id)).toEqual([executionId]);
   });

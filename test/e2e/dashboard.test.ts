@@ -287,6 +287,21 @@ describe.skipIf(!hasChromium)(title, { timeout: 90_000 }, () => {
     await page.getByText(/auto: 2 consecutive failures, last: /).waitFor();
     await expect(stack.api('GET', `/api/v1/jobs/${failing}`)).resolves.toMatchObject({ paused: true, consecutiveFailures: 2, pauseAfterFailures: 2 });
   });
+
+  it('lists the target policies with their pattern and limits', async () => {
+    const created = await fetch(`${stack.url}/api/v1/targets`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'payments', pattern: 'https://payments.example.com', maxPerSecond: 50 }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    await page.getByRole('navigation').getByRole('link', { name: 'Targets' }).click();
+    const row = page.locator(`tr[data-policy-id="${id}"]`);
+    await row.waitFor();
+    const cells = (await row.locator('td').allInnerTexts()).map((text) => text.trim());
+    expect(cells.slice(0, 4)).toEqual(['payments', 'https://payments.example.com', 'no limit', '50']);
+  });
 });
 
 describe.skipIf(!hasChromium)(`${title}, when the server wants an API key`, { timeout: 60_000 }, () => {

@@ -102,7 +102,7 @@ describeStore('backfill and overrides', (context) => {
     const [h0] = hours(1);
     await store.executionBackfill({ jobId, occurrences: [h0!], now, intervalMs: 1000 });
     const [row] = await history(jobId);
-    await store.executionWrite({ completions: [{ id: row!.id, status: 'SKIPPED', startedAt: null, finishedAt: now, durationMs: null, httpStatus: null, error: 'withdrawn' }] });
+    await store.executionWrite({ completions: [{ id: row!.id, scheduledAt: row!.scheduledAt, status: 'SKIPPED', startedAt: null, finishedAt: now, durationMs: null, httpStatus: null, error: 'withdrawn' }] });
     const later = new Date(now.getTime() + 60_000);
     expect(await store.executionBackfill({ jobId, occurrences: [h0!], now: later, intervalMs: 1000 })).toMatchObject({ queued: 1, firstDueAt: later });
     expect(await history(jobId)).toMatchObject([{ id: row!.id, status: 'SCHEDULED', dueAt: later, error: null, finishedAt: null }]);

@@ -116,6 +116,33 @@ describeStore('claims', (context) => {
       expect(await store.jobClaimDue({ nodeId: 'node-a', now: NOW, until: UNTIL, limit: 10, plan: fireNext })).toEqual([]);
     });
 
+    it('claims a job by when its next occurrence is due with its jitter, and keeps the due time the plan gives', async () => {
+      const { store, db } = context();
+      // Scheduled within the window, but delayed past it by jitter: not claimed yet.
+      const delayed = await store.jobCreate(jobParams({ jitterMs: 5000, nextRunAt: at('2026-01-01T00:00:01Z'), nextDueAt: at('2026-01-01T00:00:04Z') }));
+      const plain = await store.jobCreate(jobParams({ nextRunAt: at('2026-01-01T00:00:01.500Z') }));
+      const jittered = (job: ScheduledJob): OccurrencePlan => ({
+        fire: [{ scheduledAt: job.nextRunAt!, dueAt: at('2026-01-01T00:00:04Z') }],
+        missed: [],
+        nextRunAt: at('2026-01-01T00:01:01Z'),
+        nextDueAt: at('2026-01-01T00:01:03.250Z'),
+        deactivate: false,
+      });
+      const first = await store.jobClaimDue({ nodeId: 'node-a', now: NOW, until: UNTIL, limit: 10, plan: fireNext });
+      expect(first.map((c) => c.job.id)).toEqual([plain.id]);
+      expect(first[0]!.job.jitterMs).toBe(0);
+
+      const later = await store.jobClaimDue({ nodeId: 'node-a', now: at('2026-01-01T00:00:02Z'), until: at('2026-01-01T00:00:04Z'), limit: 10, plan: jittered });
+      expect(later.map((c) => [c.job.id, c.job.jitterMs, c.execution.scheduledAt, c.execution.dueAt])).toEqual([
+        [delayed.id, 5000, at('2026-01-01T00:00:01Z'), at('2026-01-01T00:00:04Z')],
+      ]);
+      const { rows } = await db.query<{ job_id: string; next_run_at: Date; next_due_at: Date }>('SELECT job_id, next_run_at, next_due_at FROM job_next_runs ORDER BY next_due_at');
+      expect(rows.map((row) => [row.job_id, row.next_run_at, row.next_due_at])).toEqual([
+        [plain.id, at('2026-01-01T00:01:01.500Z'), at('2026-01-01T00:01:01.500Z')],
+        [delayed.id, at('2026-01-01T00:01:01Z'), at('2026-01-01T00:01:03.250Z')],
+      ]);
+    });
+
     it('claims at most the limit, earliest first, and the rest on the next call', async () => {
       const { store } = context();
       const jobs = await store.jobCreateMany([3, 1, 2].map((s) => jobParams({ nextRunAt: new Date(NOW.getTime() - s * 1000) })));

@@ -29,6 +29,7 @@ export function jobParams(overrides: Partial<JobCreateParams> = {}): JobCreatePa
     startAt: null,
     endAt: null,
     maxRuns: null,
+    jitterMs: 0,
     nextRunAt: new Date('2026-01-01T00:00:00Z'),
     ...overrides,
   };

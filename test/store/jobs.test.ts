@@ -156,6 +156,21 @@ describeStore('jobs', (context) => {
       expect(await store.jobGet(job.id)).toEqual(updated);
     });
 
+    it('stores a jitter and the due time of the next occurrence with it, and moves both when they change', async () => {
+      const { store, db } = context();
+      const job = await store.jobCreate(jobParams({ jitterMs: 30_000, nextRunAt: at('2026-01-01T01:00:00Z'), nextDueAt: at('2026-01-01T01:00:12.345Z') }));
+      expect((await store.jobGet(job.id)).jitterMs).toBe(30_000);
+      const dueAt = async (): Promise<Date> =>
+        (await db.query<{ next_due_at: Date }>('SELECT next_due_at FROM job_next_runs WHERE job_id = $1', [job.id])).rows[0]!.next_due_at;
+      expect(await dueAt()).toEqual(at('2026-01-01T01:00:12.345Z'));
+
+      const updated = await store.jobUpdate({ id: job.id, patch: { jitterMs: 0, nextRunAt: at('2026-01-01T02:00:00Z') } });
+      expect(updated).toMatchObject({ jitterMs: 0, nextRunAt: at('2026-01-01T02:00:00Z') });
+      expect(await dueAt()).toEqual(at('2026-01-01T02:00:00Z'));
+      await store.jobUpdate({ id: job.id, patch: { name: 'renamed' } });
+      expect(await dueAt()).toEqual(at('2026-01-01T02:00:00Z'));
+    });
+
     it('succeeds at the expected version and fails with PRECONDITION_FAILED at a stale one', async () => {
       const { store } = context();
       const job = await store.jobCreate(jobParams());

@@ -7,9 +7,13 @@ import { describeStore } from './harness.js';
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
 /** Occurrence number `n` of a job, started as an attempt owned by a node (its row inserted). */
+/** The scheduled time of each attempt started here: a completion names its row by both. */
+const scheduledAtOf = new Map<string, Date>();
+
 async function started(store: Store, jobId: string, n: number): Promise<string> {
   const row = attempt(jobId, new Date(T0 + n * 1000), { id: uuidv7(), ownerNode: 'node-a' });
   await store.executionWrite({ inserts: [row] });
+  scheduledAtOf.set(row.id, row.scheduledAt);
   return row.id;
 }
 
@@ -18,6 +22,7 @@ function ended(id: string, status: 'FAILED' | 'SUCCEEDED', finishedMs: number, e
   const failed = status === 'FAILED';
   return {
     id,
+    scheduledAt: scheduledAtOf.get(id)!,
     status,
     startedAt: new Date(T0 + finishedMs - 5),
     finishedAt: new Date(T0 + finishedMs),

@@ -2,6 +2,7 @@ import type {
   BackfillAnswer,
   BackfillInput,
   ClusterNode,
+  TargetPolicy,
   ClusterStats,
   DeliveryGuarantee,
   Execution,
@@ -136,6 +137,8 @@ export const api = {
     params: { expression: string; timezone: string; count: number },
     signal?: AbortSignal,
   ): Promise<SchedulePreview> => (await call<SchedulePreview>(`/api/v1/schedules/preview${query(params)}`, { signal })).data,
+  targetPolicies: async (signal?: AbortSignal): Promise<TargetPolicy[]> =>
+    (await call<{ items: TargetPolicy[] }>('/api/v1/targets', { signal })).data.items,
   nodes: async (signal?: AbortSignal): Promise<ClusterNode[]> =>
     (await call<{ items: ClusterNode[] }>('/api/v1/nodes', { signal })).data.items,
   stats: async (signal?: AbortSignal): Promise<ClusterStats> => (await call<ClusterStats>('/api/v1/stats', { signal })).data,

@@ -6,6 +6,7 @@ import { JobsPage } from './pages/jobs-page.js';
 import { JobPage } from './pages/job-page.js';
 import { JobFormPage } from './pages/job-form-page.js';
 import { ClusterPage } from './pages/cluster-page.js';
+import { TargetsPage } from './pages/targets-page.js';
 
 function page(route: Route): JSX.Element {
   switch (route.page) {
@@ -19,6 +20,8 @@ function page(route: Route): JSX.Element {
       return <JobFormPage key={`edit-${route.id}`} id={route.id} />;
     case 'cluster':
       return <ClusterPage />;
+    case 'targets':
+      return <TargetsPage />;
     case 'not-found':
       return (
         <section class="card empty">
@@ -33,7 +36,7 @@ function page(route: Route): JSX.Element {
 
 export function App(): JSX.Element {
   const route = useRoute();
-  const section = route.page === 'cluster' ? 'cluster' : 'jobs';
+  const section = route.page === 'cluster' || route.page === 'targets' ? route.page : 'jobs';
   return (
     <>
       <header class="topbar">
@@ -47,6 +50,9 @@ export function App(): JSX.Element {
           </Link>
           <Link href={paths.cluster()} aria-current={section === 'cluster' ? 'page' : undefined}>
             Cluster
+          </Link>
+          <Link href={paths.targets()} aria-current={section === 'targets' ? 'page' : undefined}>
+            Targets
           </Link>
           <a href="/docs" target="_blank" rel="noreferrer">
             API docs

@@ -21,6 +21,7 @@ const storedJob: Job = {
   onFailure: null,
   isActive: true,
   paused: false,
+  jitterMs: 0,
   nextRunAt: '2025-05-05T04:00:00Z',
   lastRunAt: null,
   lastStatus: null,
@@ -46,9 +47,9 @@ describe('the job form', () => {
 
   it('names each field it can tell is wrong before asking the server', () => {
     const { errors } = buildJob(
-      filled({ api: 'ftp://example.com', payload: '{oops', headers: 'no colon here', maxAttempts: '0', minBackoffMs: '500', maxBackoffMs: '100', timeoutMs: '1.5' }),
+      filled({ api: 'ftp://example.com', payload: '{oops', headers: 'no colon here', maxAttempts: '0', minBackoffMs: '500', maxBackoffMs: '100', timeoutMs: '1.5', jitterMs: '-5' }),
     );
-    expect(Object.keys(errors).sort()).toEqual(['api', 'headers', 'maxAttempts', 'maxBackoffMs', 'payload', 'timeoutMs']);
+    expect(Object.keys(errors).sort()).toEqual(['api', 'headers', 'jitterMs', 'maxAttempts', 'maxBackoffMs', 'payload', 'timeoutMs']);
     expect(errors.payload).toMatch(/^Not valid JSON/);
     expect(errors.headers).toBe('Line 1: write each header as "Name: value".');
   });
@@ -105,5 +106,12 @@ describe('the job form', () => {
       headers: {},
       retry: { maxAttempts: 5, minBackoffMs: 1000, maxBackoffMs: 60000 },
     });
+  });
+
+  it('sends a jitter as a number, and only when it changed', () => {
+    expect(buildJob(filled({ jitterMs: '30000' })).input.jitterMs).toBe(30_000);
+    expect(buildJob(filled({ jitterMs: '86400001' })).errors.jitterMs).toBeDefined();
+    const values = { ...valuesFromJob({ ...storedJob, jitterMs: 60_000 }), jitterMs: '120000' };
+    expect(patchBody(buildJob(values).input, { ...storedJob, jitterMs: 60_000 })).toEqual({ jitterMs: 120_000 });
   });
 });

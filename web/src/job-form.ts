@@ -33,6 +33,7 @@ export interface FormValues {
   endAt: string;
   /** Empty: no limit (recurring jobs only). */
   maxRuns: string;
+  jitterMs: string;
 }
 
 export type FieldErrors = Partial<Record<keyof FormValues, string>>;
@@ -60,6 +61,7 @@ export const defaultValues: FormValues = {
   startAt: '',
   endAt: '',
   maxRuns: '',
+  jitterMs: '0',
 };
 
 const pad = (value: number): string => String(value).padStart(2, '0');
@@ -98,6 +100,7 @@ export function valuesFromJob(job: Job): FormValues {
     startAt: toLocalInput(job.startAt ?? null),
     endAt: toLocalInput(job.endAt ?? null),
     maxRuns: job.maxRuns == null ? '' : String(job.maxRuns),
+    jitterMs: String(job.jitterMs),
   };
 }
 
@@ -120,6 +123,9 @@ function isHttpUrl(text: string): boolean {
     return false;
   }
 }
+
+/** The API's bound; the gap between occurrences bounds it further, checked by the server. */
+const MAX_JITTER_MS = 86_400_000;
 
 function wholeNumber(text: string, min: number): number | null {
   if (!/^\d+$/.test(text.trim())) return null;
@@ -162,6 +168,8 @@ export function buildJob(values: FormValues): { input: JobInput; errors: FieldEr
   const maxBackoffMs = wholeNumber(values.maxBackoffMs, 0);
   if (maxBackoffMs === null) errors.maxBackoffMs = 'A whole number of milliseconds.';
   else if (minBackoffMs !== null && maxBackoffMs < minBackoffMs) errors.maxBackoffMs = 'At least the minimum backoff.';
+  const jitterMs = wholeNumber(values.jitterMs, 0);
+  if (jitterMs === null || jitterMs > MAX_JITTER_MS) errors.jitterMs = 'A whole number of milliseconds, 0 to 86400000.';
 
   const pauseAfterFailures = optionalNumber(values.pauseAfterFailures);
   if (pauseAfterFailures === undefined) errors.pauseAfterFailures = 'A whole number, at least 1, or empty to never pause.';
@@ -194,6 +202,7 @@ export function buildJob(values: FormValues): { input: JobInput; errors: FieldEr
     startAt: startAt ?? null,
     endAt: endAt ?? null,
     maxRuns: maxRuns ?? null,
+    jitterMs: jitterMs ?? 0,
   };
   return { input, errors };
 }

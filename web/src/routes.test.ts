@@ -13,6 +13,7 @@ describe('dashboard addresses', () => {
     expect(parseRoute('/jobs/abc/edit')).toEqual({ page: 'edit', id: 'abc' });
     expect(parseRoute('/jobs/new')).toEqual({ page: 'new' });
     expect(parseRoute('/cluster')).toEqual({ page: 'cluster' });
+    expect(parseRoute('/targets')).toEqual({ page: 'targets' });
   });
 
   it('says "not found" for anything else', () => {
@@ -25,5 +26,6 @@ describe('dashboard addresses', () => {
     expect(parseRoute(paths.editJob('x/y'))).toEqual({ page: 'edit', id: 'x/y' });
     expect(parseRoute(paths.newJob())).toEqual({ page: 'new' });
     expect(parseRoute(paths.cluster())).toEqual({ page: 'cluster' });
+    expect(parseRoute(paths.targets())).toEqual({ page: 'targets' });
   });
 });

@@ -8,6 +8,7 @@ export type Route =
   | { readonly page: 'job'; readonly id: string }
   | { readonly page: 'edit'; readonly id: string }
   | { readonly page: 'cluster' }
+  | { readonly page: 'targets' }
   | { readonly page: 'not-found' };
 
 export function parseRoute(pathname: string): Route {
@@ -21,6 +22,7 @@ export function parseRoute(pathname: string): Route {
     if (second !== undefined && third === 'edit' && parts.length === 3) return { page: 'edit', id: second };
   }
   if (first === 'cluster' && parts.length === 1) return { page: 'cluster' };
+  if (first === 'targets' && parts.length === 1) return { page: 'targets' };
   return { page: 'not-found' };
 }
 
@@ -30,4 +32,5 @@ export const paths = {
   job: (id: string): string => `/jobs/${encodeURIComponent(id)}`,
   editJob: (id: string): string => `/jobs/${encodeURIComponent(id)}/edit`,
   cluster: (): string => '/cluster',
+  targets: (): string => '/targets',
 };

@@ -38,6 +38,7 @@ export interface JobInput {
   startAt?: string | null;
   endAt?: string | null;
   maxRuns?: number | null;
+  jitterMs?: number;
 }
 
 export interface Job {
@@ -59,6 +60,8 @@ export interface Job {
   onFailure: string | null;
   isActive: boolean;
   paused: boolean;
+  /** Most delay added to each occurrence (0: none). */
+  jitterMs: number;
   nextRunAt: string | null;
   lastRunAt: string | null;
   lastStatus: ExecutionStatus | null;
@@ -90,7 +93,7 @@ export interface Page<T> {
 export interface Execution {
   id: string;
   scheduledAt: string;
-  /** When this attempt was due to be sent (later than scheduledAt for retries), if the API says. */
+  /** When this attempt was due to be sent (later than scheduledAt with jitter and for retries), if the API says. */
   dueAt?: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -141,7 +144,10 @@ export interface BackfillAnswer {
 export interface JobSchedule {
   jobId: string;
   timezone: string;
+  /** Scheduled times. */
   nextRuns: string[];
+  /** When each of nextRuns is sent: with the job's jitter. */
+  firesAt: string[];
 }
 
 export interface SchedulePreview {
@@ -149,6 +155,18 @@ export interface SchedulePreview {
   timezone: string;
   description: string;
   nextRuns: string[];
+}
+
+/** A target policy: limits on what all nodes together send to the targets its pattern covers. */
+export interface TargetPolicy {
+  id: string;
+  name: string;
+  pattern: string;
+  maxConcurrent: number | null;
+  maxPerSecond: number | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface ClusterNode {

@@ -46,7 +46,7 @@ describe('the dashboard as static files', () => {
     expect(response.headers['cache-control']).toBe('no-cache');
   });
 
-  it.each(['/jobs', '/jobs/new', '/jobs/0190f2a1-7c1e-7000-8000-000000000001', '/jobs/0190f2a1-7c1e-7000-8000-000000000001/edit', '/cluster'])(
+  it.each(['/jobs', '/jobs/new', '/jobs/0190f2a1-7c1e-7000-8000-000000000001', '/jobs/0190f2a1-7c1e-7000-8000-000000000001/edit', '/cluster', '/targets'])(
     'answers the client-side route %s with the app, so reloads and shared links work',
     async (url) => {
       const response = await app.inject({ method: 'GET', url });

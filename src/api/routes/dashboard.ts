@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /**
  * The web dashboard: the Vite build (dist/web) served as static files at `/`, and its
- * client-side routes (/jobs/..., /cluster) answered with index.html so that a reload or a
+ * client-side routes (/jobs/..., /cluster, /targets) answered with index.html so that a reload or a
  * shared link opens the right page. Only those paths are claimed: /api, /health, /ready,
  * /metrics, /docs and /openapi.json keep their own routes and their problem+json 404s.
  * The dashboard calls only the public API, like any other client.
@@ -18,7 +18,7 @@ export interface DashboardOptions {
 }
 
 /** Paths the app routes itself (see web/src/routes.ts). */
-const CLIENT_ROUTES = ['/jobs', '/jobs/*', '/cluster'];
+const CLIENT_ROUTES = ['/jobs', '/jobs/*', '/cluster', '/targets'];
 
 /**
  * Scripts, styles and data come from this origin only; the app has no inline script, and

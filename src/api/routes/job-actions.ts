@@ -5,7 +5,7 @@ import { uuidv7 } from '../../ids.js';
 import { JOB_LIMITS } from '../../jobs/defaults.js';
 import { runsLeft } from '../../jobs/bounds.js';
 import { overrideFromBody, type RunBody } from '../../jobs/run-override.js';
-import { compileSchedule, jobPreview, nextRunAt, upcomingRuns } from '../../jobs/schedule.js';
+import { dueAtOf, jobPreview, nextRunAt } from '../../jobs/schedule.js';
 import { idParams, pageQuery, problems } from '../schemas/common.js';
 import { runBodySchema } from '../schemas/job.js';
 import { executionResponse, jobId, sendJob, withCursor, type ApiContext, type IdParams } from './context.js';
@@ -128,9 +128,10 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
       // nextRunAt was left at the first occurrence that fell due while paused, so the
       // engine's misfire policy sees the gap. Only a job with none yet gets one from now.
       const needsNext = current.nextRunAt === null && current.isActive && current.schedule !== null && runsLeft(current) > 0;
+      const next = needsNext ? nextRunAt(current, new Date(clock.now())) : null;
       // An inactive job keeps the reason it ended with; resuming only lifts the pause.
       const cleared = current.isActive ? { pausedReason: null, pausedAt: null } : {};
-      const patch = { paused: false, consecutiveFailures: 0 as const, ...cleared, ...(needsNext ? { nextRunAt: nextRunAt(current, new Date(clock.now())) } : {}) };
+      const patch = { paused: false, consecutiveFailures: 0 as const, ...cleared, ...(needsNext ? { nextRunAt: next, nextDueAt: next && dueAtOf(current, next) } : {}) };
       return sendJob(reply, await store.jobUpdate({ id, patch }));
     },
   );
@@ -144,7 +145,8 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
         summary: 'The next firings of a job',
         description:
           'RFC 3339 instants with the offset of the job\'s time zone, from now, within its startAt and endAt and no more than its ' +
-          'maxRuns leave (none for a job they ended). A one-time job lists its runAt while it is ahead.',
+          'maxRuns leave (none for a job they ended). A one-time job lists its runAt while it is ahead. ' +
+          'nextRuns are the scheduled times (X-Scheduled-At); firesAt, in the same order, when each is sent: the scheduled time plus the job\'s jitter.',
         security,
         params: idParams,
         querystring: {
@@ -161,8 +163,9 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
               jobId: { type: 'string', format: 'uuid' },
               timezone: { type: 'string' },
               nextRuns: { type: 'array', items: { type: 'string', format: 'date-time' } },
+              firesAt: { type: 'array', items: { type: 'string', format: 'date-time' }, description: 'When each of nextRuns is sent (with the jitter).' },
             },
-            required: ['jobId', 'timezone', 'nextRuns'],
+            required: ['jobId', 'timezone', 'nextRuns', 'firesAt'],
           },
           ...problems(400, 401, 404),
         },
@@ -170,8 +173,22 @@ export function registerJobActionRoutes(api: FastifyInstance, context: ApiContex
     },
     async (request) => {
       const job = await store.jobGet(jobId(request.params));
-      const runs = job.endedBy === null ? jobPreview(job, request.query.count, new Date(clock.now())) : [];
-      return { jobId: job.id, timezone: job.timezone, nextRuns: runs.map((run) => formatInZone(run, job.timezone)) };
+      const now = clock.now();
+      const { count } = request.query;
+      // An occurrence scheduled up to jitterMs ago (since the job exists) may still be waiting to
+      // fire: it is listed. jitterMs is at most the gap between occurrences: one more than count is enough.
+      const since = new Date(Math.max(now - job.jitterMs, Math.min(now, job.createdAt.getTime())));
+      const candidates = job.endedBy === null ? jobPreview(job, count + 1, since) : [];
+      const runs = candidates
+        .map((scheduledAt) => ({ scheduledAt, firesAt: dueAtOf(job, scheduledAt) }))
+        .filter((run) => run.firesAt.getTime() > now)
+        .slice(0, count);
+      return {
+        jobId: job.id,
+        timezone: job.timezone,
+        nextRuns: runs.map((run) => formatInZone(run.scheduledAt, job.timezone)),
+        firesAt: runs.map((run) => formatInZone(run.firesAt, job.timezone)),
+      };
     },
   );
 

@@ -231,6 +231,7 @@ function batchAnswer(jobs: readonly JobRecord[]): Buffer {
     maxRuns: job.maxRuns,
     runCount: job.runCount,
     endedBy: job.endedBy,
+    jitterMs: job.jitterMs,
     nextRunAt: iso(job.nextRunAt),
     lastRunAt: iso(job.lastRunAt),
     setAsideReason: job.setAsideReason,

@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { canonicalTimezone, formatInZone } from '../../cron/index.js';
 import { JobSchedulerError } from '../../errors.js';
 import { JOB_DEFAULTS, JOB_LIMITS } from '../../jobs/defaults.js';
-import { parseInstant } from '../../jobs/definition.js';
-import { PREVIEW_YEARS, compileSchedule, upcomingRuns } from '../../jobs/schedule.js';
+import { checkJitter, parseInstant } from '../../jobs/definition.js';
+import { PREVIEW_YEARS, compileSchedule, dueAtOf, upcomingRuns } from '../../jobs/schedule.js';
 import { problems } from '../schemas/common.js';
 import type { ApiContext } from './context.js';
 
@@ -12,6 +12,8 @@ interface PreviewQuery {
   readonly timezone: string;
   readonly count: number;
   readonly from?: string;
+  readonly jitterMs?: number;
+  readonly jobId?: string;
 }
 
 /** Check an expression and see when it would fire, before creating anything. */
@@ -34,6 +36,13 @@ export function registerScheduleRoutes(api: FastifyInstance, context: ApiContext
             timezone: { type: 'string', minLength: 1, maxLength: JOB_LIMITS.timezoneLength, default: JOB_DEFAULTS.timezone },
             count: { type: 'integer', minimum: 1, maximum: JOB_LIMITS.previewCount, default: 10 },
             from: { type: 'string', description: 'RFC 3339 instant to start after (default: now).' },
+            jitterMs: {
+              type: 'integer',
+              minimum: JOB_LIMITS.jitterMs.min,
+              maximum: JOB_LIMITS.jitterMs.max,
+              description: 'A job\'s jitterMs: checked against the schedule\'s gaps; with jobId, firesAt shows each firing\'s delay.',
+            },
+            jobId: { type: 'string', format: 'uuid', description: 'The job the jitter is for (the delay depends on its id).' },
           },
         },
         response: {
@@ -46,8 +55,13 @@ export function registerScheduleRoutes(api: FastifyInstance, context: ApiContext
               timezone: { type: 'string' },
               description: { type: 'string' },
               nextRuns: { type: 'array', items: { type: 'string', format: 'date-time' } },
+              firesAt: {
+                type: 'array',
+                items: { type: 'string', format: 'date-time' },
+                description: 'When each of nextRuns is sent: with jitterMs and jobId, the scheduled time plus that job\'s delay; otherwise the scheduled time.',
+              },
             },
-            required: ['expression', 'timezone', 'description', 'nextRuns'],
+            required: ['expression', 'timezone', 'description', 'nextRuns', 'firesAt'],
           },
           ...problems(400, 401),
         },
@@ -63,9 +77,21 @@ export function registerScheduleRoutes(api: FastifyInstance, context: ApiContext
         });
       }
       const from = request.query.from === undefined ? new Date(context.clock.now()) : parseInstant(request.query.from, 'from');
-      const schedule = compileSchedule(expression, timezone, { expression: 'expression', timezone: 'timezone' });
-      const nextRuns = upcomingRuns(schedule, count, from).map((run) => formatInZone(run, timezone));
-      return { expression, timezone, description: schedule.describe(), nextRuns };
+      const fields = { expression: 'expression', timezone: 'timezone' };
+      const schedule = compileSchedule(expression, timezone, fields);
+      const jitterMs = checkJitter(request.query.jitterMs ?? 0, { schedule: expression, runAt: null, timezone }, from, (field) =>
+        field === 'schedule' ? fields.expression : field,
+      );
+      const runs = upcomingRuns(schedule, count, from);
+      const { jobId } = request.query;
+      const firesAt = jobId === undefined ? runs : runs.map((run) => dueAtOf({ id: jobId.toLowerCase(), schedule: expression, timezone, jitterMs }, run));
+      return {
+        expression,
+        timezone,
+        description: schedule.describe(),
+        nextRuns: runs.map((run) => formatInZone(run, timezone)),
+        firesAt: firesAt.map((run) => formatInZone(run, timezone)),
+      };
     },
   );
 }

@@ -131,6 +131,17 @@ const bodyProperties = {
       'Recurring jobs only: at most this many scheduled occurrences fire over the job\'s life (manual runs and MISSED ' +
       'occurrences do not count); the job then becomes inactive with pausedReason. Raising it on a job it ended brings the job back.',
   },
+  jitterMs: {
+    type: 'integer',
+    minimum: JOB_LIMITS.jitterMs.min,
+    maximum: JOB_LIMITS.jitterMs.max,
+    description:
+      'Each occurrence is sent this many ms after its scheduled time at most: a delay in [0, jitterMs) fixed by the job id and the occurrence ' +
+      '(the same on every node and after every restart; GET /jobs/{id}/schedule lists it), so that jobs sharing a schedule do not reach their ' +
+      'targets at the same instant. At most the shortest gap between two occurrences of the schedule. X-Scheduled-At stays the scheduled time; ' +
+      'the misfire grace counts from the delayed time. 0: none.',
+    examples: [30_000],
+  },
 } as const;
 
 /**
@@ -195,6 +206,7 @@ export const jobCreateSchema = {
     misfirePolicy: withDefault(bodyProperties.misfirePolicy, JOB_DEFAULTS.misfirePolicy),
     overlapPolicy: withDefault(bodyProperties.overlapPolicy, JOB_DEFAULTS.overlapPolicy),
     isActive: withDefault(bodyProperties.isActive, JOB_DEFAULTS.isActive),
+    jitterMs: withDefault(bodyProperties.jitterMs, JOB_DEFAULTS.jitterMs),
   },
 } as const;
 
@@ -205,7 +217,7 @@ export const jobPatchSchema = {
   minProperties: 1,
   examples: [{ schedule: '0 */5 * * * *', timezone: 'Europe/Paris' }],
   properties: bodyProperties,
-  description: 'Only the fields given change. Changing schedule, runAt or timezone recomputes nextRunAt.',
+  description: 'Only the fields given change. Changing schedule, runAt, timezone or jitterMs recomputes nextRunAt.',
 } as const;
 
 const dateTime = { type: 'string', format: 'date-time' } as const;
@@ -265,6 +277,7 @@ export const jobSchema = {
       enum: ['endAt', 'maxRuns', null],
       description: 'The bound that made the job inactive; null otherwise.',
     },
+    jitterMs: { type: 'integer', description: 'Most delay added to each occurrence (0: none).' },
     nextRunAt: { ...nullableDateTime, description: 'The next occurrence not yet handed to a node.' },
     lastRunAt: { ...nullableDateTime, description: 'Scheduled time of the latest finished attempt.' },
     lastStatus: {
@@ -285,7 +298,7 @@ export const jobSchema = {
     'id', 'jobId', 'name', 'description', 'schedule', 'runAt', 'timezone', 'api', 'method', 'headers', 'payload',
     'timeoutMs', 'type', 'retry', 'misfirePolicy', 'overlapPolicy', 'onFailure', 'isActive', 'paused',
     'pauseAfterFailures', 'consecutiveFailures', 'pausedReason', 'pausedAt', 'startAt', 'endAt', 'maxRuns', 'runCount', 'endedBy',
-    'nextRunAt', 'lastRunAt', 'lastStatus', 'setAsideReason', 'setAsideAt', 'version', 'createdAt', 'updatedAt', 'deletedAt',
+    'jitterMs', 'nextRunAt', 'lastRunAt', 'lastStatus', 'setAsideReason', 'setAsideAt', 'version', 'createdAt', 'updatedAt', 'deletedAt',
   ],
 } as const;
 
@@ -304,7 +317,7 @@ export const executionSchema = {
       description: 'schedule: a cron or runAt occurrence; manual: POST /run; backfill: a past occurrence fired by POST /backfill.',
     },
     attempt: { type: 'integer' },
-    dueAt: dateTime,
+    dueAt: { ...dateTime, description: 'When the attempt is to be sent: scheduledAt plus the job\'s jitter for a first attempt, later for retries and catch-up firings.' },
     status: { type: 'string', enum: ['SCHEDULED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'MISSED', 'SKIPPED', 'LOST'] },
     startedAt: nullableDateTime,
     finishedAt: nullableDateTime,

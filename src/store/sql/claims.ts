@@ -17,14 +17,15 @@ import {
 
 /**
  * Due jobs in due order, their next run rows locked; $1 until, $2 limit, $3..$5 the share:
- * its own shard, or due before othersUntil.
+ * its own shard, or due before othersUntil. "Due" is next_due_at: the next occurrence plus its
+ * jitter, so a job whose occurrence is delayed is claimed a look-ahead before it leaves.
  */
 const selectDueForUpdate = (columns: string): string =>
   `SELECT ${columns}
    FROM job_next_runs n JOIN jobs j ON j.id = n.job_id
-   WHERE n.runnable AND n.next_run_at IS NOT NULL AND n.next_run_at <= $1
-     AND ($3::int IS NULL OR n.shard % $3::int = $4::int OR n.next_run_at <= $5::timestamptz)
-   ORDER BY n.next_run_at
+   WHERE n.runnable AND n.next_due_at IS NOT NULL AND n.next_due_at <= $1
+     AND ($3::int IS NULL OR n.shard % $3::int = $4::int OR n.next_due_at <= $5::timestamptz)
+   ORDER BY n.next_due_at
    LIMIT $2
    FOR UPDATE OF n SKIP LOCKED`;
 
@@ -92,6 +93,8 @@ interface JobAdvance {
   readonly nextRunAt: Date | null;
   /** Scheduled occurrences this claim hands to a node (added to run_count). */
   readonly fired: number;
+  /** Absent: nextRunAt (no jitter). */
+  readonly nextDueAt?: Date | null;
   readonly deactivate: boolean;
   /** With deactivate, for a recurring job: the bound that ended it and why. */
   readonly ended: { readonly by: JobBound; readonly reason: string } | null;
@@ -105,14 +108,16 @@ interface JobAdvance {
 export async function jobAdvanceMany(db: Queryable, rows: readonly JobAdvance[]): Promise<void> {
   await db.query(
     `UPDATE job_next_runs n
-     SET next_run_at = ${FROM_MILLIS('u.next_run_ms')}, runnable = n.runnable AND NOT u.deactivate, run_count = n.run_count + u.fired
-     FROM unnest($1::uuid[], $2::bigint[], $3::boolean[], $4::int[]) AS u(id, next_run_ms, deactivate, fired)
+     SET next_run_at = ${FROM_MILLIS('u.next_run_ms')}, next_due_at = ${FROM_MILLIS('coalesce(u.next_due_ms, u.next_run_ms)')},
+       runnable = n.runnable AND NOT u.deactivate, run_count = n.run_count + u.fired
+     FROM unnest($1::uuid[], $2::bigint[], $3::boolean[], $4::int[], $5::bigint[]) AS u(id, next_run_ms, deactivate, fired, next_due_ms)
      WHERE n.job_id = u.id`,
     [
       plainArray(rows, (row) => row.id),
       plainArray(rows, (row) => millisOrNull(row.nextRunAt)),
       plainArray(rows, (row) => row.deactivate),
       plainArray(rows, (row) => row.fired),
+      plainArray(rows, (row) => millisOrNull(row.nextDueAt ?? null)),
     ],
   );
   const finished = rows.filter((row) => row.deactivate);
@@ -163,7 +168,7 @@ export async function claimDueJobs(db: Db, params: JobClaimDueParams): Promise<C
           finishedAt: params.now,
         });
       }
-      advances.push({ id: job.id, nextRunAt: plan.nextRunAt, fired: plan.fire.length, deactivate: plan.deactivate, ended: plan.ended ?? null });
+      advances.push({ id: job.id, nextRunAt: plan.nextRunAt, nextDueAt: plan.nextDueAt, fired: plan.fire.length, deactivate: plan.deactivate, ended: plan.ended ?? null });
       jobs.set(job.id, { ...job, nextRunAt: plan.nextRunAt, runCount: job.runCount + plan.fire.length, isActive: job.isActive && !plan.deactivate });
     }
     const inserted = await executionInsertManyReturningIds(tx, inserts);

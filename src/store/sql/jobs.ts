@@ -44,22 +44,22 @@ export async function jobInsertMany(db: Queryable, jobs: readonly JobCreateParam
     `WITH inserted AS (
        INSERT INTO jobs (id, name, description, schedule, run_at, timezone, api, method, headers, payload,
          timeout_ms, type, max_attempts, min_backoff_ms, max_backoff_ms, misfire_policy, overlap_policy,
-         on_failure, is_active, paused, pause_after_failures, start_at, end_at, max_runs)
+         on_failure, is_active, paused, pause_after_failures, start_at, end_at, max_runs, jitter_ms)
        SELECT u.id, u.name, u.description, u.schedule, ${FROM_MILLIS('u.run_at_ms')}, u.timezone, u.api, u.method,
          u.headers::jsonb, u.payload::jsonb, u.timeout_ms, u.type, u.max_attempts, u.min_backoff_ms, u.max_backoff_ms,
          u.misfire_policy, u.overlap_policy, u.on_failure, u.is_active, u.paused, u.pause_after_failures,
-         ${FROM_MILLIS('u.start_ms')}, ${FROM_MILLIS('u.end_ms')}, u.max_runs
+         ${FROM_MILLIS('u.start_ms')}, ${FROM_MILLIS('u.end_ms')}, u.max_runs, u.jitter_ms
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[],
          $9::text[], $10::text[], $11::int[], $12::text[], $13::int[], $14::int[], $15::int[], $16::text[], $17::text[],
-         $18::text[], $19::boolean[], $20::boolean[], $22::int[], $23::bigint[], $24::bigint[], $25::int[])
+         $18::text[], $19::boolean[], $20::boolean[], $22::int[], $23::bigint[], $24::bigint[], $25::int[], $27::int[])
          AS u(id, name, description, schedule, run_at_ms, timezone, api, method, headers, payload, timeout_ms, type,
            max_attempts, min_backoff_ms, max_backoff_ms, misfire_policy, overlap_policy, on_failure, is_active, paused,
-           pause_after_failures, start_ms, end_ms, max_runs)
+           pause_after_failures, start_ms, end_ms, max_runs, jitter_ms)
        RETURNING id, is_active, paused, version, created_at, updated_at
      ), next_runs AS (
-       INSERT INTO job_next_runs (job_id, next_run_at, runnable, shard)
-       SELECT i.id, ${FROM_MILLIS('u.next_run_at_ms')}, i.is_active AND NOT i.paused, ${SHARD_OF('i.id')}
-       FROM inserted i JOIN unnest($1::uuid[], $21::bigint[]) AS u(id, next_run_at_ms) ON u.id = i.id
+       INSERT INTO job_next_runs (job_id, next_run_at, next_due_at, runnable, shard)
+       SELECT i.id, ${FROM_MILLIS('u.next_run_at_ms')}, ${FROM_MILLIS('coalesce(u.next_due_at_ms, u.next_run_at_ms)')}, i.is_active AND NOT i.paused, ${SHARD_OF('i.id')}
+       FROM inserted i JOIN unnest($1::uuid[], $21::bigint[], $26::bigint[]) AS u(id, next_run_at_ms, next_due_at_ms) ON u.id = i.id
      )
      SELECT version, created_at, updated_at, count(*)::int AS row_count FROM inserted GROUP BY version, created_at, updated_at`,
     [
@@ -88,6 +88,8 @@ export async function jobInsertMany(db: Queryable, jobs: readonly JobCreateParam
       plain((job) => millisOrNull(job.startAt)),
       plain((job) => millisOrNull(job.endAt)),
       plain((job) => job.maxRuns),
+      plain((job) => millisOrNull(job.nextDueAt ?? null)),
+      plain((job) => job.jitterMs),
     ],
   );
   const [defaults, ...others] = result.rows;
@@ -166,6 +168,7 @@ const PATCH_COLUMNS: Record<string, { column: string; cast: string; value: (patc
   pausedAt: { column: 'paused_at', cast: 'timestamptz', value: (p) => isoOrNull(p.pausedAt ?? null) },
   endedBy: { column: 'ended_by', cast: 'text', value: (p) => p.endedBy },
   consecutiveFailures: { column: 'consecutive_failures', cast: 'int', value: (p) => p.consecutiveFailures },
+  jitterMs: { column: 'jitter_ms', cast: 'int', value: (p) => p.jitterMs },
 };
 
 /**
@@ -196,9 +199,10 @@ export async function jobUpdateById(
   // The job's next run row changes in the same statement: a claim holding it (FOR UPDATE)
   // makes this update wait, so a claim never plans from a schedule this update replaced.
   const nextRun = params.patch.nextRunAt;
-  values.push(nextRun !== undefined, isoOrNull(nextRun ?? null));
-  const setNext = `$${values.length - 1}::boolean`;
-  const next = `$${values.length}::timestamptz`;
+  values.push(nextRun !== undefined, isoOrNull(nextRun ?? null), isoOrNull(params.patch.nextDueAt ?? nextRun ?? null));
+  const setNext = `$${values.length - 2}::boolean`;
+  const next = `$${values.length - 1}::timestamptz`;
+  const nextDue = `$${values.length}::timestamptz`;
   // A new next occurrence was planned from the changed job: whatever set it aside is gone.
   if (params.patch.nextRunAt !== undefined) sets.push('set_aside_reason = NULL', 'set_aside_at = NULL');
   const result = await db.query<JobRowWithLastRun>(
@@ -209,6 +213,7 @@ export async function jobUpdateById(
      ), n AS (
        UPDATE job_next_runs r
        SET next_run_at = CASE WHEN ${setNext} THEN ${next} ELSE r.next_run_at END,
+           next_due_at = CASE WHEN ${setNext} THEN ${nextDue} ELSE r.next_due_at END,
            runnable = u.is_active AND NOT u.paused
        FROM updated u WHERE r.job_id = u.id
        RETURNING r.*

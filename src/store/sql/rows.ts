@@ -40,6 +40,7 @@ export interface JobRow {
   start_at: Date | null;
   end_at: Date | null;
   max_runs: number | null;
+  jitter_ms: number;
   next_run_at: Date | null;
   run_count: number;
   version: number;
@@ -62,7 +63,7 @@ export interface JobRowWithLastRun extends JobRow {
 export const JOB_COLUMNS = [
   'id', 'name', 'description', 'schedule', 'run_at', 'timezone', 'api', 'method', 'headers', 'payload',
   'timeout_ms', 'type', 'max_attempts', 'min_backoff_ms', 'max_backoff_ms', 'misfire_policy', 'overlap_policy',
-  'on_failure', 'is_active', 'paused', 'pause_after_failures', 'start_at', 'end_at', 'max_runs', 'next_run_at', 'run_count',
+  'on_failure', 'is_active', 'paused', 'pause_after_failures', 'start_at', 'end_at', 'max_runs', 'jitter_ms', 'next_run_at', 'run_count',
   'version', 'created_at', 'updated_at', 'deleted_at',
 ] as const;
 
@@ -118,6 +119,7 @@ export function toScheduledJob(row: JobRow): ScheduledJob {
     startAt: row.start_at,
     endAt: row.end_at,
     maxRuns: row.max_runs,
+    jitterMs: row.jitter_ms,
     nextRunAt: row.next_run_at,
     runCount: row.run_count,
     version: row.version,

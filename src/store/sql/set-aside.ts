@@ -39,7 +39,7 @@ export async function jobMarkOutOfRangeSetAside(db: Queryable): Promise<string[]
        FROM jobs j JOIN job_next_runs n ON n.job_id = j.id
        WHERE n.next_run_at < '${MIN}' OR n.next_run_at > '${MAX}' OR j.run_at < '${MIN}' OR j.run_at > '${MAX}'
      ), cleared AS (
-       UPDATE job_next_runs n SET next_run_at = NULL FROM bad WHERE n.job_id = bad.id
+       UPDATE job_next_runs n SET next_run_at = NULL, next_due_at = NULL FROM bad WHERE n.job_id = bad.id
      )
      UPDATE jobs j
      SET set_aside_at = now(),

@@ -210,6 +210,9 @@ function Form({ original, etag }: { original: Job | null; etag: string | null })
               <option value="fire_all">Fire all</option>
             </select>
           </Field>
+          <Field label="Jitter (ms)" error={errors.jitterMs} hint="Send each run up to this much later (a delay fixed per job and run), so jobs sharing a schedule do not all arrive at once.">
+            <input name="jitterMs" inputMode="numeric" value={values.jitterMs} onInput={set('jitterMs')} />
+          </Field>
           <Field label="Overlap" error={errors.overlapPolicy}>
             <select name="overlapPolicy" value={values.overlapPolicy} onChange={set('overlapPolicy')}>
               <option value="allow">Allow overlapping runs</option>

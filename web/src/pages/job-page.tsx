@@ -71,7 +71,7 @@ function Actions({ job, onChanged }: { job: Job; onChanged: (message: string) =>
 function HistoryRow({ execution }: { execution: Execution }): JSX.Element {
   return (
     <tr data-status={execution.status}>
-      <td title={execution.scheduledAt}>
+      <td title={execution.dueAt && execution.dueAt !== execution.scheduledAt ? `scheduled ${execution.scheduledAt}, due ${execution.dueAt}` : execution.scheduledAt}>
         {formatLocal(execution.scheduledAt)}
         {execution.trigger === 'manual' && <span class="tag">manual</span>}
         {execution.trigger === 'backfill' && <span class="tag">backfill</span>}
@@ -79,6 +79,9 @@ function HistoryRow({ execution }: { execution: Execution }): JSX.Element {
           <span class="tag" title={JSON.stringify(execution.override, null, 2)}>
             overridden
           </span>
+        )}
+        {execution.dueAt && execution.attempt === 1 && execution.dueAt !== execution.scheduledAt && (
+          <div class="muted small">due {formatLocal(execution.dueAt)}</div>
         )}
       </td>
       <td>
@@ -105,7 +108,10 @@ export function JobPage({ id }: { id: string }): JSX.Element {
   const nextRunKey = `${data?.nextRunAt ?? ''} ${data?.schedule ?? ''} ${data?.timezone ?? ''} ${data?.paused ?? ''}`;
   // One more than shown: between refreshes the first one may fire and drop off the list.
   const schedule = useResource((signal) => api.jobSchedule(id, 11, signal), [id, nextRunKey], 10_000);
-  const upcoming = (schedule.data?.nextRuns ?? []).filter((run) => Date.parse(run) > now).slice(0, 10);
+  const upcoming = (schedule.data?.nextRuns ?? [])
+    .map((scheduledAt, i) => ({ scheduledAt, firesAt: schedule.data?.firesAt[i] ?? scheduledAt }))
+    .filter((run) => Date.parse(run.firesAt) > now)
+    .slice(0, 10);
   const history = useResource((signal) => api.jobHistory(id, { limit }, signal), [id, limit], 2000);
   const stats = useResource(async (signal) => (await api.jobStats([id], signal))[0], [id], 15_000);
   const preview = useResource(
@@ -216,6 +222,7 @@ export function JobPage({ id }: { id: string }): JSX.Element {
                 {`after ${data.pauseAfterFailures} failed run${data.pauseAfterFailures === 1 ? '' : 's'} in a row (${data.consecutiveFailures ?? 0} so far)`}
               </Detail>
             ) : null}
+            <Detail label="Jitter">{data.jitterMs > 0 ? `up to ${formatDuration(data.jitterMs)} after each scheduled time` : 'none'}</Detail>
             <Detail label="Last run">
               {data.lastRunAt ? (
                 <span>
@@ -238,9 +245,12 @@ export function JobPage({ id }: { id: string }): JSX.Element {
           ) : null}
           <ol class="runs" aria-label="Next runs">
             {upcoming.map((run) => (
-              <li key={run}>
-                <span class="mono">{formatInOwnOffset(run)}</span>
-                <span class="muted small">{formatRelative(run, now)}</span>
+              <li key={run.scheduledAt}>
+                <span class="mono">{formatInOwnOffset(run.firesAt)}</span>
+                <span class="muted small">
+                  {formatRelative(run.firesAt, now)}
+                  {run.firesAt !== run.scheduledAt ? ` (scheduled ${formatInOwnOffset(run.scheduledAt)})` : ''}
+                </span>
               </li>
             ))}
           </ol>

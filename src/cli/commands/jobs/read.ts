@@ -83,6 +83,7 @@ export const get: Subcommand = {
 
 const historyColumns: readonly Column<Row>[] = [
   { header: 'SCHEDULED AT', value: (run) => formatValue(run.scheduledAt) },
+  { header: 'DUE AT', value: (run) => formatValue(run.dueAt) },
   // manual (POST /run), backfill, or schedule; "+override" when a run-now override changed what was sent.
   { header: 'TRIGGER', value: (run) => `${formatValue(run.trigger)}${run.override != null ? '+override' : ''}` },
   { header: 'ATTEMPT', value: (run) => formatValue(run.attempt) },
@@ -95,21 +96,20 @@ const historyColumns: readonly Column<Row>[] = [
 ];
 
 /**
- * How long after its scheduled instant an attempt started (first attempts only mean much). A
- * backfilled occurrence is measured from the time the backfill gave it: its scheduled instant
- * lies in the past on purpose.
+ * How long after it was due an attempt started: after its scheduled instant plus the job's
+ * jitter for a first attempt, after its backoff for a retry, after the time the backfill gave
+ * it for a backfilled occurrence (its scheduled instant lies in the past on purpose).
  */
 function lateness(run: Row): string {
-  const from = run.trigger === 'backfill' ? run.dueAt : run.scheduledAt;
-  if (typeof run.startedAt !== 'string' || typeof from !== 'string') return '-';
-  const ms = Date.parse(run.startedAt) - Date.parse(from);
+  if (typeof run.startedAt !== 'string' || typeof run.dueAt !== 'string') return '-';
+  const ms = Date.parse(run.startedAt) - Date.parse(run.dueAt);
   return Number.isFinite(ms) ? `${ms} ms` : '-';
 }
 
 export const history: Subcommand = {
   usage: 'history <id> [options]',
   summary: "Show a job's executions, newest first.",
-  details: "Show a job's executions, newest first: trigger (schedule, manual, backfill; +override when a run-now override was sent), status, HTTP status, duration, lateness, attempt and node.",
+  details: "Show a job's executions, newest first: scheduled and due time, trigger (schedule, manual, backfill; +override when a run-now override was sent), status, HTTP status, duration, lateness, attempt and node.",
   options: pageOptions,
   optionsHelp: `Options:\n${pageHelp}`,
   positionals: ['<id>'],

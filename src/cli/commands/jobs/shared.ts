@@ -33,7 +33,9 @@ export interface Context {
 }
 
 export interface Subcommand {
-  /** "get <id>": the usage line after "jobscheduler jobs". */
+  /** The command it belongs to: "jobs" when absent. */
+  readonly group?: string;
+  /** "get <id>": the usage line after "jobscheduler <group>". */
   readonly usage: string;
   /** One line for the list of subcommands. */
   readonly summary: string;
@@ -47,7 +49,7 @@ export interface Subcommand {
 }
 
 export function subcommandHelp(command: Subcommand): string {
-  const sections = [`Usage: jobscheduler jobs ${command.usage}`, '', command.details ?? command.summary];
+  const sections = [`Usage: jobscheduler ${command.group ?? 'jobs'} ${command.usage}`, '', command.details ?? command.summary];
   if (command.optionsHelp) sections.push('', command.optionsHelp);
   sections.push('', connectionHelp);
   return sections.join('\n');
@@ -119,7 +121,8 @@ export function reportFailure(io: CliIo, command: Subcommand, error: unknown): n
 }
 
 function usageFailure(io: CliIo, command: Subcommand, message: string): number {
-  io.stderr(`${message}\n\nUsage: jobscheduler jobs ${command.usage}\nRun "jobscheduler jobs ${command.usage.split(' ')[0]} --help" for its options.`);
+  const group = command.group ?? 'jobs';
+  io.stderr(`${message}\n\nUsage: jobscheduler ${group} ${command.usage}\nRun "jobscheduler ${group} ${command.usage.split(' ')[0]} --help" for its options.`);
   return ExitCode.usage;
 }
 

@@ -39,6 +39,7 @@ const definitionOptions = {
   'start-at': { type: 'string' },
   'end-at': { type: 'string' },
   'max-runs': { type: 'string' },
+  'jitter-ms': { type: 'string' },
 } as const;
 
 const definitionHelp = `Job fields (each overrides the same field of --body):
@@ -59,6 +60,8 @@ const definitionHelp = `Job fields (each overrides the same field of --body):
   --misfire-policy <p>     skip, fire_once or fire_all
   --overlap-policy <p>     allow or forbid
   --on-failure <url>       Receives a POST after an occurrence's last failed attempt
+  --jitter-ms <n>          Send each occurrence up to n ms late (a delay fixed per job and
+                           occurrence), ${JOB_LIMITS.jitterMs.min} to ${JOB_LIMITS.jitterMs.max} and at most the gap between occurrences
   --active <bool>          false creates the job inactive; true reactivates a deleted one
   --pause-after-failures <n|none>
                            Pause after n occurrences in a row failed, ${JOB_LIMITS.pauseAfterFailures.min} to ${JOB_LIMITS.pauseAfterFailures.max}
@@ -89,6 +92,8 @@ export function definitionBody(values: OptionValues, readStdin: () => string): R
   }
   const timeoutMs = integerOption(values, 'timeout-ms', JOB_LIMITS.timeoutMs.min, JOB_LIMITS.timeoutMs.max);
   if (timeoutMs !== undefined) body.timeoutMs = timeoutMs;
+  const jitterMs = integerOption(values, 'jitter-ms', JOB_LIMITS.jitterMs.min, JOB_LIMITS.jitterMs.max);
+  if (jitterMs !== undefined) body.jitterMs = jitterMs;
   const active = booleanOption(values, 'active');
   if (active !== undefined) body.isActive = active;
   const payload = stringOption(values, 'payload');

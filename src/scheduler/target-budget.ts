@@ -1,0 +1,73 @@
+import type { Logger } from 'pino';
+import type { Store } from '../store/types.js';
+import type { Clock } from '../time/clock.js';
+import { Loop } from './loop.js';
+import { Signals } from './signals.js';
+import type { TargetLimiter } from './target-limiter.js';
+import { allocateShares } from './target-shares.js';
+
+export interface TargetBudgetEvents {
+  /** A budget round finished: the policies in force and how many of them this node has a share of. */
+  budget: { readonly policies: number; readonly shared: number };
+}
+
+export interface TargetBudgetOptions {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly nodeId: string;
+  readonly limiter: TargetLimiter;
+  readonly intervalMs: number;
+  readonly nodeTimeoutMs: number;
+  /** Asked before every round; false (no valid lease, shutting down) skips it. */
+  readonly mayRun: () => boolean;
+}
+
+/**
+ * The database's part in the target policies: every interval (the claim interval) the node
+ * reports its demand for each policy and takes its share (target-shares.ts), in one transaction
+ * whatever the number of policies or requests, and hands policies and shares to the limiter.
+ * Nothing is asked of the database per request. While the database does not answer, the node
+ * keeps the shares it has: they never exceed what the others left it at the last round.
+ */
+export class TargetBudget {
+  readonly signals = new Signals<TargetBudgetEvents>();
+  readonly #options: TargetBudgetOptions;
+  readonly #loop: Loop;
+  #failing = false;
+
+  constructor(options: TargetBudgetOptions) {
+    this.#options = options;
+    this.#loop = new Loop({ name: 'target budget', clock: options.clock, logger: options.logger, intervalMs: options.intervalMs, run: () => this.round() });
+  }
+
+  start(): void {
+    this.#loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.#loop.stop();
+  }
+
+  /** One budget round now. */
+  async round(): Promise<void> {
+    const { store, clock, logger, nodeId, limiter, nodeTimeoutMs } = this.#options;
+    if (!this.#options.mayRun()) return;
+    const demand = limiter.demand();
+    try {
+      const { policies, shares } = await store.targetBudgetExchange({
+        nodeId,
+        nodeTimeoutMs,
+        demand,
+        allocate: (current, others) => allocateShares({ nodeId, policies: current, others, demand, turn: Math.floor(clock.now() / 1000) }),
+      });
+      limiter.update(policies, shares);
+      if (this.#failing) logger.info({ nodeId }, 'target budget rounds work again');
+      this.#failing = false;
+      this.signals.emit('budget', { policies: policies.length, shared: shares.filter((s) => s.grantedConcurrent > 0 || s.grantedPerSecond > 0).length });
+    } catch (error) {
+      if (!this.#failing) logger.warn({ err: error, nodeId }, 'target budget round failed; keeping the current shares and trying again every interval');
+      this.#failing = true;
+    }
+  }
+}
