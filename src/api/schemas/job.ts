@@ -189,7 +189,7 @@ export const jobCreateSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['api', 'type'],
-  examples: [{ schedule: '31 10-15 1 * * MON-FRI', api: 'http://localhost:4444/foo', type: 'ATLEAST_ONCE', pauseAfterFailures: 5, maxRuns: 1000 }],
+  examples: [{ schedule: '31 10-15 1 * * MON-FRI', api: 'http://localhost:4444/foo', type: 'ATLEAST_ONCE' }],
   properties: {
     ...bodyProperties,
     timezone: withDefault(bodyProperties.timezone, JOB_DEFAULTS.timezone),
@@ -215,7 +215,7 @@ export const jobPatchSchema = {
   type: 'object',
   additionalProperties: false,
   minProperties: 1,
-  examples: [{ schedule: '0 */5 * * * *', timezone: 'Europe/Paris' }],
+  examples: [{ schedule: '0 */5 * * * *', timezone: 'Europe/Paris', pauseAfterFailures: 5, maxRuns: 1000 }],
   properties: bodyProperties,
   description: 'Only the fields given change. Changing schedule, runAt, timezone or jitterMs recomputes nextRunAt.',
 } as const;
