@@ -28,16 +28,19 @@ export interface TargetBudgetOptions {
  * reports its demand for each policy and takes its share (target-shares.ts), in one transaction
  * whatever the number of policies or requests, and hands policies and shares to the limiter.
  * Nothing is asked of the database per request. While the database does not answer, the node
- * keeps the shares it has: they never exceed what the others left it at the last round.
+ * keeps the shares it has for half a node timeout (they never exceed what the others left it at
+ * the last round), then sends nothing more under any policy until a round succeeds.
  */
 export class TargetBudget {
   readonly signals = new Signals<TargetBudgetEvents>();
   readonly #options: TargetBudgetOptions;
   readonly #loop: Loop;
   #failing = false;
+  #lastRoundAt: number;
 
   constructor(options: TargetBudgetOptions) {
     this.#options = options;
+    this.#lastRoundAt = options.clock.now();
     this.#loop = new Loop({ name: 'target budget', clock: options.clock, logger: options.logger, intervalMs: options.intervalMs, run: () => this.round() });
   }
 
@@ -53,21 +56,33 @@ export class TargetBudget {
   async round(): Promise<void> {
     const { store, clock, logger, nodeId, limiter, nodeTimeoutMs } = this.#options;
     if (!this.#options.mayRun()) return;
-    const demand = limiter.demand();
     try {
       const { policies, shares } = await store.targetBudgetExchange({
         nodeId,
         nodeTimeoutMs,
-        demand,
-        allocate: (current, others) => allocateShares({ nodeId, policies: current, others, demand, turn: Math.floor(clock.now() / 1000) }),
+        demand: limiter.demand(),
+        allocate: (current, others) => {
+          // Read and applied in the same turn of the event loop, inside the locked round: what
+          // is reported in flight is exact, and until the round commits no request starts
+          // beyond the lower of the old and the new share, so no other node can read a report
+          // this node has already outgrown.
+          const demand = limiter.demand();
+          const mine = allocateShares({ nodeId, policies: current, others, demand, turn: Math.floor(clock.now() / 1000) });
+          limiter.lower(mine);
+          return mine;
+        },
       });
       limiter.update(policies, shares);
+      this.#lastRoundAt = clock.now();
       if (this.#failing) logger.info({ nodeId }, 'target budget rounds work again');
       this.#failing = false;
       this.signals.emit('budget', { policies: policies.length, shared: shares.filter((s) => s.grantedConcurrent > 0 || s.grantedPerSecond > 0).length });
     } catch (error) {
       if (!this.#failing) logger.warn({ err: error, nodeId }, 'target budget round failed; keeping the current shares and trying again every interval');
       this.#failing = true;
+      // Other nodes stop counting this node's report once it is a node timeout old: its shares
+      // end well before that, so it never sends on a share the others no longer see.
+      if (clock.now() - this.#lastRoundAt > nodeTimeoutMs / 2) limiter.lower([]);
     }
   }
 }

@@ -150,6 +150,23 @@ export class TargetLimiter {
     }
   }
 
+  /**
+   * Lowers each share to the one given for it, at once (a policy absent from `shares` gets 0);
+   * raises none. A budget round applies its new shares this way before it commits.
+   */
+  lower(shares: readonly TargetUsage[]): void {
+    const now = this.#clock.now();
+    const given = new Map(shares.map((share) => [share.policyId, share]));
+    for (const [id, state] of this.#states) {
+      const share = given.get(id);
+      this.#refill(state, now);
+      state.concurrentShare = Math.min(state.concurrentShare, share?.grantedConcurrent ?? 0);
+      state.perSecondShare = Math.min(state.perSecondShare, share?.grantedPerSecond ?? 0);
+      state.tokens = Math.min(state.tokens, bucketSize(state));
+      this.#arm(state);
+    }
+  }
+
   #admit(state: PolicyState): boolean {
     const { maxConcurrent, maxPerSecond } = state.policy;
     if (maxConcurrent !== null && state.inFlight >= state.concurrentShare) return false;

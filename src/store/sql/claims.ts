@@ -23,7 +23,7 @@ import {
 const selectDueForUpdate = (columns: string): string =>
   `SELECT ${columns}
    FROM job_next_runs n JOIN jobs j ON j.id = n.job_id
-   WHERE n.runnable AND n.next_due_at IS NOT NULL AND n.next_due_at <= $1
+   WHERE n.runnable AND n.next_due_at IS NOT NULL AND n.next_due_at <= $1 AND n.next_run_at IS NOT NULL
      AND ($3::int IS NULL OR n.shard % $3::int = $4::int OR n.next_due_at <= $5::timestamptz)
    ORDER BY n.next_due_at
    LIMIT $2
