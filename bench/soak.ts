@@ -19,7 +19,7 @@
  * Writes bench/results/<name>.json and prints one markdown row per minute.
  */
 import { parseArgs } from 'node:util';
-import type pg from 'pg';
+import pg from 'pg';
 import { spawnNode, spawnReceiver, type NodeProcess, type ReceiverProcess } from './harness/children.js';
 import { createBenchDatabase, createJobs, startJobsAt } from './harness/database.js';
 import { CpuMeter, loadAverage, machineCpu } from './harness/proc.js';
@@ -166,6 +166,7 @@ async function main(): Promise<void> {
   const database = await createBenchDatabase('bench_soak');
   let node: NodeProcess | null = null;
   let receiver: ReceiverProcess | null = null;
+  let rowRetention: pg.Client | null = null;
   try {
     await database.client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     receiver = await spawnReceiver();
@@ -176,6 +177,11 @@ async function main(): Promise<void> {
       env.JOBSCHEDULER_HISTORY_RETENTION_MINUTES = String(options.retentionMinutes);
     }
     node = await spawnNode({ id: 'soak-node', databaseUrl: database.url, env });
+    // A connection of its own, named unlike the harness's, so its CPU counts as PostgreSQL's.
+    if (options.retention === 'rows') {
+      rowRetention = new pg.Client({ connectionString: database.url, application_name: 'jobscheduler-row-retention' });
+      await rowRetention.connect();
+    }
     const firstSecond = Math.ceil(Date.now() / 1000) * 1000 + 2000;
     const windowStart = firstSecond + options.warmupSeconds * 1000;
     const windowEnd = windowStart + options.minutes * MINUTE;
@@ -201,7 +207,7 @@ async function main(): Promise<void> {
       while (Date.now() < minuteEnd) {
         cpu.sample(await pidsOf(database.admin, database.name));
         if (options.retention === 'rows' && Date.now() >= nextRowSweep) {
-          deletedThisMinute += await deleteExpiredRows(database.client);
+          deletedThisMinute += await deleteExpiredRows(rowRetention!);
           nextRowSweep += ROW_SWEEP_MS;
         }
         await sleep(Math.max(0, Math.min(250, minuteEnd - Date.now())));
@@ -258,6 +264,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await node?.stop().catch(() => null);
+    await rowRetention?.end().catch(() => null);
     await receiver?.close();
     await database.drop();
   }

@@ -49,12 +49,15 @@ for (const backend of backends()) {
     it('reports firings per second over the last ten seconds, not counting missed occurrences', async () => {
       const { store } = context;
       const job = await store.jobCreate(jobParams());
+      // Written now, for occurrences of the last minutes: the figure looks back at attempts
+      // created in the window whose occurrence is at most an hour older.
+      const minutesAgo = (minutes: number): Date => new Date(Date.now() - minutes * 60_000);
       await store.executionWrite({
         inserts: [
-          attempt(job.id, hoursAgo(0.1), { status: 'SUCCEEDED' }),
-          attempt(job.id, hoursAgo(0.2), { status: 'FAILED' }),
-          attempt(job.id, hoursAgo(0.3), { status: 'RUNNING' }),
-          attempt(job.id, hoursAgo(0.4), { status: 'MISSED' }),
+          attempt(job.id, minutesAgo(6), { status: 'SUCCEEDED' }),
+          attempt(job.id, minutesAgo(12), { status: 'FAILED' }),
+          attempt(job.id, minutesAgo(18), { status: 'RUNNING' }),
+          attempt(job.id, minutesAgo(24), { status: 'MISSED' }),
         ],
       });
       const response = await get('/api/v1/stats');

@@ -83,6 +83,21 @@ describe('history retention on a running node', { timeout: 60_000 }, () => {
     expect(sweeps).toBe(0);
   });
 
+  it('has the partitions of the present and three ahead before its first claim, and drops them whole once expired', async () => {
+    const clock = new FakeClock(Date.UTC(2030, 0, 1, 0, 0, 30));
+    node = await startNode({
+      config: config({ JOBSCHEDULER_ROLE: 'scheduler', JOBSCHEDULER_HISTORY_PARTITION_MINUTES: '1', JOBSCHEDULER_HISTORY_RETENTION_MINUTES: '2' }),
+      logger: silentLogger(),
+      clock,
+    });
+    const ranges = async (): Promise<string[]> => (await node!.store.executionPartitionList()).filter((p) => !p.isDefault).map((p) => p.name);
+    expect(await ranges()).toEqual(['executions_p20300101_0000', 'executions_p20300101_0001', 'executions_p20300101_0002', 'executions_p20300101_0003']);
+    const dropped = node.retention!.signals.next('swept', ({ dropped }) => dropped.length > 0);
+    await clock.advance(3 * MINUTE);
+    expect((await dropped).dropped).toEqual(['executions_p20300101_0000']);
+    expect((await ranges())[0]).toBe('executions_p20300101_0001');
+  });
+
   it('is not run by API nodes, which fire nothing', async () => {
     node = await startNode({ config: config({ JOBSCHEDULER_ROLE: 'api' }), logger: silentLogger(), clock: new FakeClock() });
     expect(node.retention).toBeNull();

@@ -126,6 +126,6 @@ describe.skipIf(!TEST_DATABASE_URL)('migrations started by several processes at 
       `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
       [schema],
     );
-    expect(tables.map((row) => row.name)).toEqual(['executions', 'job_next_runs', 'jobs', 'jobscheduler_migrations', 'scheduler_nodes', 'target_policies', 'target_usage']);
+    expect(tables.map((row) => row.name)).toEqual(['executions', 'executions_default', 'job_next_runs', 'jobs', 'jobscheduler_migrations', 'scheduler_nodes', 'target_policies', 'target_usage']);
   });
 });
