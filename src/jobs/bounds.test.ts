@@ -140,6 +140,12 @@ describe('changing the bounds of a job', () => {
 
   it('changes nothing else for a job without bounds', () => {
     const job = stored(DAILY);
-    expect(patch({ schedule: '0 0 10 * * *' }, job)).toEqual({ schedule: '0 0 10 * * *', runAt: null, timezone: 'UTC', nextRunAt: new Date('2026-03-02T10:00:00Z') });
+    expect(patch({ schedule: '0 0 10 * * *' }, job)).toEqual({
+      schedule: '0 0 10 * * *',
+      runAt: null,
+      timezone: 'UTC',
+      nextRunAt: new Date('2026-03-02T10:00:00Z'),
+      nextDueAt: new Date('2026-03-02T10:00:00Z'),
+    });
   });
 });

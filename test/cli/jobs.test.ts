@@ -133,7 +133,7 @@ describe('jobscheduler jobs against a running node', () => {
     const run = await jobs('run', id, '--payload', '{"n":2}', '--header', 'X-Reason: replay');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^overridden: +true$/m);
-    expect(tableRows((await jobs('history', id)).stdout).map((row) => row[1])).toEqual(['manual+override']);
+    expect(tableRows((await jobs('history', id)).stdout).map((row) => row[2])).toEqual(['manual+override']);
     const json = JSON.parse((await jobs('history', id, '--json')).stdout) as { items: { override: unknown }[] };
     expect(json.items[0]!.override).toEqual({ payload: { n: 2 }, headers: { 'X-Reason': 'replay' } });
 
@@ -154,7 +154,7 @@ describe('jobscheduler jobs against a running node', () => {
     expect(first.stdout).toMatch(/^queued: +3$/m);
     const again = JSON.parse((await jobs('backfill', id, '--from', from, '--to', to, '--json')).stdout) as Record<string, unknown>;
     expect(again).toMatchObject({ count: 3, queued: 0, alreadyQueued: 3 });
-    expect(tableRows((await jobs('history', id)).stdout).map((row) => row[1])).toEqual(['backfill', 'backfill', 'backfill']);
+    expect(tableRows((await jobs('history', id)).stdout).map((row) => row[2])).toEqual(['backfill', 'backfill', 'backfill']);
 
     const missing = await jobs('backfill', id, '--from', from);
     expect(missing.code).toBe(2);

@@ -78,14 +78,14 @@ describe('a firing, seen by an operator', () => {
     let rows: string[][] = [];
     for (let tries = 0; tries < 100; tries++) {
       rows = tableRows((await cli(['jobs', 'history', jobId, '--server', server])).stdout);
-      if (rows[0]?.[3] === 'FAILED') break;
+      if (rows[0]?.[4] === 'FAILED') break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(rows).toHaveLength(1);
     // Scheduled at, due at, trigger, attempt, status, HTTP status, duration, lateness, node.
     expect(rows[0]!.slice(2, 6)).toEqual(['manual', '1', 'FAILED', '500']);
-    expect(rows[0]![7]).toBe(node.nodeId);
-    expect(rows[0]![8]).toMatch(/^HTTP 500/);
+    expect(rows[0]![8]).toBe(node.nodeId);
+    expect(rows[0]![9]).toMatch(/^HTTP 500/);
   });
 });
 
