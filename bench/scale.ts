@@ -117,12 +117,13 @@ async function addDailyJobs(database: BenchDatabase, receiverUrl: string, count:
          FROM generate_series($2::int, $3::int) AS g
          RETURNING id, schedule
        )
-       INSERT INTO job_next_runs (job_id, next_run_at, runnable, shard)
-       SELECT i.id, t.at + CASE WHEN t.at <= now() + interval '5 seconds' THEN interval '1 day' ELSE interval '0' END, true, ${SHARD_OF('i.id')}
+       INSERT INTO job_next_runs (job_id, next_run_at, next_due_at, runnable, shard)
+       SELECT i.id, t.next, t.next, true, ${SHARD_OF('i.id')}
        FROM inserted i,
             LATERAL (SELECT split_part(i.schedule, ' ', 1)::int + 60 * split_part(i.schedule, ' ', 2)::int
                             + 3600 * split_part(i.schedule, ' ', 3)::int AS second_of_day) AS s,
-            LATERAL (SELECT date_trunc('day', now()) + make_interval(secs => s.second_of_day) AS at) AS t`,
+            LATERAL (SELECT date_trunc('day', now()) + make_interval(secs => s.second_of_day) AS at) AS d,
+            LATERAL (SELECT d.at + CASE WHEN d.at <= now() + interval '5 seconds' THEN interval '1 day' ELSE interval '0' END AS next) AS t`,
       [receiverUrl, from, Math.min(count, from + INSERT_CHUNK) - 1],
     );
   }

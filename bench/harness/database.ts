@@ -109,7 +109,8 @@ export async function createJobs(store: Store, count: number, options: BenchJobO
 
 /** Every job's next run becomes `at` (one statement, so they all start in the same second). */
 export async function startJobsAt(client: pg.Client, at: Date): Promise<void> {
-  await client.query('UPDATE job_next_runs SET next_run_at = $1 WHERE runnable', [at.toISOString()]);
+  // Jobs without jitter are due at their next run: both move together.
+  await client.query('UPDATE job_next_runs SET next_run_at = $1, next_due_at = $1 WHERE runnable', [at.toISOString()]);
 }
 
 /**
