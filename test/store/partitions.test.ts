@@ -140,7 +140,7 @@ describeStore('execution partitions', (context, backend) => {
       return plans;
     }
 
-    it('reads one partition to mark, complete or release attempts by id, the scheduled time carried with each id', async () => {
+    it('reads one partition to mark or release attempts by id, the scheduled time carried with each id, and completes them by primary key', async () => {
       const { store } = context();
       await store.executionPartitionsPrepare(PREPARE);
       const jobId = await newJob();
@@ -152,7 +152,11 @@ describeStore('execution partitions', (context, backend) => {
         await store.executionWrite({ completions: [{ id: a!.id, scheduledAt: a!.scheduledAt, status: 'SUCCEEDED', startedAt: NOW, finishedAt: NOW, durationMs: 1, httpStatus: 200, error: null }] });
         await store.executionRelease({ nodeId: 'node-a', ids: [c!.id], scheduledAt: [c!.scheduledAt] });
       });
-      expect(plans).toEqual([['executions_p20260301_1201'], ['executions_p20260301_1201'], ['executions_p20260301_1201']]);
+      // Marks and releases are pruned to one partition when planned. A completion is joined on the
+      // primary key alone (see executionCompleteMany) and pruned per row as it runs, so its plan
+      // names every partition.
+      expect([plans[0], plans[2]]).toEqual([['executions_p20260301_1201'], ['executions_p20260301_1201']]);
+      expect(plans[1]).toContain('executions_p20260301_1201');
       const byId = new Map((await store.executionList({ jobId, limit: 100 })).items.map((row) => [row.id, row]));
       expect(byId.get(a!.id)).toMatchObject({ status: 'SUCCEEDED' });
       expect(byId.get(b!.id)).toMatchObject({ status: 'RUNNING' });

@@ -105,15 +105,17 @@ function scheduledRange(times: readonly Date[]): [string, string] {
 export async function executionCompleteMany(db: Queryable, rows: readonly ExecutionCompletion[]): Promise<number> {
   if (rows.length === 0) return 0;
   const plain = (pick: (row: ExecutionCompletion) => PlainElement): string => plainArray(rows, pick);
-  const [first, last] = scheduledRange(rows.map((row) => row.scheduledAt));
+  // Joined on the primary key alone, so that each row is one probe of its partition's key.
+  // Filters on the batch's ids and time range let the planner take the newest rows (past the
+  // partition's statistics) for one and loop over the whole batch for each of them instead:
+  // that cost grew with the partition, 21 ms to 250 ms a batch within a minute at 2,000/s.
   const result = await db.query(
     `UPDATE executions e
      SET status = u.status, started_at = coalesce(${FROM_MILLIS('u.started_ms')}, e.started_at), finished_at = ${FROM_MILLIS('u.finished_ms')},
          duration_ms = u.duration_ms, http_status = u.http_status, error = left(u.error, $8)
-     FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::int[], $6::int[], $7::text[], $9::bigint[])
-       AS u(id, status, started_ms, finished_ms, duration_ms, http_status, error, scheduled_ms)
-     WHERE e.id = ANY($1::uuid[]) AND e.scheduled_at BETWEEN $10::timestamptz AND $11::timestamptz
-       AND e.id = u.id AND e.scheduled_at = ${FROM_MILLIS('u.scheduled_ms')} AND e.status IN ('SCHEDULED', 'RUNNING', 'LOST')`,
+     FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::int[], $6::int[], $7::text[], $9::timestamptz[])
+       AS u(id, status, started_ms, finished_ms, duration_ms, http_status, error, scheduled_at)
+     WHERE e.id = u.id AND e.scheduled_at = u.scheduled_at AND e.status IN ('SCHEDULED', 'RUNNING', 'LOST')`,
     [
       plain((row) => row.id),
       plain((row) => row.status),
@@ -123,9 +125,7 @@ export async function executionCompleteMany(db: Queryable, rows: readonly Execut
       plain((row) => row.httpStatus),
       textArray(rows, (row) => row.error),
       ERROR_MAX_CHARS,
-      plain((row) => row.scheduledAt.getTime()),
-      first,
-      last,
+      textArray(rows, (row) => row.scheduledAt.toISOString()),
     ],
   );
   return result.rowCount;
