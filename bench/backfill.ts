@@ -19,6 +19,7 @@ import { quoteIdent } from '../src/store/sql/identifiers.js';
 import { SqlStore } from '../src/store/sql-store.js';
 import type { JobCreateParams } from '../src/store/types.js';
 import { systemClock } from '../src/time/system-clock.js';
+import { fixtureJob } from '../test/store/fixtures.js';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -26,32 +27,16 @@ const HISTORY = 50_000;
 const now = new Date('2026-03-04T12:00:00Z');
 
 function everySecondJob(id: number): JobCreateParams {
-  return {
+  return fixtureJob({
     id: `0196f3a0-0000-7000-8000-${String(id).padStart(12, '0')}`,
     name: `backfill bench ${id}`,
-    description: null,
     schedule: '* * * * * *',
-    runAt: null,
-    timezone: 'UTC',
     api: 'http://127.0.0.1:4444/hook',
-    method: 'POST',
     headers: {},
     payload: null,
     timeoutMs: 10_000,
-    type: 'AT_LEAST_ONCE',
-    retry: { maxAttempts: 3, minBackoffMs: 1000, maxBackoffMs: 60_000 },
-    misfirePolicy: 'skip',
-    overlapPolicy: 'allow',
-    onFailure: null,
-    isActive: true,
-    paused: false,
-    pauseAfterFailures: null,
-    startAt: null,
-    endAt: null,
-    maxRuns: null,
-    jitterMs: 0,
     nextRunAt: null,
-  };
+  });
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {

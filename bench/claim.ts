@@ -16,6 +16,7 @@ import { PgDb } from '../src/store/postgres/pg-db.js';
 import { SqlStore } from '../src/store/sql-store.js';
 import type { JobCreateParams } from '../src/store/types.js';
 import { systemClock } from '../src/time/system-clock.js';
+import { fixtureJob } from '../test/store/fixtures.js';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
 const JOBS = Number(process.env.JOBS ?? 4000);
@@ -31,32 +32,18 @@ function backendCpuMs(pid: number): number {
 }
 
 function everySecondJob(i: number): JobCreateParams {
-  return {
+  return fixtureJob({
     id: uuidv7(),
     name: `claim-bench-${i}`,
-    description: null,
     schedule: '* * * * * *',
-    runAt: null,
-    timezone: 'UTC',
     api: 'http://127.0.0.1:9/hook',
-    method: 'POST',
     headers: {},
     payload: { n: i },
     timeoutMs: 10_000,
     type: 'AT_MOST_ONCE',
     retry: { maxAttempts: 1, minBackoffMs: 1000, maxBackoffMs: 60_000 },
-    misfirePolicy: 'skip',
-    overlapPolicy: 'allow',
-    onFailure: null,
-    isActive: true,
-    paused: false,
-    pauseAfterFailures: null,
-    startAt: null,
-    endAt: null,
-    maxRuns: null,
-    jitterMs: 0,
     nextRunAt: new Date(T0),
-  };
+  });
 }
 
 async function main(): Promise<void> {

@@ -22,6 +22,7 @@ import { quoteIdent } from '../src/store/sql/identifiers.js';
 import { SqlStore } from '../src/store/sql-store.js';
 import type { ExecutionCompletion, ExecutionInsert, JobCreateParams } from '../src/store/types.js';
 import { systemClock } from '../src/time/system-clock.js';
+import { fixtureJob } from '../test/store/fixtures.js';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
 const ROWS = Number(process.env.ROWS ?? 100_000);
@@ -48,13 +49,10 @@ function percentile(sorted: number[], p: number): number {
 }
 
 function job(i: number): JobCreateParams {
-  return {
-    id: uuidv7(), name: `bench ${i}`, description: null, schedule: '* * * * * *', runAt: null, timezone: 'UTC',
-    api: 'http://127.0.0.1:9/hook', method: 'POST', headers: {}, payload: null, timeoutMs: 1000, type: 'AT_LEAST_ONCE',
-    retry: { maxAttempts: 1, minBackoffMs: 0, maxBackoffMs: 0 }, misfirePolicy: 'skip', overlapPolicy: 'allow',
-    onFailure: null, isActive: false, paused: false, jitterMs: 0, nextRunAt: null,
-    pauseAfterFailures: null, startAt: null, endAt: null, maxRuns: null,
-  };
+  return fixtureJob({
+    id: uuidv7(), name: `bench ${i}`, schedule: '* * * * * *', api: 'http://127.0.0.1:9/hook', headers: {}, payload: null,
+    timeoutMs: 1000, retry: { maxAttempts: 1, minBackoffMs: 0, maxBackoffMs: 0 }, isActive: false, nextRunAt: null,
+  });
 }
 
 /** ROWS attempts spread over the jobs, one second apart per job, like a busy recorder's. */

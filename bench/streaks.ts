@@ -14,6 +14,7 @@ import { quoteIdent } from '../src/store/sql/identifiers.js';
 import { SqlStore } from '../src/store/sql-store.js';
 import type { ExecutionCompletion, ExecutionInsert, JobCreateParams } from '../src/store/types.js';
 import { systemClock } from '../src/time/system-clock.js';
+import { fixtureJob } from '../test/store/fixtures.js';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
 const JOBS = Number(process.env.JOBS ?? 1000);
@@ -22,12 +23,10 @@ const ROUNDS = Number(process.env.ROUNDS ?? 15);
 type Variant = 'plain' | 'success counted' | 'failure counted';
 
 function job(pauseAfterFailures: number | null): JobCreateParams {
-  return {
-    id: uuidv7(), name: null, description: null, schedule: '* * * * * *', runAt: null, timezone: 'UTC', api: 'http://127.0.0.1:9/hook',
-    method: 'POST', headers: {}, payload: null, timeoutMs: 10_000, type: 'AT_MOST_ONCE',
-    retry: { maxAttempts: 1, minBackoffMs: 0, maxBackoffMs: 0 }, misfirePolicy: 'skip', overlapPolicy: 'allow', onFailure: null,
-    isActive: true, paused: false, pauseAfterFailures, startAt: null, endAt: null, maxRuns: null, jitterMs: 0, nextRunAt: null,
-  };
+  return fixtureJob({
+    id: uuidv7(), name: null, schedule: '* * * * * *', api: 'http://127.0.0.1:9/hook', headers: {}, payload: null, timeoutMs: 10_000,
+    type: 'AT_MOST_ONCE', retry: { maxAttempts: 1, minBackoffMs: 0, maxBackoffMs: 0 }, pauseAfterFailures, nextRunAt: null,
+  });
 }
 
 function median(values: number[]): number {

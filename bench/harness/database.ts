@@ -8,6 +8,7 @@ import { silentLogger } from '../../src/logging.js';
 import { quoteIdent } from '../../src/store/sql/identifiers.js';
 import { createStore } from '../../src/store/index.js';
 import type { DeliveryGuarantee, JobCreateParams, Store } from '../../src/store/types.js';
+import { fixtureJob } from '../../test/store/fixtures.js';
 
 export function adminUrl(): string {
   const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
@@ -75,32 +76,20 @@ export async function createJobs(store: Store, count: number, options: BenchJobO
     for (let i = offset; i < Math.min(count, offset + 1000); i++) {
       const id = uuidv7();
       ids.push(id);
-      batch.push({
-        id,
-        name: `bench ${i}`,
-        description: null,
-        schedule: options.schedule,
-        runAt: null,
-        timezone: 'UTC',
-        api: `${options.api}/hook/${i}`,
-        method: 'POST',
-        headers: {},
-        payload: options.payload === undefined ? { job: i } : options.payload,
-        timeoutMs: 10_000,
-        type: options.type,
-        retry: { maxAttempts: 3, minBackoffMs: 1000, maxBackoffMs: 10_000 },
-        misfirePolicy: 'skip',
-        overlapPolicy: 'allow',
-        onFailure: null,
-        isActive: true,
-        paused: false,
-        pauseAfterFailures: null,
-        startAt: null,
-        endAt: null,
-        maxRuns: null,
-        jitterMs: 0,
-        nextRunAt: null,
-      });
+      batch.push(
+        fixtureJob({
+          id,
+          name: `bench ${i}`,
+          schedule: options.schedule,
+          api: `${options.api}/hook/${i}`,
+          headers: {},
+          payload: options.payload === undefined ? { job: i } : options.payload,
+          timeoutMs: 10_000,
+          type: options.type,
+          retry: { maxAttempts: 3, minBackoffMs: 1000, maxBackoffMs: 10_000 },
+          nextRunAt: null,
+        }),
+      );
     }
     await store.jobCreateMany(batch);
   }

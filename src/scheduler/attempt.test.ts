@@ -1,40 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FORBIDDEN_HEADERS } from '../jobs/defaults.js';
-import type { ExecutionRecord, ScheduledJob } from '../store/types.js';
+import type { ExecutionRecord } from '../store/types.js';
 import { attemptRequest, backfillWithdrawal, idempotencyKey, requestTemplate } from './attempt.js';
+import { scheduledJob } from '../../test/scheduler/fixtures.js';
 
-const job: ScheduledJob = {
-  id: '0196f3a0-0000-7000-8000-000000000001',
-  name: null,
-  description: null,
-  schedule: '0 * * * * *',
-  runAt: null,
-  timezone: 'UTC',
-  api: 'http://127.0.0.1:4444/hook',
-  method: 'POST',
-  headers: { 'X-Tenant': 'a', Accept: 'application/json' },
-  payload: { n: 1 },
-  timeoutMs: 10_000,
-  type: 'AT_LEAST_ONCE',
-  retry: { maxAttempts: 3, minBackoffMs: 1000, maxBackoffMs: 60_000 },
-  misfirePolicy: 'skip',
-  overlapPolicy: 'allow',
-  onFailure: null,
-  isActive: true,
-  paused: false,
-  pauseAfterFailures: null,
-  startAt: null,
-  endAt: null,
-  maxRuns: null,
-  jitterMs: 0,
-  nextRunAt: null,
-  runCount: 0,
-  version: 1,
-  createdAt: new Date(0),
-  updatedAt: new Date(0),
-  deletedAt: null,
-};
+const job = scheduledJob({ headers: { 'X-Tenant': 'a', Accept: 'application/json' }, payload: { n: 1 } });
 
 function execution(overrides: Partial<ExecutionRecord> = {}): ExecutionRecord {
   return {

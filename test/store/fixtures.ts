@@ -1,13 +1,25 @@
 import { uuidv7 } from '../../src/ids.js';
 import type { ExecutionInsert, JobCreateParams } from '../../src/store/types.js';
 
+/*
+ * Benches build their jobs from these fixtures too, so this module imports nothing from the
+ * test runner.
+ */
+
 let clock = Date.UTC(2026, 0, 1);
 
 /** A valid cron job; ids made in sequence sort in creation order. */
 export function jobParams(overrides: Partial<JobCreateParams> = {}): JobCreateParams {
   clock += 1;
+  return fixtureJob({ id: uuidv7(clock), ...overrides });
+}
+
+/**
+ * The same valid cron job with the id the caller gives: for callers that make their own ids,
+ * so the fixture's sequence does not interleave with theirs.
+ */
+export function fixtureJob(overrides: Partial<JobCreateParams> & Pick<JobCreateParams, 'id'>): JobCreateParams {
   return {
-    id: uuidv7(clock),
     name: 'nightly report',
     description: null,
     schedule: '0 0 * * * *',
