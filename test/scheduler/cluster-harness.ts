@@ -1,10 +1,19 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
+import { silentLogger } from '../../src/logging.js';
+import { createMetrics } from '../../src/metrics.js';
 import { idempotencyKey } from '../../src/scheduler/attempt.js';
+import { Scheduler } from '../../src/scheduler/scheduler.js';
+import type { Db } from '../../src/store/db.js';
+import { PgDb } from '../../src/store/postgres/pg-db.js';
+import { SqlStore } from '../../src/store/sql-store.js';
 import type { ExecutionRecord, JobCreateParams, Store } from '../../src/store/types.js';
+import { systemClock } from '../../src/time/system-clock.js';
 import { uuidv7 } from '../../src/ids.js';
 import { jobParams } from '../store/fixtures.js';
+import { TEST_DATABASE_URL, type StoreContext } from '../store/harness.js';
+import { testSettings } from './engine-harness.js';
 import { startReceiver, type ReceivedRequest, type Receiver } from './receiver.js';
 
 /**
@@ -92,6 +101,33 @@ export function consecutiveSeconds(times: readonly number[]): boolean {
 export async function sleepUntil(instant: number): Promise<void> {
   const wait = instant - Date.now();
   if (wait > 0) await sleep(wait);
+}
+
+/**
+ * Three schedulers, node-1 to node-3, on the context's PostgreSQL schema, each with a store
+ * and pool of its own as separate processes would have. Their stores are added to `stores`
+ * for the caller to close.
+ */
+export function threeNodes(context: StoreContext, stores: SqlStore[], misfireGraceMs: number): Scheduler[] {
+  return ['node-1', 'node-2', 'node-3'].map((nodeId) => {
+    const db = new PgDb({ connectionString: TEST_DATABASE_URL!, poolSize: 4, schema: context.schema, logger: silentLogger() });
+    const store = new SqlStore({ db, schema: context.schema, logger: silentLogger(), clock: systemClock });
+    stores.push(store);
+    return new Scheduler({
+      store,
+      nodeId,
+      logger: silentLogger(),
+      metrics: createMetrics({ defaultMetrics: false }),
+      settings: testSettings({ nodeTimeoutMs: 10_000, heartbeatIntervalMs: 1000 }),
+      misfireGraceMs,
+    });
+  });
+}
+
+/** Stops every node planning new occurrences at once; what is already claimed still fires. */
+export async function stopPlanning(db: Db): Promise<void> {
+  await db.query('UPDATE jobs SET paused = true');
+  await db.query('UPDATE job_next_runs SET runnable = false');
 }
 
 /**

@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/logging.js';
-import { createMetrics } from '../../src/metrics.js';
-import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { idempotencyKey } from '../../src/scheduler/attempt.js';
 import { postgresBackend, testSchema, TEST_DATABASE_URL, type StoreContext } from '../store/harness.js';
-import { PgDb } from '../../src/store/postgres/pg-db.js';
-import { SqlStore } from '../../src/store/sql-store.js';
-import { systemClock } from '../../src/time/system-clock.js';
+import type { SqlStore } from '../../src/store/sql-store.js';
 import {
   consecutiveSeconds,
   everySecondJobs,
@@ -16,9 +11,10 @@ import {
   percentile,
   sleepUntil,
   startCountingReceiver,
+  stopPlanning,
+  threeNodes,
   type CountingReceiver,
 } from './cluster-harness.js';
-import { testSettings } from './engine-harness.js';
 
 const JOBS = 300;
 const RUN_MS = 20_000;
@@ -43,23 +39,11 @@ describe.skipIf(!TEST_DATABASE_URL)('three nodes sharing one PostgreSQL', () => 
   it(`fires every occurrence of ${JOBS} every-second jobs exactly once for 20 s`, { timeout: 60_000 }, async () => {
     const firstAt = nextSecond(3000);
     const jobs = await context.store.jobCreateMany(everySecondJobs(JOBS, firstAt, target.receiver.url));
-    const nodes = ['node-1', 'node-2', 'node-3'].map((nodeId) => {
-      const db = new PgDb({ connectionString: TEST_DATABASE_URL!, poolSize: 4, schema: context.schema, logger: silentLogger() });
-      const store = new SqlStore({ db, schema: context.schema, logger: silentLogger(), clock: systemClock });
-      stores.push(store);
-      return new Scheduler({
-        store,
-        nodeId,
-        logger: silentLogger(),
-        metrics: createMetrics({ defaultMetrics: false }),
-        settings: testSettings({ nodeTimeoutMs: 10_000, heartbeatIntervalMs: 1000 }),
-        // What is checked is that every occurrence is delivered exactly once. Three nodes, their
-        // target and PostgreSQL share a busy machine here, where an event loop can stall past
-        // the default 1 s grace and an occurrence would rightly be recorded MISSED; lateness is
-        // reported below, not asserted.
-        misfireGraceMs: 30_000,
-      });
-    });
+    // What is checked is that every occurrence is delivered exactly once. Three nodes, their
+    // target and PostgreSQL share a busy machine here, where an event loop can stall past the
+    // default 1 s grace and an occurrence would rightly be recorded MISSED; lateness is
+    // reported below, not asserted.
+    const nodes = threeNodes(context, stores, 30_000);
     // Lateness of the requests as they leave, after the first seconds in which every node's
     // connection pool to the target is still being opened.
     const warmFrom = firstAt + WARM_UP_MS;
@@ -70,9 +54,7 @@ describe.skipIf(!TEST_DATABASE_URL)('three nodes sharing one PostgreSQL', () => 
     await Promise.all(nodes.map((node) => node.start()));
 
     await sleepUntil(firstAt + RUN_MS);
-    // Stop planning new occurrences; what is already claimed still fires.
-    await context.db.query('UPDATE jobs SET paused = true');
-    await context.db.query('UPDATE job_next_runs SET runnable = false');
+    await stopPlanning(context.db);
     await sleepUntil(Date.now() + 3000);
     await Promise.all(nodes.map((node) => node.stop()));
 

@@ -8,6 +8,7 @@ import {
   nextSecond,
   sleepUntil,
   startCountingReceiver,
+  stopPlanning,
   type CountingReceiver,
 } from './cluster-harness.js';
 import { spawnNode, urlWithSchema, type NodeProcess } from './node-processes.js';
@@ -57,8 +58,7 @@ describe.skipIf(!TEST_DATABASE_URL)('kill -9 of one of three node processes', ()
     await victim.exited;
 
     await sleepUntil(firstAt + 14_000);
-    await context.db.query('UPDATE jobs SET paused = true');
-    await context.db.query('UPDATE job_next_runs SET runnable = false');
+    await stopPlanning(context.db);
     // Let the survivors find the victim dead and finish what they claimed.
     await sleepUntil(Date.now() + 5000);
     const survivors = nodes.filter((node) => node !== victim);

@@ -1,14 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server.js';
-import { silentLogger } from '../../src/logging.js';
-import { createMetrics } from '../../src/metrics.js';
-import { Scheduler } from '../../src/scheduler/scheduler.js';
-import { PgDb } from '../../src/store/postgres/pg-db.js';
-import { SqlStore } from '../../src/store/sql-store.js';
+import type { SqlStore } from '../../src/store/sql-store.js';
 import { systemClock } from '../../src/time/system-clock.js';
 import { postgresBackend, testSchema, TEST_DATABASE_URL, type StoreContext } from '../store/harness.js';
-import { historyOf, nextSecond, sleepUntil } from './cluster-harness.js';
-import { testSettings } from './engine-harness.js';
+import { historyOf, nextSecond, sleepUntil, stopPlanning, threeNodes } from './cluster-harness.js';
 import { startReceiver, type Receiver } from './receiver.js';
 
 /** Every-second jobs behind the policy: three times what it lets through. */
@@ -93,25 +88,11 @@ describe.skipIf(!TEST_DATABASE_URL)('a target policy over three nodes sharing on
     const limitedIds = (limited.json().items as { id: string }[]).map((job) => job.id);
     const freeIds = (free.json().items as { id: string }[]).map((job) => job.id);
 
-    const nodes = ['node-1', 'node-2', 'node-3'].map((nodeId) => {
-      // A store each, as separate processes would have.
-      const db = new PgDb({ connectionString: TEST_DATABASE_URL!, poolSize: 4, schema: context.schema, logger: silentLogger() });
-      const store = new SqlStore({ db, schema: context.schema, logger: silentLogger(), clock: systemClock });
-      stores.push(store);
-      return new Scheduler({
-        store,
-        nodeId,
-        logger: silentLogger(),
-        metrics: createMetrics({ defaultMetrics: false }),
-        settings: testSettings({ nodeTimeoutMs: 10_000, heartbeatIntervalMs: 1000 }),
-        misfireGraceMs: 2000,
-      });
-    });
+    const nodes = threeNodes(context, stores, 2000);
     const startAt = nextSecond(1000);
     await Promise.all(nodes.map((node) => node.start()));
     await sleepUntil(startAt + RUN_MS);
-    await context.db.query('UPDATE jobs SET paused = true');
-    await context.db.query('UPDATE job_next_runs SET runnable = false');
+    await stopPlanning(context.db);
     await sleepUntil(Date.now() + 3000);
     await Promise.all(nodes.map((node) => node.stop()));
 
