@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { TargetPolicyRecord, TargetUsage } from '../store/types.js';
+import type { TargetUsage } from '../store/types.js';
 import { FakeClock } from '../time/fake-clock.js';
 import { TargetLimiter, type TargetPermit } from './target-limiter.js';
+import { targetPolicy } from '../../test/scheduler/fixtures.js';
 
 const T0 = Date.UTC(2026, 2, 1);
-const policy = (maxConcurrent: number | null, maxPerSecond: number | null): TargetPolicyRecord => ({
-  id: 'p1',
-  name: 'api',
-  pattern: 'api.example.com',
-  maxConcurrent,
-  maxPerSecond,
-  version: 1,
-  createdAt: new Date(0),
-  updatedAt: new Date(0),
-});
 const shares = (grantedConcurrent: number, grantedPerSecond: number): TargetUsage[] => [
   { policyId: 'p1', nodeId: 'node-a', wanted: 0, inFlight: 0, grantedConcurrent, grantedPerSecond },
 ];
@@ -22,14 +13,14 @@ describe('the per-node target limiter', () => {
   it('lets requests to a target without a policy through without asking anything', () => {
     const limiter = new TargetLimiter(new FakeClock(T0));
     expect(limiter.policyOf('https://api.example.com/x')).toBeNull();
-    limiter.update([policy(1, null)], shares(1, 0));
+    limiter.update([targetPolicy(1, null)], shares(1, 0));
     expect(limiter.policyOf('https://other.example.com/x')).toBeNull();
     expect(limiter.policyOf('https://api.example.com/x')?.name).toBe('api');
   });
 
   it('keeps at most its concurrent share in flight, the rest waiting in order', async () => {
     const limiter = new TargetLimiter(new FakeClock(T0));
-    limiter.update([policy(2, null)], shares(2, 0));
+    limiter.update([targetPolicy(2, null)], shares(2, 0));
     const state = limiter.policyOf('https://api.example.com/')!;
     const started: number[] = [];
     const permits: TargetPermit[] = [];
@@ -51,13 +42,13 @@ describe('the per-node target limiter', () => {
   it('starts requests at its per-second share, on the clock, and holds them while its share is 0', async () => {
     const clock = new FakeClock(T0);
     const limiter = new TargetLimiter(clock);
-    limiter.update([policy(null, 10)], shares(0, 0));
+    limiter.update([targetPolicy(null, 10)], shares(0, 0));
     const state = limiter.policyOf('https://api.example.com/')!;
     const startedAt: number[] = [];
     for (let i = 0; i < 25; i++) void limiter.acquire(state).then(() => startedAt.push(clock.now() - T0));
     await clock.advance(1000);
     expect(startedAt).toEqual([]);
-    limiter.update([policy(null, 10)], shares(0, 10));
+    limiter.update([targetPolicy(null, 10)], shares(0, 10));
     await clock.advance(2000);
     // A tenth of a second apart once the share arrives, as the share allows.
     expect(startedAt.length).toBe(20);
@@ -66,7 +57,7 @@ describe('the per-node target limiter', () => {
 
   it('lets every waiter go when its policy is deleted', async () => {
     const limiter = new TargetLimiter(new FakeClock(T0));
-    limiter.update([policy(1, null)], shares(0, 0));
+    limiter.update([targetPolicy(1, null)], shares(0, 0));
     const state = limiter.policyOf('https://api.example.com/')!;
     let started = 0;
     for (let i = 0; i < 3; i++) void limiter.acquire(state).then(() => started++);

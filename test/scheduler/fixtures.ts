@@ -1,4 +1,4 @@
-import type { ScheduledJob } from '../../src/store/types.js';
+import type { ScheduledJob, TargetPolicyRecord } from '../../src/store/types.js';
 import type { Schedule, ScheduleOf } from '../../src/scheduler/planner.js';
 import { jobParams } from '../store/fixtures.js';
 
@@ -33,5 +33,19 @@ export function scheduledJob(overrides: Partial<ScheduledJob> = {}): ScheduledJo
     updatedAt: created,
     deletedAt: null,
     ...overrides,
+  };
+}
+
+/** The policy 'api' on api.example.com with these limits (null: that limit is off). */
+export function targetPolicy(maxConcurrent: number | null, maxPerSecond: number | null): TargetPolicyRecord {
+  return {
+    id: 'p1',
+    name: 'api',
+    pattern: 'api.example.com',
+    maxConcurrent,
+    maxPerSecond,
+    version: 1,
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
   };
 }
