@@ -1,44 +1,24 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/api/server.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
 import type { Scheduler } from '../../src/scheduler/scheduler.js';
-import type { Clock } from '../../src/time/clock.js';
 import { makeScheduler, T0 } from './engine-harness.js';
 import { useEngineWorld } from './engine-world.js';
+import { useWorldApi } from './world-api.js';
 
 /**
  * Auto-pause and time bounds end to end: jobs made through the API, two nodes firing them on
  * the test's fake clock, and what the history, the job and the receiver show afterwards.
  */
 const world = useEngineWorld('pause and bounds');
-let app: FastifyInstance;
+const api = useWorldApi(world);
 let second: Scheduler | undefined;
 
-beforeAll(async () => {
-  // The API and the engine share the store and the test's fake clock.
-  const clock: Clock = {
-    now: () => world.clock.now(),
-    setTimer: (delayMs, callback) => world.clock.setTimer(delayMs, callback),
-    sleep: (delayMs, signal) => world.clock.sleep(delayMs, signal),
-  };
-  app = await buildServer({ store: world.context.store, clock, config: { apiKeys: [], allowedTargets: [] } });
-  await app.ready();
-});
-afterAll(async () => {
-  await app?.close();
-});
 afterEach(async () => {
   if (second) await world.advanceUntil(second.stop());
   second = undefined;
 });
 
 type Json = Record<string, unknown>;
-
-async function api(method: 'GET' | 'POST' | 'PATCH', url: string, payload?: Json): Promise<{ status: number; body: Json }> {
-  const response = await app.inject({ method, url: `/api/v1${url}`, ...(payload === undefined ? {} : { payload }) });
-  return { status: response.statusCode, body: response.json<Json>() };
-}
 
 async function createJob(body: Json): Promise<string> {
   const created = await api('POST', '/jobs', { api: `${world.receiver.url}/hook`, type: 'AT_LEAST_ONCE', schedule: '* * * * * *', ...body });

@@ -1,32 +1,11 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/api/server.js';
+import { describe, expect, it } from 'vitest';
 import type { Scheduler } from '../../src/scheduler/scheduler.js';
-import type { Clock } from '../../src/time/clock.js';
 import { makeScheduler, T0 } from './engine-harness.js';
 import { useEngineWorld } from './engine-world.js';
+import { useWorldApi } from './world-api.js';
 
 const world = useEngineWorld('run backfill');
-let app: FastifyInstance;
-
-beforeAll(async () => {
-  // The API and the engine share the store and the test's fake clock.
-  const clock: Clock = {
-    now: () => world.clock.now(),
-    setTimer: (delayMs, callback) => world.clock.setTimer(delayMs, callback),
-    sleep: (delayMs, signal) => world.clock.sleep(delayMs, signal),
-  };
-  app = await buildServer({ store: world.context.store, clock, config: { apiKeys: [], allowedTargets: [] } });
-  await app.ready();
-});
-afterAll(async () => {
-  await app?.close();
-});
-
-async function api<T = Record<string, unknown>>(method: 'GET' | 'POST', url: string, payload?: unknown): Promise<{ status: number; body: T }> {
-  const response = await app.inject({ method, url: `/api/v1${url}`, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
-  return { status: response.statusCode, body: response.json<T>() };
-}
+const api = useWorldApi(world);
 
 async function createJob(body: Record<string, unknown>): Promise<string> {
   const created = await api('POST', '/jobs', { api: `${world.receiver.url}/hook`, type: 'AT_LEAST_ONCE', ...body });
