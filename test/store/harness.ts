@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe } from 'vitest';
+import { isJobSchedulerError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logging.js';
 import type { Db } from '../../src/store/db.js';
 import { PgliteDb } from '../../src/store/pglite/pglite-db.js';
@@ -90,4 +91,15 @@ export function describeStore(title: string, body: (context: () => StoreContext,
       body(() => context!, backend.name);
     });
   }
+}
+
+/** The catalogue code a store call failed with, or 'resolved' when it did not fail. */
+export async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isJobSchedulerError(error)) return error.code;
+    throw error;
+  }
+  return 'resolved';
 }

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isJobSchedulerError } from '../../src/errors.js';
 import { uuidv7 } from '../../src/ids.js';
 import { attempt, at, jobParams } from './fixtures.js';
-import { describeStore } from './harness.js';
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isJobSchedulerError(error)) return error.code;
-    throw error;
-  }
-  return 'resolved';
-}
+import { codeOf, describeStore } from './harness.js';
 
 describeStore('jobs', (context) => {
   describe('create and get', () => {

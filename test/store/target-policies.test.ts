@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../src/ids.js';
-import { isJobSchedulerError } from '../../src/errors.js';
 import type { TargetPolicyRecord, TargetUsage } from '../../src/store/types.js';
-import { describeStore } from './harness.js';
+import { codeOf, describeStore } from './harness.js';
 
 const definition = { name: 'api', pattern: 'https://api.example.com', maxConcurrent: 10, maxPerSecond: 100 };
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isJobSchedulerError(error)) return error.code;
-    throw error;
-  }
-  return 'resolved';
-}
 
 /** The node's report as it asks: wanted and in flight, and the shares given. */
 const report = (nodeId: string, policies: readonly TargetPolicyRecord[], wanted: number, grantedConcurrent: number): TargetUsage[] =>
