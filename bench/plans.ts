@@ -13,11 +13,11 @@
 import { parseArgs } from 'node:util';
 import { uuidv7 } from '../src/ids.js';
 import { silentLogger } from '../src/logging.js';
-import type { Queryable } from '../src/store/db.js';
 import { PgDb } from '../src/store/postgres/pg-db.js';
 import { SqlStore } from '../src/store/sql-store.js';
 import type { ExecutionInsert } from '../src/store/types.js';
 import { systemClock } from '../src/time/system-clock.js';
+import { spyOnStatements } from '../test/store/statement-spy.js';
 import { createBenchDatabase, createJobs } from './harness/database.js';
 
 const { values: args } = parseArgs({ options: { hours: { type: 'string', default: '30' }, 'per-hour': { type: 'string', default: '20000' } } });
@@ -108,29 +108,15 @@ async function main(): Promise<void> {
  */
 async function recordStatements(db: PgDb, call: () => Promise<unknown>): Promise<Recorded[]> {
   const recorded: Recorded[] = [];
-  const record = (queryable: Queryable): void => {
-    const original = queryable.query.bind(queryable);
-    queryable.query = (async (text: string, values?: readonly unknown[]) => {
-      if (!/\bexecutions\b/.test(text) || /^\s*(SET|SELECT pg_)/.test(text)) return original(text, values);
-      recorded.push({ text, values: values ?? [] });
-      if (/^\s*(UPDATE|WITH picked)/.test(text)) return { rows: [], rowCount: 0 };
-      return original(text, values);
-    }) as Queryable['query'];
-  };
-  const spied = db as { query: Queryable['query']; transaction: PgDb['transaction'] };
-  const transaction = db.transaction.bind(db);
-  record(db);
-  spied.transaction = ((fn, options) =>
-    transaction(async (tx) => {
-      record(tx);
-      return fn(tx);
-    }, options)) as PgDb['transaction'];
-  try {
-    await call();
-  } finally {
-    delete (spied as Partial<typeof spied>).query;
-    delete (spied as Partial<typeof spied>).transaction;
-  }
+  await spyOnStatements(
+    db,
+    (text, values) => {
+      if (!/\bexecutions\b/.test(text) || /^\s*(SET|SELECT pg_)/.test(text)) return undefined;
+      recorded.push({ text, values });
+      return /^\s*(UPDATE|WITH picked)/.test(text) ? { rows: [], rowCount: 0 } : undefined;
+    },
+    call,
+  );
   return recorded;
 }
 

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Queryable } from '../../src/store/db.js';
 import type { ExecutionInsert } from '../../src/store/types.js';
 import { attempt, at, jobParams } from './fixtures.js';
 import { describeStore } from './harness.js';
+import { spyOnStatements } from './statement-spy.js';
 
 const MINUTE = 60_000;
 const NOW = at('2026-03-01T12:00:30Z');
@@ -109,27 +109,14 @@ describeStore('execution partitions', (context, backend) => {
     async function partitionsRead(work: () => Promise<void>): Promise<string[][]> {
       const { db, store } = context();
       const statements: { text: string; values: readonly unknown[] }[] = [];
-      const record = (queryable: Queryable): void => {
-        const original = queryable.query.bind(queryable);
-        queryable.query = (async (text: string, values?: readonly unknown[]) => {
-          if (/^\s*UPDATE executions/.test(text)) statements.push({ text, values: values ?? [] });
-          return original(text, values);
-        }) as Queryable['query'];
-      };
-      const spied = db as { query: Queryable['query']; transaction: typeof db.transaction };
-      const transaction = db.transaction.bind(db);
-      record(db);
-      spied.transaction = ((fn, options) =>
-        transaction(async (tx) => {
-          record(tx);
-          return fn(tx);
-        }, options)) as typeof db.transaction;
-      try {
-        await work();
-      } finally {
-        delete (spied as Partial<typeof spied>).query;
-        delete (spied as Partial<typeof spied>).transaction;
-      }
+      await spyOnStatements(
+        db,
+        (text, values) => {
+          if (/^\s*UPDATE executions/.test(text)) statements.push({ text, values });
+          return undefined;
+        },
+        work,
+      );
       const partitions = new Set((await store.executionPartitionList()).map((p) => p.name));
       const plans: string[][] = [];
       for (const { text, values } of statements) {
