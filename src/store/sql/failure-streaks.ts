@@ -1,7 +1,7 @@
 import type { Queryable } from '../db.js';
 import type { AutoPausedJob, ExecutionCompletion } from '../types.js';
-import { FROM_MILLIS, millisOrNull, plainArray, textArray, type PlainElement } from './arrays.js';
-import { ERROR_MAX_CHARS } from './executions.js';
+import { textArray } from './arrays.js';
+import { COMPLETION_SET, completionValues } from './executions.js';
 
 /** Longest excerpt of the last failure's error kept in an auto-pause reason. */
 const REASON_ERROR_CHARS = 200;
@@ -36,12 +36,10 @@ export interface AutoPausedRow {
  * Returns the jobs this statement paused.
  */
 export async function executionCompleteCountingStreaks(db: Queryable, rows: readonly ExecutionCompletion[]): Promise<AutoPausedRow[]> {
-  const plain = (pick: (row: ExecutionCompletion) => PlainElement): string => plainArray(rows, pick);
   const result = await db.query<AutoPausedRow>(
     `WITH done AS (
        UPDATE executions e
-       SET status = u.status, started_at = coalesce(${FROM_MILLIS('u.started_ms')}, e.started_at), finished_at = ${FROM_MILLIS('u.finished_ms')},
-           duration_ms = u.duration_ms, http_status = u.http_status, error = left(u.error, $8)
+       SET ${COMPLETION_SET}
        FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::int[], $6::int[], $7::text[], $9::text[])
          AS u(id, status, started_ms, finished_ms, duration_ms, http_status, error, streak)
        WHERE e.id = ANY($1::uuid[]) AND e.id = u.id AND e.status IN ('SCHEDULED', 'RUNNING', 'LOST')
@@ -91,17 +89,7 @@ export async function executionCompleteCountingStreaks(db: Queryable, rows: read
      SELECT id, name, on_failure, pause_after_failures, consecutive_failures, paused_reason, paused_at,
        execution_id, scheduled_at, http_status, error
      FROM counted WHERE paused`,
-    [
-      plain((row) => row.id),
-      plain((row) => row.status),
-      plain((row) => millisOrNull(row.startedAt)),
-      plain((row) => millisOrNull(row.finishedAt)),
-      plain((row) => row.durationMs),
-      plain((row) => row.httpStatus),
-      textArray(rows, (row) => row.error),
-      ERROR_MAX_CHARS,
-      textArray(rows, (row) => row.streak ?? null),
-    ],
+    [...completionValues(rows), textArray(rows, (row) => row.streak ?? null)],
   );
   return result.rows;
 }
