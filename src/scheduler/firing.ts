@@ -339,7 +339,7 @@ export class Firing {
         },
       ],
     });
-    this.#options.metrics.firings.inc({ type: job.type, outcome: 'MISSED' });
+    this.#firingCounter(job.type, 'MISSED').inc();
     this.#active--;
     this.#letGo(attempt);
     this.#emitSettled(attempt, 'MISSED', null);
@@ -367,7 +367,7 @@ export class Firing {
       error: reason,
     };
     this.#options.recorder.write({ completions: [completion] });
-    this.#options.metrics.firings.inc({ type: attempt.job.type, outcome: 'SKIPPED' });
+    this.#firingCounter(attempt.job.type, 'SKIPPED').inc();
     this.#active--;
     this.#letGo(attempt);
     this.#emitSettled(attempt, 'SKIPPED', null);

@@ -224,7 +224,8 @@ describe('overdue attempts', () => {
     const fireOnceId = await world.createJob({ ...oneTime(1000), misfirePolicy: 'fire_once' });
     // One connection slot to the receiver: the holder's request takes it and is not answered.
     const { logger, lines } = capturingLogger();
-    await world.startScheduler({ logger, settings: { maxConcurrentPerHost: 1 } });
+    const metrics = createMetrics({ defaultMetrics: false });
+    await world.startScheduler({ logger, metrics, settings: { maxConcurrentPerHost: 1 } });
     await world.clock.set(world.at(500));
     await world.receiver.waitForRequests(1);
     await world.clock.set(world.at(2500));
@@ -247,6 +248,7 @@ describe('overdue attempts', () => {
     expect((await world.history(fireOnceId)).map((row) => [row.status, row.startedAt])).toEqual([['SUCCEEDED', world.at(2500)]]);
     const warnings = lines().filter((line) => String(line.msg).startsWith('occurrences recorded MISSED instead of sent'));
     expect(warnings.map(({ missed, waitedMs, graceMs }) => ({ missed, waitedMs, graceMs }))).toEqual([{ missed: 1, waitedMs: 1500, graceMs: 1000 }]);
+    expect(await metrics.registry.metrics()).toContain('jobscheduler_firings_total{type="AT_LEAST_ONCE",outcome="MISSED"} 1');
   });
 });
 
@@ -255,7 +257,8 @@ describe('overlap policy', () => {
     const answers: (() => void)[] = [];
     world.receiver.setHandler((_req, res) => void answers.push(() => res.writeHead(200).end()));
     const jobId = await world.createJob({ schedule: '* * * * * *', nextRunAt: world.at(1000), overlapPolicy: 'forbid' });
-    await world.startScheduler();
+    const metrics = createMetrics({ defaultMetrics: false });
+    await world.startScheduler({ metrics });
     await world.clock.set(world.at(1000));
     await world.receiver.waitForRequests(1);
     await world.settleAt(2000);
@@ -274,6 +277,7 @@ describe('overlap policy', () => {
       [2000, 'SKIPPED'],
       [3000, 'SUCCEEDED'],
     ]);
+    expect(await metrics.registry.metrics()).toContain('jobscheduler_firings_total{type="AT_LEAST_ONCE",outcome="SKIPPED"} 1');
   });
 
   it('lets occurrences of an allow job run side by side', async () => {
