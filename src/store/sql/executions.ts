@@ -94,22 +94,16 @@ function scheduledRange(times: readonly Date[]): [string, string] {
 }
 
 /**
- * Writes outcomes in one statement. Only open attempts (and LOST ones, whose real outcome
- * arrives late) change: a finished attempt is never rewritten, so a re-sent batch is harmless.
- *
- * `e.id = ANY($1)` beside the join (here and in executionMarkRunning) tells the planner how
- * few rows a batch touches: with the join alone it hashed the whole table, a sequential scan
- * per batch (28 ms instead of 12 ms for 1,000 rows of a 200,000-row table, growing with the
- * history), until the table grew large enough for per-row index lookups to win.
- */
-/**
  * What a completion writes to its attempt, shared by executionCompleteMany and
- * executionCompleteCountingStreaks: `u` is the unnest of completionValues, which are $1 to $8.
+ * executionCompleteCountingStreaks: `u` is the unnest of completionValues, which are $1 to $9.
  */
 export const COMPLETION_SET = `status = u.status, started_at = coalesce(${FROM_MILLIS('u.started_ms')}, e.started_at), finished_at = ${FROM_MILLIS('u.finished_ms')},
          duration_ms = u.duration_ms, http_status = u.http_status, error = left(u.error, $8)`;
 
-/** $1 to $7: id, status, started_ms, finished_ms, duration_ms, http_status, error of each completion; $8: the error's length bound. */
+/**
+ * $1 to $7: id, status, started_ms, finished_ms, duration_ms, http_status, error of each
+ * completion; $8: the error's length bound; $9: each completion's scheduled_at.
+ */
 export function completionValues(rows: readonly ExecutionCompletion[]): unknown[] {
   const plain = (pick: (row: ExecutionCompletion) => PlainElement): string => plainArray(rows, pick);
   return [
@@ -121,22 +115,31 @@ export function completionValues(rows: readonly ExecutionCompletion[]): unknown[
     plain((row) => row.httpStatus),
     textArray(rows, (row) => row.error),
     ERROR_MAX_CHARS,
+    textArray(rows, (row) => row.scheduledAt.toISOString()),
   ];
 }
 
+/**
+ * The join of a completion batch to its attempts, `u` carrying each attempt's scheduled_at as
+ * $9: on the whole primary key, so that each row is one probe of its own partition's key.
+ * Filters on the batch's ids and time range beside it let the planner take the newest rows
+ * (past the partition's statistics) for one and loop over the whole batch for each of them
+ * instead: that cost grew with the partition, 21 ms to 250 ms a batch within a minute at 2,000/s.
+ * Only open attempts (and LOST ones, whose real outcome arrives late) change: a finished attempt
+ * is never rewritten, so a re-sent batch is harmless.
+ */
+export const COMPLETION_MATCH = `e.id = u.id AND e.scheduled_at = u.scheduled_at AND e.status IN ('SCHEDULED', 'RUNNING', 'LOST')`;
+
+/** Writes outcomes in one statement. */
 export async function executionCompleteMany(db: Queryable, rows: readonly ExecutionCompletion[]): Promise<number> {
   if (rows.length === 0) return 0;
-  // Joined on the primary key alone, so that each row is one probe of its partition's key.
-  // Filters on the batch's ids and time range let the planner take the newest rows (past the
-  // partition's statistics) for one and loop over the whole batch for each of them instead:
-  // that cost grew with the partition, 21 ms to 250 ms a batch within a minute at 2,000/s.
   const result = await db.query(
     `UPDATE executions e
      SET ${COMPLETION_SET}
      FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::int[], $6::int[], $7::text[], $9::timestamptz[])
        AS u(id, status, started_ms, finished_ms, duration_ms, http_status, error, scheduled_at)
-     WHERE e.id = u.id AND e.scheduled_at = u.scheduled_at AND e.status IN ('SCHEDULED', 'RUNNING', 'LOST')`,
-    [...completionValues(rows), textArray(rows, (row) => row.scheduledAt.toISOString())],
+     WHERE ${COMPLETION_MATCH}`,
+    completionValues(rows),
   );
   return result.rowCount;
 }

@@ -1,7 +1,7 @@
 import type { Queryable } from '../db.js';
 import type { AutoPausedJob, ExecutionCompletion } from '../types.js';
 import { textArray } from './arrays.js';
-import { COMPLETION_SET, completionValues } from './executions.js';
+import { COMPLETION_MATCH, COMPLETION_SET, completionValues } from './executions.js';
 
 /** Longest excerpt of the last failure's error kept in an auto-pause reason. */
 const REASON_ERROR_CHARS = 200;
@@ -40,9 +40,9 @@ export async function executionCompleteCountingStreaks(db: Queryable, rows: read
     `WITH done AS (
        UPDATE executions e
        SET ${COMPLETION_SET}
-       FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::int[], $6::int[], $7::text[], $9::text[])
-         AS u(id, status, started_ms, finished_ms, duration_ms, http_status, error, streak)
-       WHERE e.id = ANY($1::uuid[]) AND e.id = u.id AND e.status IN ('SCHEDULED', 'RUNNING', 'LOST')
+       FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::int[], $6::int[], $7::text[], $9::timestamptz[], $10::text[])
+         AS u(id, status, started_ms, finished_ms, duration_ms, http_status, error, scheduled_at, streak)
+       WHERE ${COMPLETION_MATCH}
        RETURNING e.id, e.job_id, e.scheduled_at, e.finished_at, e.http_status, e.error, u.streak
      ), ordered AS (
        -- segment: successes up to and including this outcome; failures of segment 0 extend the
