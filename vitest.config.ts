@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { CLUSTER_SUITES } from './vitest.cluster.config.js';
 
 export default defineConfig({
   test: {
@@ -6,7 +7,8 @@ export default defineConfig({
     // Minutes long, and root only: npm run test:partition (vitest.partition.config.ts).
     // Containers are built and started by their own script: npm run test:container.
     // The tools users bring (promtool, redocly, openapi-typescript, newman): npm run test:tools.
-    exclude: [...configDefaults.exclude, 'test/partition/**', 'test/container/**', 'test/tools/**'],
+    // Several nodes on PostgreSQL in real time, a minute or less a file: npm run test:cluster.
+    exclude: [...configDefaults.exclude, 'test/partition/**', 'test/container/**', 'test/tools/**', ...CLUSTER_SUITES],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
