@@ -29,6 +29,8 @@ const JOBS = 1000;
 interface Recorded {
   readonly text: string;
   readonly values: readonly unknown[];
+  /** Planner settings the store sent before it in its transaction (set_config calls). */
+  readonly settings: readonly string[];
 }
 
 class Rollback extends Error {}
@@ -89,8 +91,8 @@ async function main(): Promise<void> {
     ];
     const partitions = new Set((await store.executionPartitionList()).map((p) => p.name));
     for (const [label, call] of calls) {
-      for (const { text, values } of await recordStatements(db, call)) {
-        const plan = await explain(db, text, values);
+      for (const { text, values, settings } of await recordStatements(db, call)) {
+        const plan = await explain(db, text, values, settings);
         const read = [...new Set([...plan.matchAll(/\b(executions_\w+)/g)].map((m) => m[1]!).filter((name) => partitions.has(name)))];
         console.log(`### ${label}\n\nPartitions read: ${read.length} of ${partitions.size}\n\n\`\`\`\n${plan}\n\`\`\`\n`);
       }
@@ -108,11 +110,14 @@ async function main(): Promise<void> {
  */
 async function recordStatements(db: PgDb, call: () => Promise<unknown>): Promise<Recorded[]> {
   const recorded: Recorded[] = [];
+  // One store call a recording: its settings apply to the statements that follow them.
+  const settings: string[] = [];
   await spyOnStatements(
     db,
     (text, values) => {
+      if (/^\s*SELECT set_config\(/.test(text)) settings.push(text);
       if (!/\bexecutions\b/.test(text) || /^\s*(SET|SELECT pg_)/.test(text)) return undefined;
-      recorded.push({ text, values });
+      recorded.push({ text, values, settings: [...settings] });
       return /^\s*(UPDATE|WITH picked)/.test(text) ? { rows: [], rowCount: 0 } : undefined;
     },
     call,
@@ -120,11 +125,15 @@ async function recordStatements(db: PgDb, call: () => Promise<unknown>): Promise
   return recorded;
 }
 
-/** EXPLAIN ANALYZE in a transaction rolled back afterwards; long literal arrays shortened. */
-async function explain(db: PgDb, text: string, values: readonly unknown[]): Promise<string> {
+/**
+ * EXPLAIN ANALYZE in a transaction rolled back afterwards, under the planner settings the store
+ * sent before the statement; long literal arrays shortened.
+ */
+async function explain(db: PgDb, text: string, values: readonly unknown[], settings: readonly string[]): Promise<string> {
   let plan = '';
   try {
     await db.transaction(async (tx) => {
+      for (const setting of settings) await tx.query(setting);
       const { rows } = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${text}`, values);
       plan = rows.map((row) => row['QUERY PLAN']).join('\n');
       throw new Rollback();

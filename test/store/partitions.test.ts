@@ -105,26 +105,47 @@ describeStore('execution partitions', (context, backend) => {
   });
 
   describe('pruning', () => {
-    /** Runs `work` and returns, for each UPDATE on executions it sent, the partitions its plan reads. */
-    async function partitionsRead(work: () => Promise<void>): Promise<string[][]> {
-      const { db, store } = context();
-      const statements: { text: string; values: readonly unknown[] }[] = [];
+    interface SentUpdate {
+      readonly text: string;
+      readonly values: readonly unknown[];
+      /** Planner settings the store sent before it in its transaction. */
+      readonly settings: readonly string[];
+    }
+
+    /** Runs `work` and returns each UPDATE on executions it sent. */
+    async function updatesSent(work: () => Promise<void>): Promise<SentUpdate[]> {
+      const sent: SentUpdate[] = [];
+      const settings: string[] = [];
       await spyOnStatements(
-        db,
+        context().db,
         (text, values) => {
-          if (/^\s*UPDATE executions/.test(text)) statements.push({ text, values });
+          if (/^\s*SELECT set_config\(/.test(text)) settings.push(text);
+          if (/^\s*UPDATE executions/.test(text)) sent.push({ text, values, settings: [...settings] });
           return undefined;
         },
         work,
       );
-      const partitions = new Set((await store.executionPartitionList()).map((p) => p.name));
-      const plans: string[][] = [];
-      for (const { text, values } of statements) {
-        const { rows } = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${text}`, values);
-        const names = rows.flatMap((row) => [...row['QUERY PLAN'].matchAll(/\b(executions_\w+)/g)].map((match) => match[1]!));
-        plans.push([...new Set(names.filter((name) => partitions.has(name)))].sort());
+      return sent;
+    }
+
+    /** The plan of a statement in a transaction under the given settings. */
+    function planUnder(statement: SentUpdate, settings: readonly string[]): Promise<string> {
+      return context().db.transaction(async (tx) => {
+        for (const setting of settings) await tx.query(setting);
+        const { rows } = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${statement.text}`, statement.values);
+        return rows.map((row) => row['QUERY PLAN']).join('\n');
+      });
+    }
+
+    /** Runs `work` and returns, for each UPDATE on executions it sent, the partitions its plan reads as the store sends it. */
+    async function partitionsRead(work: () => Promise<void>): Promise<string[][]> {
+      const partitions = new Set((await context().store.executionPartitionList()).map((p) => p.name));
+      const read: string[][] = [];
+      for (const statement of await updatesSent(work)) {
+        const names = [...(await planUnder(statement, statement.settings)).matchAll(/\b(executions_\w+)/g)].map((match) => match[1]!);
+        read.push([...new Set(names.filter((name) => partitions.has(name)))].sort());
       }
-      return plans;
+      return read;
     }
 
     it('reads one partition to mark or release attempts by id, the scheduled time carried with each id, and completes them by primary key', async () => {
@@ -148,6 +169,28 @@ describeStore('execution partitions', (context, backend) => {
       expect(byId.get(a!.id)).toMatchObject({ status: 'SUCCEEDED' });
       expect(byId.get(b!.id)).toMatchObject({ status: 'RUNNING' });
       expect(byId.get(c!.id)).toMatchObject({ ownerNode: null, status: 'SCHEDULED' });
+    });
+
+    it('completes a batch one primary-key probe a row, even where the planner judges a hash join cheaper', async () => {
+      const { store } = context();
+      await store.executionPartitionsPrepare(PREPARE);
+      const jobId = await newJob();
+      const rows = Array.from({ length: 300 }, (_, i) => attempt(jobId, new Date(NOW.getTime() + i * 500), { ownerNode: 'node-a' }));
+      await store.executionWrite({ inserts: rows });
+      const [completion] = await updatesSent(async () => {
+        await store.executionWrite({ completions: rows.map((row) => ({ id: row.id, scheduledAt: row.scheduledAt, status: 'SUCCEEDED' as const, startedAt: NOW, finishedAt: NOW, durationMs: 1, httpStatus: 200, error: null })) });
+      });
+      // Index probes made dear: how the planner sees a history of millions of rows over dozens of
+      // partitions, where it costs each row a probe of every partition.
+      const dearProbes = `SELECT set_config('random_page_cost', '100000', true)`;
+      const asSent = await planUnder(completion!, [dearProbes, ...completion!.settings]);
+      expect(asSent).toMatch(/Nested Loop/);
+      expect(asSent).toMatch(/Index Scan using \w+ on executions_p20260301_1200/);
+      expect(asSent).not.toMatch(/Hash Join|Merge Join|Materialize|Seq Scan on executions_/);
+      // Without the settings the store sends before it, the same statement is hashed.
+      expect(await planUnder(completion!, [dearProbes])).toMatch(/Hash Join|Merge Join|Materialize/);
+      const statuses = (await store.executionList({ jobId, limit: 500 })).items.map((row) => row.status);
+      expect(statuses.filter((status) => status === 'SUCCEEDED')).toHaveLength(300);
     });
 
     it('takes unowned due attempts from the partitions up to the present only, and each once', async () => {

@@ -1,7 +1,7 @@
 import type { Queryable } from '../db.js';
 import type { AutoPausedJob, ExecutionCompletion } from '../types.js';
 import { textArray } from './arrays.js';
-import { COMPLETION_MATCH, COMPLETION_SET, completionValues } from './executions.js';
+import { COMPLETION_MATCH, COMPLETION_SET, completionValues, JOIN_ROW_BY_ROW } from './executions.js';
 
 /** Longest excerpt of the last failure's error kept in an auto-pause reason. */
 const REASON_ERROR_CHARS = 200;
@@ -33,10 +33,12 @@ export interface AutoPausedRow {
  * after the one that paused the job, and outcomes of a job already paused or inactive, do not
  * count. A success for a job whose count is already 0 locks and writes nothing.
  *
- * Returns the jobs this statement paused.
+ * Runs in a transaction (see JOIN_ROW_BY_ROW: every join of the statement is a nested loop,
+ * which the few jobs of a batch suit too). Returns the jobs this statement paused.
  */
-export async function executionCompleteCountingStreaks(db: Queryable, rows: readonly ExecutionCompletion[]): Promise<AutoPausedRow[]> {
-  const result = await db.query<AutoPausedRow>(
+export async function executionCompleteCountingStreaks(tx: Queryable, rows: readonly ExecutionCompletion[]): Promise<AutoPausedRow[]> {
+  await tx.query(JOIN_ROW_BY_ROW);
+  const result = await tx.query<AutoPausedRow>(
     `WITH done AS (
        UPDATE executions e
        SET ${COMPLETION_SET}
