@@ -73,7 +73,6 @@ async function main(): Promise<void> {
     const firstPage = await store.executionList({ jobId, limit: 50 });
     const calls: [string, () => Promise<unknown>][] = [
       ['history page (first)', () => store.executionList({ jobId, limit: 50 })],
-      ['history page (next)', () => store.executionList({ jobId, limit: 50, cursor: firstPage.nextCursor! })],
       ["a job's last run (jobGet)", () => store.jobGet(jobId)],
       ['job list page with last runs', () => store.jobList({ limit: 50 })],
       ['outcomes by job (24 h)', () => store.executionOutcomesByJob({ jobIds: jobIds.slice(0, 50), since: new Date(now - 24 * HOUR) })],
@@ -89,6 +88,9 @@ async function main(): Promise<void> {
       ],
       ['reaper: owners of open attempts', () => store.nodeReapDead({ timeoutMs: 3_600_000 })],
     ];
+    // A history of a few hundred attempts an hour holds no second page of the job to plan.
+    const nextCursor = firstPage.nextCursor;
+    if (nextCursor !== null) calls.splice(1, 0, ['history page (next)', () => store.executionList({ jobId, limit: 50, cursor: nextCursor })]);
     const partitions = new Set((await store.executionPartitionList()).map((p) => p.name));
     for (const [label, call] of calls) {
       for (const { text, values, settings } of await recordStatements(db, call)) {
