@@ -259,6 +259,9 @@ export class Scheduler {
       throw error;
     }
     this.#state = 'running';
+    // The target policies are known before anything is claimed: a claim that ran first would
+    // send with no limits until the budget loop's first round, as many requests as were due.
+    await this.#targetBudget.round();
     this.#claimer.start();
     this.#targetBudget.start();
     this.#logger.info(
