@@ -81,8 +81,8 @@ describeStore('executions', (context) => {
       const { store } = context();
       const jobId = await newJob();
       const good = attempt(jobId, at('2026-01-01T00:00:00Z'));
-      const orphan = attempt(uuidv7(), at('2026-01-01T00:00:00Z'));
-      await expect(store.executionWrite({ inserts: [good, orphan] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      const refused = { ...attempt(jobId, at('2026-01-01T00:01:00Z')), attempt: 0 };
+      await expect(store.executionWrite({ inserts: [good, refused] })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
       expect(await history(jobId)).toEqual([]);
     });
   });
@@ -125,6 +125,33 @@ describeStore('executions', (context) => {
       expect(await store.executionDeleteOlderThan({ before, limit: 3 })).toBe(2);
       expect(await store.executionDeleteOlderThan({ before, limit: 3 })).toBe(0);
       expect((await history(jobId)).map((row) => row.id).sort()).toEqual([stillOpen.id, recent.id].sort());
+    });
+  });
+
+  describe('tie to the job', () => {
+    it('takes no foreign key, in the partitioned table or in a partition made later, and goes with job rows removed by hand', async () => {
+      const { store, db } = context();
+      const removed = await newJob();
+      const kept = await newJob();
+      await store.executionPartitionsPrepare({ now: at('2026-01-01T00:00:00Z'), partitionMs: 60 * 60 * 1000, ahead: 1, lockTimeoutMs: 1000 });
+      await store.executionWrite({
+        inserts: [
+          attempt(removed, at('2026-01-01T00:00:00Z'), { status: 'SUCCEEDED' }),
+          attempt(removed, at('2030-01-01T00:00:00Z')),
+          attempt(kept, at('2026-01-01T00:00:00Z'), { status: 'SUCCEEDED' }),
+        ],
+      });
+      const keys = await db.query(
+        `SELECT c.conrelid::regclass::text AS relation FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+         WHERE c.contype = 'f' AND t.relnamespace = current_schema()::regnamespace AND t.relname LIKE 'executions%'`,
+      );
+      expect(keys.rows).toEqual([]);
+
+      // Two statements' worth of removed jobs: the history goes once per statement.
+      await db.query('DELETE FROM jobs WHERE id = $1', [removed]);
+      await db.query('DELETE FROM jobs WHERE id = $1', [crypto.randomUUID()]);
+      const left = await db.query<{ job_id: string }>('SELECT job_id FROM executions');
+      expect(left.rows.map((row) => row.job_id)).toEqual([kept]);
     });
   });
 

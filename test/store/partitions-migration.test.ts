@@ -71,6 +71,9 @@ for (const backend of backends()) {
         [context.schema],
       );
       expect(key.rows[0]!.definition).toBe('PRIMARY KEY (id, scheduled_at)');
+      // The old table's own foreign key went with the partitioned table's (migration 9).
+      const keys = await context.db.query(`SELECT conname FROM pg_constraint WHERE contype = 'f' AND conrelid = 'executions_before'::regclass`);
+      expect(keys.rows).toEqual([]);
     });
 
     it('goes on with range partitions from where the old table ends, and deletes its expired rows until it expires whole', async () => {
