@@ -361,9 +361,13 @@ async function main(): Promise<void> {
     }
     if (result.postgres.statements.length > 0) {
       const window = options.seconds;
-      console.error(`pg_stat_statements over the ${window} s window (execution time, ms per second of window; calls; mean ms; rows):`);
-      for (const { query, calls, totalMs, meanMs, rows } of result.postgres.statements) {
-        console.error(`  ${fmt(totalMs / window, 1).padStart(8)}  ${fmt(calls).padStart(8)}  ${fmt(meanMs, 3).padStart(8)}  ${fmt(rows).padStart(10)}  ${query}`);
+      console.error(
+        `pg_stat_statements over the ${window} s window (execution time, ms per second of window; planning time, the same, with pg_stat_statements.track_planning; calls; mean ms; rows):`,
+      );
+      for (const { query, calls, totalMs, meanMs, planMs, rows } of result.postgres.statements) {
+        console.error(
+          `  ${fmt(totalMs / window, 1).padStart(8)}  ${fmt(planMs / window, 1).padStart(6)}  ${fmt(calls).padStart(8)}  ${fmt(meanMs, 3).padStart(8)}  ${fmt(rows).padStart(10)}  ${query}`,
+        );
       }
     }
   }

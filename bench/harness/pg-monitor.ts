@@ -33,6 +33,8 @@ export interface StatementFigures {
   readonly calls: number;
   readonly totalMs: number;
   readonly meanMs: number;
+  /** Planning time over the window: 0 unless the server sets pg_stat_statements.track_planning. */
+  readonly planMs: number;
   readonly rows: number;
 }
 
@@ -113,12 +115,12 @@ export class PgMonitor {
 
   /** Every statement pg_stat_statements has seen in the run's database, by its query id. */
   async #statementCounters(): Promise<Map<string, StatementCounters>> {
-    const result = await this.#client.query<{ id: string; query: string; calls: string; total: number; rows: string }>(
+    const result = await this.#client.query<{ id: string; query: string; calls: string; total: number; plan: number; rows: string }>(
       `SELECT queryid::text AS id, left(regexp_replace(query, '\\s+', ' ', 'g'), 120) AS query, calls::text AS calls,
-              total_exec_time AS total, rows::text AS rows
+              total_exec_time AS total, total_plan_time AS plan, rows::text AS rows
        FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     );
-    return new Map(result.rows.map((row) => [row.id, { query: row.query, calls: Number(row.calls), totalMs: row.total, rows: Number(row.rows) }]));
+    return new Map(result.rows.map((row) => [row.id, { query: row.query, calls: Number(row.calls), totalMs: row.total, planMs: row.plan, rows: Number(row.rows) }]));
   }
 
   #statementDeltas(now: Map<string, StatementCounters>): StatementFigures[] {
@@ -128,9 +130,10 @@ export class PgMonitor {
       const calls = counters.calls - (before?.calls ?? 0);
       if (calls === 0) continue;
       const totalMs = counters.totalMs - (before?.totalMs ?? 0);
-      deltas.push({ query: counters.query, calls, totalMs, meanMs: totalMs / calls, rows: counters.rows - (before?.rows ?? 0) });
+      const planMs = counters.planMs - (before?.planMs ?? 0);
+      deltas.push({ query: counters.query, calls, totalMs, meanMs: totalMs / calls, planMs, rows: counters.rows - (before?.rows ?? 0) });
     }
-    return deltas.sort((a, b) => b.totalMs - a.totalMs).slice(0, 12);
+    return deltas.sort((a, b) => b.totalMs + b.planMs - (a.totalMs + a.planMs)).slice(0, 12);
   }
 
   async #pids(): Promise<{ own: number[]; background: number[]; active: string[] }> {
