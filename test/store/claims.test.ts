@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { OccurrencePlan, ScheduledJob } from '../../src/store/types.js';
 import { attempt, at, jobParams } from './fixtures.js';
 import { describeStore } from './harness.js';
+import { spyOnStatements } from './statement-spy.js';
 
 const NOW = at('2026-01-01T00:00:00Z');
 const UNTIL = at('2026-01-01T00:00:02Z');
@@ -187,6 +188,24 @@ describeStore('claims', (context) => {
       expect(claimed[0]!.execution).toMatchObject({ ownerNode: 'node-a', attempt: 2 });
       expect(claimed[0]!.job).toMatchObject({ id: job.id, api: job.api, headers: job.headers, retry: job.retry });
       expect(await store.executionClaimDue({ nodeId: 'node-c', until: UNTIL, limit: 10 })).toEqual([]);
+    });
+
+    it('only looks when nothing is due, without writing (the usual round)', async () => {
+      const { store, db } = context();
+      const job = await store.jobCreate(jobParams());
+      await store.executionWrite({ inserts: [attempt(job.id, at('2026-01-01T00:10:00Z'))] });
+      const sent: string[] = [];
+      const claimed = await spyOnStatements(
+        db,
+        (text) => {
+          sent.push(text);
+          return undefined;
+        },
+        () => store.executionClaimDue({ nodeId: 'node-a', until: UNTIL, limit: 10 }),
+      );
+      expect(claimed).toEqual([]);
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toMatch(/^SELECT 1 FROM executions/);
     });
   });
 });

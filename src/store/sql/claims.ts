@@ -209,8 +209,18 @@ const JOB_PREFIX = 'job__';
  * leaves rows another claimer holds to it); the planner cannot re-run it and pick twice.
  * An attempt is never due before its occurrence (due_at >= scheduled_at), so `scheduled_at <=
  * until` leaves out the partitions ahead; the update finds each picked row by its primary key.
+ *
+ * Every claim round of every node asks, and most find nothing: a look along the partial index
+ * comes first, because planning the update costs PostgreSQL about 1.3 ms (it is planned for
+ * every partition it could write) and the look about 0.3 ms.
  */
 export async function claimUnownedExecutions(db: Queryable, params: ExecutionClaimDueParams): Promise<ClaimedAttempt[]> {
+  const until = params.until.toISOString();
+  const any = await db.query(
+    `SELECT 1 FROM executions WHERE status = 'SCHEDULED' AND owner_node IS NULL AND due_at <= $1 AND scheduled_at <= $1 LIMIT 1`,
+    [until],
+  );
+  if (any.rows.length === 0) return [];
   const result = await db.query<ExecutionRow & Record<string, unknown>>(
     `WITH picked AS MATERIALIZED (
        SELECT id, scheduled_at FROM executions
@@ -226,7 +236,7 @@ export async function claimUnownedExecutions(db: Queryable, params: ExecutionCla
      SELECT ${executionColumns('c')}, ${prefixedJobColumns('j', JOB_PREFIX)}
      FROM claimed c JOIN jobs j ON j.id = c.job_id ${nextRunJoin('j')}
      ORDER BY c.due_at`,
-    [params.nodeId, params.until.toISOString(), params.limit],
+    [params.nodeId, until, params.limit],
   );
   return result.rows.map((row) => ({ execution: toExecutionRecord(row), job: toScheduledJob(unprefixJob(row, JOB_PREFIX)) }));
 }
