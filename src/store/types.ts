@@ -364,6 +364,11 @@ export interface JobClaimDueParams {
   /** Claim jobs whose next occurrence is due (jitter included) at or before this instant. */
   readonly until: Date;
   readonly limit: number;
+  /**
+   * Pure: the claim may call it again for the same jobs when it runs its transaction again
+   * (after a transient failure, or skipping duplicates after one failed it); the last call
+   * per job is what was stored.
+   */
   readonly plan: (job: ScheduledJob) => OccurrencePlan;
   /** This node's share of the jobs; absent or null: every due job. */
   readonly share?: ClaimShare | null;

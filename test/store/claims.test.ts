@@ -157,8 +157,12 @@ describeStore('claims', (context) => {
       const { store } = context();
       const job = await store.jobCreate(jobParams({ nextRunAt: NOW }));
       await store.executionWrite({ inserts: [attempt(job.id, NOW, { ownerNode: 'node-b' })] });
-      const claimed = await store.jobClaimDue({ nodeId: 'node-a', now: NOW, until: UNTIL, limit: 10, plan: fireNext });
+      let plans = 0;
+      const claimed = await store.jobClaimDue({ nodeId: 'node-a', now: NOW, until: UNTIL, limit: 10, plan: (planned) => (plans++, fireNext(planned)) });
       expect(claimed).toEqual([]);
+      // The claim inserts without skipping duplicates first; the duplicate failed that, and the
+      // claim was taken again, skipping it.
+      expect(plans).toBe(2);
       expect((await store.jobGet(job.id)).nextRunAt).toEqual(at('2026-01-01T00:01:00Z'));
       expect((await store.executionList({ jobId: job.id, limit: 10 })).items.map((row) => row.ownerNode)).toEqual(['node-b']);
     });

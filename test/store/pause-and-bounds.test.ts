@@ -146,7 +146,7 @@ describeStore('auto-pause and time bounds', (context) => {
       expect(created).toMatchObject({ startAt: params.startAt, endAt: params.endAt, maxRuns: 10, runCount: 0, endedBy: null });
       const twice = (job: ScheduledJob): OccurrencePlan => ({
         fire: [0, 1].map((i) => ({ scheduledAt: new Date(job.nextRunAt!.getTime() + i), dueAt: new Date(job.nextRunAt!.getTime() + i) })),
-        missed: [at('2025-12-31T00:00:00Z')],
+        missed: [new Date(job.nextRunAt!.getTime() - 1000)],
         nextRunAt: at('2026-01-01T00:00:01.500Z'),
         deactivate: false,
       });

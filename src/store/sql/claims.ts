@@ -1,6 +1,7 @@
 import { uuidv7 } from '../../ids.js';
 import { FROM_MILLIS, millisOrNull, plainArray } from './arrays.js';
 import type { Db, Queryable } from '../db.js';
+import { sqlState } from '../errors.js';
 import type { JobBound, ClaimedAttempt, ClaimShare, ExecutionClaimDueParams, ExecutionInsert, ExecutionRecord, ExecutionListOwnedParams, JobClaimDueParams, ScheduledJob } from '../types.js';
 import { executionInsertManyReturningIds } from './executions.js';
 import {
@@ -141,8 +142,24 @@ export async function jobAdvanceMany(db: Queryable, rows: readonly JobAdvance[])
  * MISSED row with one statement, advance the jobs with another. Attempts that already
  * existed are skipped by the unique constraint, so only new ones come back: an occurrence
  * is handed to exactly one node even if two claimers planned it.
+ *
+ * A claim rarely plans an occurrence that already has its attempt (an update moved a job's
+ * next run back, or plans of two claimers crossed), so it first inserts without skipping
+ * duplicates, which spares every row a speculative insertion; a duplicate fails that
+ * transaction whole, and the claim is taken again, skipping them.
  */
 export async function claimDueJobs(db: Db, params: JobClaimDueParams): Promise<ClaimedAttempt[]> {
+  try {
+    return await claimInTransaction(db, params, false);
+  } catch (error) {
+    if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
+    return claimInTransaction(db, params, true);
+  }
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+async function claimInTransaction(db: Db, params: JobClaimDueParams, skipDuplicates: boolean): Promise<ClaimedAttempt[]> {
   return db.transaction(async (tx) => {
     const due = await dueJobs(tx, params);
     if (due.length === 0) return [];
@@ -171,7 +188,7 @@ export async function claimDueJobs(db: Db, params: JobClaimDueParams): Promise<C
       advances.push({ id: job.id, nextRunAt: plan.nextRunAt, nextDueAt: plan.nextDueAt, fired: plan.fire.length, deactivate: plan.deactivate, ended: plan.ended ?? null });
       jobs.set(job.id, { ...job, nextRunAt: plan.nextRunAt, runCount: job.runCount + plan.fire.length, isActive: job.isActive && !plan.deactivate });
     }
-    const inserted = await executionInsertManyReturningIds(tx, inserts);
+    const inserted = await executionInsertManyReturningIds(tx, inserts, { skipDuplicates });
     await jobAdvanceMany(tx, advances);
     const byId = new Map(inserts.map((insert) => [insert.id, insert]));
     const claimed: ClaimedAttempt[] = [];
