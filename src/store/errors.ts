@@ -21,6 +21,9 @@ export type Transience =
    */
   | 'timed-out';
 
+/** SQLSTATE of a unique constraint's refusal. */
+export const UNIQUE_VIOLATION = '23505';
+
 export function sqlState(error: unknown): string | null {
   if (typeof error !== 'object' || error === null || !('code' in error)) return null;
   const code = (error as { code: unknown }).code;
@@ -77,7 +80,7 @@ export function toStoreError(error: unknown, operation: string): JobSchedulerErr
   if (state === STATEMENT_TIMEOUT_STATE) {
     return new JobSchedulerError('STORE_UNAVAILABLE', `The database cancelled a statement that ran past the statement timeout (${operation})`, details, cause);
   }
-  if (state === '23505') return new JobSchedulerError('CONFLICT', conflictMessage(constraint), details, cause);
+  if (state === UNIQUE_VIOLATION) return new JobSchedulerError('CONFLICT', conflictMessage(constraint), details, cause);
   if (state === '23503') return new JobSchedulerError('NOT_FOUND', 'The job referred to does not exist', details, cause);
   if (state.startsWith('23') || state.startsWith('22')) {
     return new JobSchedulerError('VALIDATION_FAILED', `The database rejected a value (${operation}, SQLSTATE ${state})`, details, cause);

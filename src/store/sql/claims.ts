@@ -1,7 +1,7 @@
 import { uuidv7 } from '../../ids.js';
 import { FROM_MILLIS, millisOrNull, plainArray } from './arrays.js';
 import type { Db, Queryable } from '../db.js';
-import { sqlState } from '../errors.js';
+import { sqlState, UNIQUE_VIOLATION } from '../errors.js';
 import type { JobBound, ClaimedAttempt, ClaimShare, ExecutionClaimDueParams, ExecutionInsert, ExecutionRecord, ExecutionListOwnedParams, JobClaimDueParams, ScheduledJob } from '../types.js';
 import { executionInsertManyReturningIds } from './executions.js';
 import {
@@ -157,8 +157,6 @@ export async function claimDueJobs(db: Db, params: JobClaimDueParams): Promise<C
   }
 }
 
-const UNIQUE_VIOLATION = '23505';
-
 async function claimInTransaction(db: Db, params: JobClaimDueParams, skipDuplicates: boolean): Promise<ClaimedAttempt[]> {
   return db.transaction(async (tx) => {
     const due = await dueJobs(tx, params);
@@ -221,6 +219,9 @@ async function claimInTransaction(db: Db, params: JobClaimDueParams, skipDuplica
 
 const JOB_PREFIX = 'job__';
 
+/** Unowned attempts due by the parameter `until`: the look and the claim share it, and the partial index it follows. */
+const unownedDueBy = (until: string): string => `status = 'SCHEDULED' AND owner_node IS NULL AND due_at <= ${until} AND scheduled_at <= ${until}`;
+
 /**
  * Takes unowned due attempts. The MATERIALIZED CTE locks each candidate once (SKIP LOCKED
  * leaves rows another claimer holds to it); the planner cannot re-run it and pick twice.
@@ -233,15 +234,12 @@ const JOB_PREFIX = 'job__';
  */
 export async function claimUnownedExecutions(db: Queryable, params: ExecutionClaimDueParams): Promise<ClaimedAttempt[]> {
   const until = params.until.toISOString();
-  const any = await db.query(
-    `SELECT 1 FROM executions WHERE status = 'SCHEDULED' AND owner_node IS NULL AND due_at <= $1 AND scheduled_at <= $1 LIMIT 1`,
-    [until],
-  );
+  const any = await db.query(`SELECT 1 FROM executions WHERE ${unownedDueBy('$1')} LIMIT 1`, [until]);
   if (any.rows.length === 0) return [];
   const result = await db.query<ExecutionRow & Record<string, unknown>>(
     `WITH picked AS MATERIALIZED (
        SELECT id, scheduled_at FROM executions
-       WHERE status = 'SCHEDULED' AND owner_node IS NULL AND due_at <= $2 AND scheduled_at <= $2
+       WHERE ${unownedDueBy('$2')}
        ORDER BY due_at
        LIMIT $3
        FOR UPDATE SKIP LOCKED
