@@ -64,6 +64,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: config.databasePoolSize,
+    preparedStatements: config.dbPreparedStatements,
     logger,
     clock,
     timeouts: databaseTimeouts(config),

@@ -199,6 +199,13 @@ export const settings = {
     default: 10,
     parse: integer(1, 200),
   },
+  dbPreparedStatements: {
+    env: 'JOBSCHEDULER_DB_PREPARED_STATEMENTS',
+    description:
+      'Send the statements the engine runs many times a second (claims, outcomes, heartbeats) as named prepared statements, which PostgreSQL parses and plans once per connection instead of at every call. Set false behind a connection pooler that gives each transaction a different server session and does not track prepared statements (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).',
+    default: true,
+    parse: boolean,
+  },
   dbStatementTimeoutMs: {
     env: 'JOBSCHEDULER_DB_STATEMENT_TIMEOUT_MS',
     description:

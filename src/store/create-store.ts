@@ -15,6 +15,8 @@ export interface CreateStoreOptions {
   readonly dataDir?: string | null;
   /** PostgreSQL connections (config.databasePoolSize). */
   readonly poolSize?: number;
+  /** Named statements go to PostgreSQL by name (config.dbPreparedStatements); default true. */
+  readonly preparedStatements?: boolean;
   readonly logger?: Logger;
   /** Tables live in this schema (created by migrate); default: the connection's own. */
   readonly schema?: string | null;
@@ -30,7 +32,14 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
   const logger = options.logger ?? silentLogger();
   const schema = options.schema ?? null;
   const db = options.databaseUrl
-    ? new PgDb({ connectionString: options.databaseUrl, poolSize: options.poolSize ?? 10, schema, logger, ...(options.timeouts ? { timeouts: options.timeouts } : {}) })
+    ? new PgDb({
+        connectionString: options.databaseUrl,
+        poolSize: options.poolSize ?? 10,
+        schema,
+        logger,
+        preparedStatements: options.preparedStatements ?? true,
+        ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+      })
     : await PgliteDb.open({ dataDir: options.dataDir ?? null, schema, logger });
   return new SqlStore({ db, schema, logger, clock: options.clock ?? systemClock, ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}) });
 }

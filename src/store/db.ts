@@ -1,3 +1,5 @@
+import type { Statement } from './statement.js';
+
 /**
  * The database contract both backends satisfy: parameterised statements, scripts (for
  * migrations) and transactions. SqlStore speaks only this, so pg and PGlite run the same SQL.
@@ -10,7 +12,7 @@ export interface QueryResult<T> {
 }
 
 export interface Queryable {
-  query<T>(text: string, values?: readonly unknown[]): Promise<QueryResult<T>>;
+  query<T>(statement: Statement, values?: readonly unknown[]): Promise<QueryResult<T>>;
   /** Runs several statements without parameters (a migration file). */
   script(text: string): Promise<void>;
 }

@@ -26,6 +26,8 @@ describeStore('claims', (context) => {
       expect(claimed).toHaveLength(1);
       expect(claimed[0]!.execution).toMatchObject({ jobId: due.id, scheduledAt: at('2026-01-01T00:00:01Z'), status: 'SCHEDULED', ownerNode: 'node-a', attempt: 1, trigger: 'schedule' });
       expect(claimed[0]!.job).toMatchObject({ id: due.id, api: due.api, nextRunAt: at('2026-01-01T00:01:01Z') });
+      // The claim's insert sends no row back: the attempt handed out is still the one stored.
+      expect(claimed[0]!.execution).toEqual((await store.executionList({ jobId: due.id, limit: 10 })).items[0]);
       expect((await store.jobGet(due.id)).nextRunAt).toEqual(at('2026-01-01T00:01:01Z'));
       expect((await store.jobGet(later.id)).nextRunAt).toEqual(at('2026-01-01T00:00:03Z'));
     });
@@ -156,13 +158,14 @@ describeStore('claims', (context) => {
     it('never hands out an occurrence that already exists, even when the plan asks for it again', async () => {
       const { store } = context();
       const job = await store.jobCreate(jobParams({ nextRunAt: NOW }));
+      const other = await store.jobCreate(jobParams({ nextRunAt: NOW }));
       await store.executionWrite({ inserts: [attempt(job.id, NOW, { ownerNode: 'node-b' })] });
       let plans = 0;
       const claimed = await store.jobClaimDue({ nodeId: 'node-a', now: NOW, until: UNTIL, limit: 10, plan: (planned) => (plans++, fireNext(planned)) });
-      expect(claimed).toEqual([]);
       // The claim inserts without skipping duplicates first; the duplicate failed that, and the
-      // claim was taken again, skipping it.
-      expect(plans).toBe(2);
+      // claim was taken again, skipping it: the other job's attempt went in, as stored.
+      expect(claimed.map((c) => c.execution)).toEqual((await store.executionList({ jobId: other.id, limit: 10 })).items);
+      expect(plans).toBe(4);
       expect((await store.jobGet(job.id)).nextRunAt).toEqual(at('2026-01-01T00:01:00Z'));
       expect((await store.executionList({ jobId: job.id, limit: 10 })).items.map((row) => row.ownerNode)).toEqual(['node-b']);
     });

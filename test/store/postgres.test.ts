@@ -4,6 +4,7 @@ import { silentLogger } from '../../src/logging.js';
 import { readMigrations } from '../../src/store/migrate.js';
 import { PgDb } from '../../src/store/postgres/pg-db.js';
 import { SqlStore } from '../../src/store/sql-store.js';
+import { named } from '../../src/store/statement.js';
 import type { ClaimedAttempt, OccurrencePlan, ScheduledJob } from '../../src/store/types.js';
 import { systemClock } from '../../src/time/system-clock.js';
 import { attempt, at, jobParams } from './fixtures.js';
@@ -101,6 +102,40 @@ describe.skipIf(!TEST_DATABASE_URL)('the PostgreSQL store under concurrency and 
     await store.ping();
     const job = await store.jobCreate(jobParams());
     expect((await store.jobGet(job.id)).id).toBe(job.id);
+  });
+
+  it('sends the engine\'s statements by name, prepared once per connection, and every statement unnamed when told not to', async () => {
+    const statement = named('postgres_test_prepared', 'SELECT $1::int AS n');
+    const preparedOn = async (preparedStatements: boolean): Promise<string[]> => {
+      const name = `${appName}-prepared-${preparedStatements}`;
+      // One connection: every call below goes through the same server session.
+      const db = new PgDb({ connectionString: TEST_DATABASE_URL!, poolSize: 1, schema, logger: silentLogger(), applicationName: name, preparedStatements });
+      const claimer = new SqlStore({ db, schema, logger: silentLogger(), clock: systemClock });
+      try {
+        expect((await db.query<{ n: number }>(statement, [1])).rows).toEqual([{ n: 1 }]);
+        // A new session (the server ended the last one) gets the statement prepared again.
+        await admin('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [name]);
+        await claimer.ping();
+        expect((await db.query<{ n: number }>(statement, [2])).rows).toEqual([{ n: 2 }]);
+        const due = at('2020-01-01T00:00:00Z');
+        const job = await claimer.jobCreate(jobParams({ nextRunAt: due }));
+        const claimed = await claimer.jobClaimDue({
+          nodeId: 'node-prepared',
+          now: due,
+          until: new Date(due.getTime() + 1000),
+          limit: 10,
+          plan: () => ({ fire: [{ scheduledAt: due, dueAt: due }], missed: [], nextRunAt: null, deactivate: true }),
+        });
+        expect(claimed.map((c) => c.execution.jobId)).toEqual([job.id]);
+        return (await db.query<{ name: string }>('SELECT name FROM pg_prepared_statements ORDER BY name')).rows.map((row) => row.name);
+      } finally {
+        await claimer.close();
+      }
+    };
+    expect(await preparedOn(true)).toEqual(
+      expect.arrayContaining(['claim_advance_next_runs', 'claim_due_jobs', 'executions_insert_every-row', 'postgres_test_prepared']),
+    );
+    expect(await preparedOn(false)).toEqual([]);
   });
 
   it('answers STORE_UNAVAILABLE, after its retries, when nothing listens at the database address', async () => {

@@ -1,4 +1,5 @@
 import type { Db, Queryable, QueryResult } from '../../src/store/db.js';
+import { statementText, type Statement } from '../../src/store/statement.js';
 
 /**
  * Sees one statement before it is sent: returns an answer to give back instead of running it,
@@ -13,7 +14,8 @@ export type StatementSpy = (text: string, values: readonly unknown[]) => QueryRe
 export async function spyOnStatements<T>(db: Db, spy: StatementSpy, work: () => Promise<T>): Promise<T> {
   const watch = (queryable: Queryable): void => {
     const original = queryable.query.bind(queryable);
-    queryable.query = (async (text: string, values?: readonly unknown[]) => spy(text, values ?? []) ?? original(text, values)) as Queryable['query'];
+    queryable.query = (async (statement: Statement, values?: readonly unknown[]) =>
+      spy(statementText(statement), values ?? []) ?? original(statement, values)) as Queryable['query'];
   };
   const spied = db as { query: Queryable['query']; transaction: Db['transaction'] };
   const transaction = db.transaction.bind(db);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { settings } from '../../config/schema.js';
 import { DbConnectionError, DbTimeoutError, type Db, type Queryable, type QueryResult, type TransactionOptions } from '../db.js';
 import { quoteIdent } from '../sql/identifiers.js';
+import { statementText, type Statement } from '../statement.js';
 import { databaseTimeouts, type DatabaseTimeouts } from '../timeouts.js';
 import { BoundedCall } from './bounded-call.js';
 
@@ -16,6 +17,12 @@ export interface PgDbOptions {
   readonly applicationName?: string;
   /** Default: derived from the default heartbeat interval and node timeout. */
   readonly timeouts?: DatabaseTimeouts;
+  /**
+   * Send named statements by their names (see statement.ts); false sends every statement
+   * unnamed, for poolers that hand each transaction a different server session (PgBouncer
+   * in transaction mode before 1.21). Default true.
+   */
+  readonly preparedStatements?: boolean;
 }
 
 /** One pool and how long its calls may take. */
@@ -55,6 +62,7 @@ export class PgDb implements Db {
   readonly #main: Lane;
   readonly #control: Lane;
   readonly #logger: Logger;
+  readonly #prepare: boolean;
   /** Main-lane calls holding a connection. */
   readonly #inFlight = new Set<BoundedCall>();
   /** Every open connection, so close() can cut those a polite goodbye cannot end. */
@@ -67,6 +75,7 @@ export class PgDb implements Db {
   constructor(options: PgDbOptions) {
     const timeouts = options.timeouts ?? databaseTimeouts(DEFAULT_LIVENESS);
     this.#logger = options.logger;
+    this.#prepare = options.preparedStatements ?? true;
     this.#main = this.#lane(options, timeouts, {
       max: options.poolSize,
       statementMs: timeouts.statementMs,
@@ -82,15 +91,20 @@ export class PgDb implements Db {
       connectMs: Math.min(timeouts.connectMs, timeouts.controlMs),
     });
     this.control = {
-      query: (text, values = []) => this.#run(this.#control, false, (client, call) => runQuery(client, call, text, values)),
+      query: (statement, values = []) => this.#run(this.#control, false, (client, call) => runQuery(client, call, this.#sent(statement), values)),
       script: async (text) => {
         await this.#run(this.#control, false, (client, call) => runQuery(client, call, text, undefined));
       },
     };
   }
 
-  query<T>(text: string, values: readonly unknown[] = []): Promise<QueryResult<T>> {
-    return this.#run(this.#main, false, (client, call) => runQuery<T>(client, call, text, values));
+  query<T>(statement: Statement, values: readonly unknown[] = []): Promise<QueryResult<T>> {
+    return this.#run(this.#main, false, (client, call) => runQuery<T>(client, call, this.#sent(statement), values));
+  }
+
+  /** The statement as it goes to pg: by its name unless names are turned off. */
+  #sent(statement: Statement): Statement {
+    return this.#prepare ? statement : statementText(statement);
   }
 
   async script(text: string): Promise<void> {
@@ -101,7 +115,7 @@ export class PgDb implements Db {
     return this.#run(this.#main, options.unbounded ?? false, async (client, call) => {
       // Before COMMIT is sent, a broken connection means the server rolls the work back.
       const tx: Queryable = {
-        query: (text, values = []) => runQuery(client, call, text, values, 'in-transaction'),
+        query: (statement, values = []) => runQuery(client, call, this.#sent(statement), values, 'in-transaction'),
         script: async (text) => {
           await runQuery(client, call, text, undefined, 'in-transaction');
         },
@@ -289,7 +303,7 @@ function sessionSettings(statementMs: number, timeouts: DatabaseTimeouts): strin
 async function runQuery<T>(
   client: pg.PoolClient,
   call: BoundedCall,
-  text: string,
+  statement: Statement,
   values: readonly unknown[] | undefined,
   scope: 'own' | 'in-transaction' = 'own',
 ): Promise<QueryResult<T>> {
@@ -297,10 +311,12 @@ async function runQuery<T>(
   try {
     if (values === undefined) {
       // Without parameters pg uses the simple protocol: several statements, one result each.
-      await client.query(text);
+      await client.query(statementText(statement));
       return { rows: [], rowCount: 0 };
     }
-    const result = await client.query(text, [...values]);
+    // pg parses a named statement on a connection the first time it goes there, and from
+    // then on sends only its name and values.
+    const result = typeof statement === 'string' ? await client.query(statement, [...values]) : await client.query({ name: statement.name, text: statement.text, values: [...values] });
     return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
   } catch (error) {
     throw asConnectionError(error, call.committed);

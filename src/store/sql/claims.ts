@@ -2,8 +2,9 @@ import { uuidv7 } from '../../ids.js';
 import { FROM_MILLIS, millisOrNull, plainArray } from './arrays.js';
 import type { Db, Queryable } from '../db.js';
 import { sqlState, UNIQUE_VIOLATION } from '../errors.js';
+import { named } from '../statement.js';
 import type { JobBound, ClaimedAttempt, ClaimShare, ExecutionClaimDueParams, ExecutionInsert, ExecutionRecord, ExecutionListOwnedParams, JobClaimDueParams, ScheduledJob } from '../types.js';
-import { executionInsertManyReturningIds } from './executions.js';
+import { executionInsertEvery, executionInsertReturningIds } from './executions.js';
 import {
   executionColumns,
   jobColumns,
@@ -30,6 +31,10 @@ const selectDueForUpdate = (columns: string): string =>
    LIMIT $2
    FOR UPDATE OF n SKIP LOCKED`;
 
+const DUE_JOBS_FOR_UPDATE = named('claim_due_jobs', selectDueForUpdate(jobColumns('j')));
+const DUE_JOB_VERSIONS_FOR_UPDATE = named('claim_due_job_versions', selectDueForUpdate('n.job_id AS id, j.version, n.next_run_at, n.run_count'));
+const JOBS_BY_ID = named('claim_jobs_by_id', `SELECT ${jobColumns('j')} FROM jobs j ${nextRunJoin('j')} WHERE j.id = ANY($1::uuid[])`);
+
 function dueParams(params: { until: Date; limit: number; share?: ClaimShare | null }): unknown[] {
   const { share } = params;
   return [params.until.toISOString(), params.limit, share?.count ?? null, share?.index ?? null, share?.othersUntil.toISOString() ?? null];
@@ -41,7 +46,7 @@ function dueParams(params: { until: Date; limit: number; share?: ClaimShare | nu
  * of the job itself (PATCH, pause, delete) changes that row too, so it waits for the claim.
  */
 export async function jobSelectDueForUpdate(db: Queryable, params: { until: Date; limit: number; share?: ClaimShare | null }): Promise<JobRow[]> {
-  const result = await db.query<JobRow>(selectDueForUpdate(jobColumns('j')), dueParams(params));
+  const result = await db.query<JobRow>(DUE_JOBS_FOR_UPDATE, dueParams(params));
   return result.rows;
 }
 
@@ -55,10 +60,7 @@ async function dueJobVersionsForUpdate(
   db: Queryable,
   params: JobClaimDueParams,
 ): Promise<{ id: string; version: number; next_run_at: Date; run_count: number }[]> {
-  const result = await db.query<{ id: string; version: number; next_run_at: Date; run_count: number }>(
-    selectDueForUpdate('n.job_id AS id, j.version, n.next_run_at, n.run_count'),
-    dueParams(params),
-  );
+  const result = await db.query<{ id: string; version: number; next_run_at: Date; run_count: number }>(DUE_JOB_VERSIONS_FOR_UPDATE, dueParams(params));
   return result.rows;
 }
 
@@ -70,7 +72,7 @@ async function dueJobs(db: Queryable, params: JobClaimDueParams): Promise<Schedu
   const unknown = due.filter((row) => known.get(row.id, row.version) === undefined).map((row) => row.id);
   const read = new Map<string, ScheduledJob>();
   if (unknown.length > 0) {
-    const { rows } = await db.query<JobRow>(`SELECT ${jobColumns('j')} FROM jobs j ${nextRunJoin('j')} WHERE j.id = ANY($1::uuid[])`, [unknown]);
+    const { rows } = await db.query<JobRow>(JOBS_BY_ID, [unknown]);
     for (const row of rows) {
       const job = toScheduledJob(row);
       read.set(job.id, job);
@@ -101,6 +103,15 @@ interface JobAdvance {
   readonly ended: { readonly by: JobBound; readonly reason: string } | null;
 }
 
+const ADVANCE_NEXT_RUNS = named(
+  'claim_advance_next_runs',
+  `UPDATE job_next_runs n
+   SET next_run_at = ${FROM_MILLIS('u.next_run_ms')}, next_due_at = ${FROM_MILLIS('coalesce(u.next_due_ms, u.next_run_ms)')},
+     runnable = n.runnable AND NOT u.deactivate, run_count = n.run_count + u.fired
+   FROM unnest($1::uuid[], $2::bigint[], $3::boolean[], $4::int[], $5::bigint[]) AS u(id, next_run_ms, deactivate, fired, next_due_ms)
+   WHERE n.job_id = u.id`,
+);
+
 /**
  * Moves every claimed job's next run past the window and counts what it fired, in one
  * statement. Only jobs whose last occurrence this claim planned (deactivate) have their jobs
@@ -108,11 +119,7 @@ interface JobAdvance {
  */
 export async function jobAdvanceMany(db: Queryable, rows: readonly JobAdvance[]): Promise<void> {
   await db.query(
-    `UPDATE job_next_runs n
-     SET next_run_at = ${FROM_MILLIS('u.next_run_ms')}, next_due_at = ${FROM_MILLIS('coalesce(u.next_due_ms, u.next_run_ms)')},
-       runnable = n.runnable AND NOT u.deactivate, run_count = n.run_count + u.fired
-     FROM unnest($1::uuid[], $2::bigint[], $3::boolean[], $4::int[], $5::bigint[]) AS u(id, next_run_ms, deactivate, fired, next_due_ms)
-     WHERE n.job_id = u.id`,
+    ADVANCE_NEXT_RUNS,
     [
       plainArray(rows, (row) => row.id),
       plainArray(rows, (row) => millisOrNull(row.nextRunAt)),
@@ -186,13 +193,12 @@ async function claimInTransaction(db: Db, params: JobClaimDueParams, skipDuplica
       advances.push({ id: job.id, nextRunAt: plan.nextRunAt, nextDueAt: plan.nextDueAt, fired: plan.fire.length, deactivate: plan.deactivate, ended: plan.ended ?? null });
       jobs.set(job.id, { ...job, nextRunAt: plan.nextRunAt, runCount: job.runCount + plan.fire.length, isActive: job.isActive && !plan.deactivate });
     }
-    const inserted = await executionInsertManyReturningIds(tx, inserts, { skipDuplicates });
+    const inserted = skipDuplicates ? await insertedOf(tx, inserts) : await everyOf(tx, inserts);
     await jobAdvanceMany(tx, advances);
-    const byId = new Map(inserts.map((insert) => [insert.id, insert]));
     const claimed: ClaimedAttempt[] = [];
-    for (const { id, created_at: createdAt } of inserted) {
-      const insert = byId.get(id)!;
-      if (insert.status !== 'SCHEDULED') continue;
+    for (const insert of inserts) {
+      const createdAt = insert.status === 'SCHEDULED' ? inserted(insert.id) : undefined;
+      if (createdAt === undefined) continue;
       // Spelled out: an object spread here cost more than the rest of the loop.
       const execution: ExecutionRecord = {
         id: insert.id,
@@ -217,10 +223,43 @@ async function claimInTransaction(db: Db, params: JobClaimDueParams, skipDuplica
   });
 }
 
+/** When each inserted row was created, by id; undefined for a row not inserted (a duplicate). */
+type CreatedAtOf = (id: string) => Date | undefined;
+
+async function everyOf(tx: Queryable, inserts: readonly ExecutionInsert[]): Promise<CreatedAtOf> {
+  const createdAt = (await executionInsertEvery(tx, inserts)) ?? undefined;
+  return () => createdAt;
+}
+
+async function insertedOf(tx: Queryable, inserts: readonly ExecutionInsert[]): Promise<CreatedAtOf> {
+  const rows = await executionInsertReturningIds(tx, inserts);
+  const byId = new Map(rows.map((row) => [row.id, row.created_at]));
+  return (id) => byId.get(id);
+}
+
 const JOB_PREFIX = 'job__';
 
 /** Unowned attempts due by the parameter `until`: the look and the claim share it, and the partial index it follows. */
 const unownedDueBy = (until: string): string => `status = 'SCHEDULED' AND owner_node IS NULL AND due_at <= ${until} AND scheduled_at <= ${until}`;
+
+const ANY_UNOWNED_DUE = named('claim_any_unowned', `SELECT 1 FROM executions WHERE ${unownedDueBy('$1')} LIMIT 1`);
+const CLAIM_UNOWNED_DUE = named(
+  'claim_unowned',
+  `WITH picked AS MATERIALIZED (
+     SELECT id, scheduled_at FROM executions
+     WHERE ${unownedDueBy('$2')}
+     ORDER BY due_at
+     LIMIT $3
+     FOR UPDATE SKIP LOCKED
+   ), claimed AS (
+     UPDATE executions e SET owner_node = $1
+     FROM picked WHERE e.id = picked.id AND e.scheduled_at = picked.scheduled_at
+     RETURNING ${executionColumns('e')}
+   )
+   SELECT ${executionColumns('c')}, ${prefixedJobColumns('j', JOB_PREFIX)}
+   FROM claimed c JOIN jobs j ON j.id = c.job_id ${nextRunJoin('j')}
+   ORDER BY c.due_at`,
+);
 
 /**
  * Takes unowned due attempts. The MATERIALIZED CTE locks each candidate once (SKIP LOCKED
@@ -234,25 +273,9 @@ const unownedDueBy = (until: string): string => `status = 'SCHEDULED' AND owner_
  */
 export async function claimUnownedExecutions(db: Queryable, params: ExecutionClaimDueParams): Promise<ClaimedAttempt[]> {
   const until = params.until.toISOString();
-  const any = await db.query(`SELECT 1 FROM executions WHERE ${unownedDueBy('$1')} LIMIT 1`, [until]);
+  const any = await db.query(ANY_UNOWNED_DUE, [until]);
   if (any.rows.length === 0) return [];
-  const result = await db.query<ExecutionRow & Record<string, unknown>>(
-    `WITH picked AS MATERIALIZED (
-       SELECT id, scheduled_at FROM executions
-       WHERE ${unownedDueBy('$2')}
-       ORDER BY due_at
-       LIMIT $3
-       FOR UPDATE SKIP LOCKED
-     ), claimed AS (
-       UPDATE executions e SET owner_node = $1
-       FROM picked WHERE e.id = picked.id AND e.scheduled_at = picked.scheduled_at
-       RETURNING ${executionColumns('e')}
-     )
-     SELECT ${executionColumns('c')}, ${prefixedJobColumns('j', JOB_PREFIX)}
-     FROM claimed c JOIN jobs j ON j.id = c.job_id ${nextRunJoin('j')}
-     ORDER BY c.due_at`,
-    [params.nodeId, until, params.limit],
-  );
+  const result = await db.query<ExecutionRow & Record<string, unknown>>(CLAIM_UNOWNED_DUE, [params.nodeId, until, params.limit]);
   return result.rows.map((row) => ({ execution: toExecutionRecord(row), job: toScheduledJob(unprefixJob(row, JOB_PREFIX)) }));
 }
 

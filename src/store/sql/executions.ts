@@ -3,6 +3,7 @@ import type { ExecutionCompletion, ExecutionInsert, ExecutionKeys, ExecutionMark
 import { FROM_MILLIS, millisOrNull, plainArray, textArray, type PlainElement } from './arrays.js';
 import { FROM_MICROS, MICROS } from './jobs.js';
 import { executionColumns, type ExecutionRow } from './rows.js';
+import { named, type NamedStatement } from '../statement.js';
 
 /** Longest error text kept per attempt; target responses can be arbitrarily long. */
 export const ERROR_MAX_CHARS = 2000;
@@ -51,38 +52,65 @@ function insertSelect(withOverrides: boolean, skipDuplicates: boolean): string {
   ON CONFLICT (job_id, scheduled_at, trigger, attempt) DO NOTHING` : ''}`;
 }
 
-/** By [withOverrides][skipDuplicates]. */
-const INSERT_SELECTS = [
-  [insertSelect(false, false), insertSelect(false, true)],
-  [insertSelect(true, false), insertSelect(true, true)],
-] as const;
+/**
+ * What an insert answers:
+ * - count: skips duplicates; how many rows went in (executionInsertMany);
+ * - every-row: every row goes in or a duplicate fails the statement; one row back, their
+ *   creation time (the claim's first pass, executionInsertEvery);
+ * - inserted-ids: skips duplicates; the id and creation time of each row that went in (the
+ *   claim's second pass, executionInsertReturningIds).
+ */
+type InsertAnswer = 'count' | 'every-row' | 'inserted-ids';
 
-function insertStatement(rows: readonly ExecutionInsert[], skipDuplicates: boolean): { text: string; values: unknown[] } {
+function insertStatementOf(withOverrides: boolean, answer: InsertAnswer): NamedStatement {
+  const insert = insertSelect(withOverrides, answer !== 'every-row');
+  const text =
+    answer === 'every-row'
+      ? // The statement inserts every row or fails, so no row needs to come back: the server
+        // and the driver would spend a row per firing on ids the caller already has.
+        `WITH inserted AS (${insert}) SELECT now() AS created_at`
+      : answer === 'inserted-ids'
+        ? `${insert} RETURNING e.id, e.created_at`
+        : insert;
+  return named(`executions_insert_${answer}${withOverrides ? '_with_overrides' : ''}`, text);
+}
+
+const INSERT_ANSWERS: readonly InsertAnswer[] = ['count', 'every-row', 'inserted-ids'];
+/** By withOverrides, then by what the insert answers. */
+const INSERT_STATEMENTS = [false, true].map((withOverrides) => new Map(INSERT_ANSWERS.map((answer) => [answer, insertStatementOf(withOverrides, answer)])));
+
+function insertStatement(rows: readonly ExecutionInsert[], answer: InsertAnswer): { statement: NamedStatement; values: unknown[] } {
   const withOverrides = rows.some((row) => row.override != null);
-  return { text: INSERT_SELECTS[withOverrides ? 1 : 0][skipDuplicates ? 1 : 0], values: insertValues(rows, withOverrides) };
+  return { statement: INSERT_STATEMENTS[withOverrides ? 1 : 0]!.get(answer)!, values: insertValues(rows, withOverrides) };
 }
 
 /** One statement for any number of rows; a row that duplicates an existing attempt is skipped. */
 export async function executionInsertMany(db: Queryable, rows: readonly ExecutionInsert[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const { text, values } = insertStatement(rows, true);
-  return (await db.query(text, values)).rowCount;
+  const { statement, values } = insertStatement(rows, 'count');
+  return (await db.query(statement, values)).rowCount;
+}
+
+/**
+ * Inserts every row or none: a row that duplicates an attempt fails the statement
+ * (unique_violation). Answers the rows' creation time, the same for all of them (the
+ * transaction's start); null for no rows.
+ */
+export async function executionInsertEvery(db: Queryable, rows: readonly ExecutionInsert[]): Promise<Date | null> {
+  if (rows.length === 0) return null;
+  const { statement, values } = insertStatement(rows, 'every-row');
+  return (await db.query<{ created_at: Date }>(statement, values)).rows[0]!.created_at;
 }
 
 /**
  * As executionInsertMany, returning the id and creation time of the rows actually inserted
  * (not the skipped duplicates). The caller has every other column already: sending them back
- * would cost the server and the driver a whole row per firing. Without skipDuplicates a row
- * that duplicates an attempt fails the statement (unique_violation) instead.
+ * would cost the server and the driver a whole row per firing.
  */
-export async function executionInsertManyReturningIds(
-  db: Queryable,
-  rows: readonly ExecutionInsert[],
-  options: { readonly skipDuplicates: boolean },
-): Promise<{ id: string; created_at: Date }[]> {
+export async function executionInsertReturningIds(db: Queryable, rows: readonly ExecutionInsert[]): Promise<{ id: string; created_at: Date }[]> {
   if (rows.length === 0) return [];
-  const { text, values } = insertStatement(rows, options.skipDuplicates);
-  return (await db.query<{ id: string; created_at: Date }>(`${text} RETURNING e.id, e.created_at`, values)).rows;
+  const { statement, values } = insertStatement(rows, 'inserted-ids');
+  return (await db.query<{ id: string; created_at: Date }>(statement, values)).rows;
 }
 
 /**
@@ -153,21 +181,26 @@ export const COMPLETION_MATCH = `e.id = u.id AND e.scheduled_at = u.scheduled_at
  * penalty on the paths turned off pushes the plan's cost past its threshold: compiling took 110
  * ms of each batch.
  */
-export const JOIN_ROW_BY_ROW = `SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
-  set_config('enable_seqscan', 'off', true), set_config('enable_material', 'off', true), set_config('jit', 'off', true)`;
+export const JOIN_ROW_BY_ROW = named(
+  'join_row_by_row',
+  `SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true),
+  set_config('enable_seqscan', 'off', true), set_config('enable_material', 'off', true), set_config('jit', 'off', true)`,
+);
+
+const COMPLETE = named(
+  'executions_complete',
+  `UPDATE executions e
+   SET ${COMPLETION_SET}
+   FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::int[], $6::int[], $7::text[], $9::timestamptz[])
+     AS u(id, status, started_ms, finished_ms, duration_ms, http_status, error, scheduled_at)
+   WHERE ${COMPLETION_MATCH}`,
+);
 
 /** Writes outcomes in one statement. Runs in a transaction: the join's settings last until it ends. */
 export async function executionCompleteMany(tx: Queryable, rows: readonly ExecutionCompletion[]): Promise<number> {
   if (rows.length === 0) return 0;
   await tx.query(JOIN_ROW_BY_ROW);
-  const result = await tx.query(
-    `UPDATE executions e
-     SET ${COMPLETION_SET}
-     FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::int[], $6::int[], $7::text[], $9::timestamptz[])
-       AS u(id, status, started_ms, finished_ms, duration_ms, http_status, error, scheduled_at)
-     WHERE ${COMPLETION_MATCH}`,
-    completionValues(rows),
-  );
+  const result = await tx.query(COMPLETE, completionValues(rows));
   return result.rowCount;
 }
 

@@ -1,5 +1,6 @@
 import type { Db, Queryable } from '../db.js';
 import type { NodeReapResult, NodeRegisterParams } from '../types.js';
+import { named } from '../statement.js';
 import type { NodeRow } from './rows.js';
 
 /** A node registering again under its id (a restart) starts a fresh life: alive, not stopped. */
@@ -13,18 +14,20 @@ export async function nodeUpsert(db: Queryable, params: NodeRegisterParams): Pro
   );
 }
 
+const HEARTBEAT = named(
+  'node_heartbeat',
+  `UPDATE scheduler_nodes SET heartbeat_at = now(), clock_skew_ms = $2, stopped_at = NULL
+   WHERE id = $1
+   RETURNING clock_timestamp() AS now`,
+);
+
 /**
  * Records a heartbeat; returns the database's clock, or null for an unknown node. A node
  * that was reaped while it still runs (a long pause) is alive again from this heartbeat on,
  * so its new work is not taken over at every reap.
  */
 export async function nodeHeartbeat(db: Queryable, params: { id: string; clockSkewMs: number }): Promise<Date | null> {
-  const result = await db.query<{ now: Date }>(
-    `UPDATE scheduler_nodes SET heartbeat_at = now(), clock_skew_ms = $2, stopped_at = NULL
-     WHERE id = $1
-     RETURNING clock_timestamp() AS now`,
-    [params.id, Math.round(params.clockSkewMs)],
-  );
+  const result = await db.query<{ now: Date }>(HEARTBEAT, [params.id, Math.round(params.clockSkewMs)]);
   return result.rows[0]?.now ?? null;
 }
 
@@ -45,7 +48,9 @@ export async function nodeSelectAll(db: Queryable): Promise<NodeRow[]> {
  * belong to a handful of owners: the recursive query walks executions_owner_open_idx from
  * one distinct owner to the next (a loose index scan) instead of checking every attempt.
  */
-const GONE_OWNERS = `WITH RECURSIVE owners(id) AS (
+const GONE_OWNERS = named(
+  'node_gone_owners',
+  `WITH RECURSIVE owners(id) AS (
     (SELECT owner_node FROM executions
      WHERE status IN ('SCHEDULED', 'RUNNING') AND owner_node IS NOT NULL
      ORDER BY owner_node LIMIT 1)
@@ -56,7 +61,8 @@ const GONE_OWNERS = `WITH RECURSIVE owners(id) AS (
     FROM owners o WHERE o.id IS NOT NULL
   )
   SELECT id FROM owners
-  WHERE id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM scheduler_nodes n WHERE n.id = owners.id AND n.stopped_at IS NULL)`;
+  WHERE id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM scheduler_nodes n WHERE n.id = owners.id AND n.stopped_at IS NULL)`,
+);
 
 /**
  * One transaction, by the database's clock. Row locks make concurrent reapers agree: a

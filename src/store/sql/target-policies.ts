@@ -1,5 +1,6 @@
 import type { Db, Queryable } from '../db.js';
 import type { TargetBudgetExchangeParams, TargetPolicyDefinition, TargetPolicyRecord, TargetUsage } from '../types.js';
+import { named } from '../statement.js';
 import { plainArray } from './arrays.js';
 
 interface TargetPolicyRow {
@@ -92,6 +93,9 @@ interface UsageRow {
   granted_per_second: number;
 }
 
+/** Asked by every budget round of every node; most deployments have no policy. */
+const ANY_POLICY = named('target_policies_any', 'SELECT id FROM target_policies LIMIT 1');
+
 /**
  * A node's budget round (see Store.targetBudgetExchange). The policy rows are locked first, so
  * the rounds of all nodes run one after another: each computes its share from the others' last
@@ -103,7 +107,7 @@ export async function targetBudgetRound(
   params: TargetBudgetExchangeParams,
 ): Promise<{ policies: TargetPolicyRecord[]; shares: readonly TargetUsage[] }> {
   // Without any policy (most deployments) a round is this one read, and no transaction.
-  const any = await db.query<{ id: string }>('SELECT id FROM target_policies LIMIT 1');
+  const any = await db.query<{ id: string }>(ANY_POLICY);
   if (any.rows.length === 0) return { policies: [], shares: [] };
   return db.transaction(async (tx) => {
     const { rows: policyRows } = await tx.query<TargetPolicyRow>(`SELECT ${COLUMNS} FROM target_policies ORDER BY id FOR UPDATE`);
