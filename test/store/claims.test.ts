@@ -26,7 +26,7 @@ describeStore('claims', (context) => {
       expect(claimed).toHaveLength(1);
       expect(claimed[0]!.execution).toMatchObject({ jobId: due.id, scheduledAt: at('2026-01-01T00:00:01Z'), status: 'SCHEDULED', ownerNode: 'node-a', attempt: 1, trigger: 'schedule' });
       expect(claimed[0]!.job).toMatchObject({ id: due.id, api: due.api, nextRunAt: at('2026-01-01T00:01:01Z') });
-      // The claim's insert sends no row back: the attempt handed out is still the one stored.
+      // The attempt handed out is the one stored.
       expect(claimed[0]!.execution).toEqual((await store.executionList({ jobId: due.id, limit: 10 })).items[0]);
       expect((await store.jobGet(due.id)).nextRunAt).toEqual(at('2026-01-01T00:01:01Z'));
       expect((await store.jobGet(later.id)).nextRunAt).toEqual(at('2026-01-01T00:00:03Z'));

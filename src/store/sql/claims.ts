@@ -4,7 +4,7 @@ import type { Db, Queryable } from '../db.js';
 import { sqlState, UNIQUE_VIOLATION } from '../errors.js';
 import { named } from '../statement.js';
 import type { JobBound, ClaimedAttempt, ClaimShare, ExecutionClaimDueParams, ExecutionInsert, ExecutionRecord, ExecutionListOwnedParams, JobClaimDueParams, ScheduledJob } from '../types.js';
-import { executionInsertEvery, executionInsertReturningIds } from './executions.js';
+import { executionInsertManyReturningIds } from './executions.js';
 import {
   executionColumns,
   jobColumns,
@@ -193,12 +193,13 @@ async function claimInTransaction(db: Db, params: JobClaimDueParams, skipDuplica
       advances.push({ id: job.id, nextRunAt: plan.nextRunAt, nextDueAt: plan.nextDueAt, fired: plan.fire.length, deactivate: plan.deactivate, ended: plan.ended ?? null });
       jobs.set(job.id, { ...job, nextRunAt: plan.nextRunAt, runCount: job.runCount + plan.fire.length, isActive: job.isActive && !plan.deactivate });
     }
-    const inserted = skipDuplicates ? await insertedOf(tx, inserts) : await everyOf(tx, inserts);
+    const inserted = await executionInsertManyReturningIds(tx, inserts, { skipDuplicates });
     await jobAdvanceMany(tx, advances);
+    const byId = new Map(inserts.map((insert) => [insert.id, insert]));
     const claimed: ClaimedAttempt[] = [];
-    for (const insert of inserts) {
-      const createdAt = insert.status === 'SCHEDULED' ? inserted(insert.id) : undefined;
-      if (createdAt === undefined) continue;
+    for (const { id, created_at: createdAt } of inserted) {
+      const insert = byId.get(id)!;
+      if (insert.status !== 'SCHEDULED') continue;
       // Spelled out: an object spread here cost more than the rest of the loop.
       const execution: ExecutionRecord = {
         id: insert.id,
@@ -221,20 +222,6 @@ async function claimInTransaction(db: Db, params: JobClaimDueParams, skipDuplica
     }
     return claimed.sort((a, b) => a.execution.dueAt.getTime() - b.execution.dueAt.getTime());
   });
-}
-
-/** When each inserted row was created, by id; undefined for a row not inserted (a duplicate). */
-type CreatedAtOf = (id: string) => Date | undefined;
-
-async function everyOf(tx: Queryable, inserts: readonly ExecutionInsert[]): Promise<CreatedAtOf> {
-  const createdAt = (await executionInsertEvery(tx, inserts)) ?? undefined;
-  return () => createdAt;
-}
-
-async function insertedOf(tx: Queryable, inserts: readonly ExecutionInsert[]): Promise<CreatedAtOf> {
-  const rows = await executionInsertReturningIds(tx, inserts);
-  const byId = new Map(rows.map((row) => [row.id, row.created_at]));
-  return (id) => byId.get(id);
 }
 
 const JOB_PREFIX = 'job__';

@@ -53,63 +53,45 @@ function insertSelect(withOverrides: boolean, skipDuplicates: boolean): string {
 }
 
 /**
- * What an insert answers:
- * - count: skips duplicates; how many rows went in (executionInsertMany);
- * - every-row: every row goes in or a duplicate fails the statement; one row back, their
- *   creation time (the claim's first pass, executionInsertEvery);
- * - inserted-ids: skips duplicates; the id and creation time of each row that went in (the
- *   claim's second pass, executionInsertReturningIds).
+ * The insert statements, named (see statement.ts): by whether the batch carries overrides,
+ * whether duplicates are skipped and whether the inserted ids come back.
  */
-type InsertAnswer = 'count' | 'every-row' | 'inserted-ids';
-
-function insertStatementOf(withOverrides: boolean, answer: InsertAnswer): NamedStatement {
-  const insert = insertSelect(withOverrides, answer !== 'every-row');
-  const text =
-    answer === 'every-row'
-      ? // The statement inserts every row or fails, so no row needs to come back: the server
-        // and the driver would spend a row per firing on ids the caller already has.
-        `WITH inserted AS (${insert}) SELECT now() AS created_at`
-      : answer === 'inserted-ids'
-        ? `${insert} RETURNING e.id, e.created_at`
-        : insert;
-  return named(`executions_insert_${answer}${withOverrides ? '_with_overrides' : ''}`, text);
+function insertStatementOf(withOverrides: boolean, skipDuplicates: boolean, returningIds: boolean): NamedStatement {
+  const insert = insertSelect(withOverrides, skipDuplicates);
+  const name = `executions_insert${withOverrides ? '_with_overrides' : ''}${skipDuplicates ? '_skipping_duplicates' : ''}${returningIds ? '_returning_ids' : ''}`;
+  return named(name, returningIds ? `${insert} RETURNING e.id, e.created_at` : insert);
 }
 
-const INSERT_ANSWERS: readonly InsertAnswer[] = ['count', 'every-row', 'inserted-ids'];
-/** By withOverrides, then by what the insert answers. */
-const INSERT_STATEMENTS = [false, true].map((withOverrides) => new Map(INSERT_ANSWERS.map((answer) => [answer, insertStatementOf(withOverrides, answer)])));
+/** By [withOverrides][skipDuplicates][returningIds]. */
+const INSERT_STATEMENTS = [false, true].map((withOverrides) =>
+  [false, true].map((skipDuplicates) => [false, true].map((returningIds) => insertStatementOf(withOverrides, skipDuplicates, returningIds))),
+);
 
-function insertStatement(rows: readonly ExecutionInsert[], answer: InsertAnswer): { statement: NamedStatement; values: unknown[] } {
+function insertStatement(rows: readonly ExecutionInsert[], skipDuplicates: boolean, returningIds: boolean): { statement: NamedStatement; values: unknown[] } {
   const withOverrides = rows.some((row) => row.override != null);
-  return { statement: INSERT_STATEMENTS[withOverrides ? 1 : 0]!.get(answer)!, values: insertValues(rows, withOverrides) };
+  return { statement: INSERT_STATEMENTS[withOverrides ? 1 : 0]![skipDuplicates ? 1 : 0]![returningIds ? 1 : 0]!, values: insertValues(rows, withOverrides) };
 }
 
 /** One statement for any number of rows; a row that duplicates an existing attempt is skipped. */
 export async function executionInsertMany(db: Queryable, rows: readonly ExecutionInsert[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const { statement, values } = insertStatement(rows, 'count');
+  const { statement, values } = insertStatement(rows, true, false);
   return (await db.query(statement, values)).rowCount;
-}
-
-/**
- * Inserts every row or none: a row that duplicates an attempt fails the statement
- * (unique_violation). Answers the rows' creation time, the same for all of them (the
- * transaction's start); null for no rows.
- */
-export async function executionInsertEvery(db: Queryable, rows: readonly ExecutionInsert[]): Promise<Date | null> {
-  if (rows.length === 0) return null;
-  const { statement, values } = insertStatement(rows, 'every-row');
-  return (await db.query<{ created_at: Date }>(statement, values)).rows[0]!.created_at;
 }
 
 /**
  * As executionInsertMany, returning the id and creation time of the rows actually inserted
  * (not the skipped duplicates). The caller has every other column already: sending them back
- * would cost the server and the driver a whole row per firing.
+ * would cost the server and the driver a whole row per firing. Without skipDuplicates a row
+ * that duplicates an attempt fails the statement (unique_violation) instead.
  */
-export async function executionInsertReturningIds(db: Queryable, rows: readonly ExecutionInsert[]): Promise<{ id: string; created_at: Date }[]> {
+export async function executionInsertManyReturningIds(
+  db: Queryable,
+  rows: readonly ExecutionInsert[],
+  options: { readonly skipDuplicates: boolean },
+): Promise<{ id: string; created_at: Date }[]> {
   if (rows.length === 0) return [];
-  const { statement, values } = insertStatement(rows, 'inserted-ids');
+  const { statement, values } = insertStatement(rows, options.skipDuplicates, true);
   return (await db.query<{ id: string; created_at: Date }>(statement, values)).rows;
 }
 
