@@ -133,7 +133,7 @@ describe.skipIf(!TEST_DATABASE_URL)('the PostgreSQL store under concurrency and 
       }
     };
     expect(await preparedOn(true)).toEqual(
-      expect.arrayContaining(['claim_advance_next_runs', 'claim_due_jobs', 'executions_insert_returning_ids', 'postgres_test_prepared']),
+      expect.arrayContaining(['claim_advance_next_runs', 'claim_due_jobs', 'executions_insert_fail_returning_ids', 'postgres_test_prepared']),
     );
     expect(await preparedOn(false)).toEqual([]);
   });

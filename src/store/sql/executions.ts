@@ -53,29 +53,31 @@ function insertSelect(withOverrides: boolean, skipDuplicates: boolean): string {
 }
 
 /**
- * The insert statements, named (see statement.ts): by whether the batch carries overrides,
- * whether duplicates are skipped and whether the inserted ids come back.
+ * The inserts there are, by what they do with a duplicate and what they answer: skip it and
+ * count (executionInsertMany); fail on it, or skip it, and return the ids inserted (the
+ * claim's two passes, executionInsertManyReturningIds).
  */
-function insertStatementOf(withOverrides: boolean, skipDuplicates: boolean, returningIds: boolean): NamedStatement {
-  const insert = insertSelect(withOverrides, skipDuplicates);
-  const name = `executions_insert${withOverrides ? '_with_overrides' : ''}${skipDuplicates ? '_skipping_duplicates' : ''}${returningIds ? '_returning_ids' : ''}`;
-  return named(name, returningIds ? `${insert} RETURNING e.id, e.created_at` : insert);
+type InsertForm = 'skip' | 'fail-returning-ids' | 'skip-returning-ids';
+const INSERT_FORMS: readonly InsertForm[] = ['skip', 'fail-returning-ids', 'skip-returning-ids'];
+
+function insertStatementOf(withOverrides: boolean, form: InsertForm): NamedStatement {
+  const insert = insertSelect(withOverrides, form !== 'fail-returning-ids');
+  const text = form === 'skip' ? insert : `${insert} RETURNING e.id, e.created_at`;
+  return named(`executions_insert_${form.replaceAll('-', '_')}${withOverrides ? '_with_overrides' : ''}`, text);
 }
 
-/** By [withOverrides][skipDuplicates][returningIds]. */
-const INSERT_STATEMENTS = [false, true].map((withOverrides) =>
-  [false, true].map((skipDuplicates) => [false, true].map((returningIds) => insertStatementOf(withOverrides, skipDuplicates, returningIds))),
-);
+/** By withOverrides, then by form. */
+const INSERT_STATEMENTS = [false, true].map((withOverrides) => new Map(INSERT_FORMS.map((form) => [form, insertStatementOf(withOverrides, form)])));
 
-function insertStatement(rows: readonly ExecutionInsert[], skipDuplicates: boolean, returningIds: boolean): { statement: NamedStatement; values: unknown[] } {
+function insertStatement(rows: readonly ExecutionInsert[], form: InsertForm): { statement: NamedStatement; values: unknown[] } {
   const withOverrides = rows.some((row) => row.override != null);
-  return { statement: INSERT_STATEMENTS[withOverrides ? 1 : 0]![skipDuplicates ? 1 : 0]![returningIds ? 1 : 0]!, values: insertValues(rows, withOverrides) };
+  return { statement: INSERT_STATEMENTS[withOverrides ? 1 : 0]!.get(form)!, values: insertValues(rows, withOverrides) };
 }
 
 /** One statement for any number of rows; a row that duplicates an existing attempt is skipped. */
 export async function executionInsertMany(db: Queryable, rows: readonly ExecutionInsert[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const { statement, values } = insertStatement(rows, true, false);
+  const { statement, values } = insertStatement(rows, 'skip');
   return (await db.query(statement, values)).rowCount;
 }
 
@@ -91,7 +93,7 @@ export async function executionInsertManyReturningIds(
   options: { readonly skipDuplicates: boolean },
 ): Promise<{ id: string; created_at: Date }[]> {
   if (rows.length === 0) return [];
-  const { statement, values } = insertStatement(rows, options.skipDuplicates, true);
+  const { statement, values } = insertStatement(rows, options.skipDuplicates ? 'skip-returning-ids' : 'fail-returning-ids');
   return (await db.query<{ id: string; created_at: Date }>(statement, values)).rows;
 }
 
