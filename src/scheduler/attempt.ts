@@ -1,11 +1,13 @@
 import { FORBIDDEN_HEADERS } from '../jobs/defaults.js';
-import type { ExecutionOverride, ExecutionRecord, ScheduledJob } from '../store/types.js';
+import type { ExecutionOverride, ExecutionRecord, LeasedAttempt, ScheduledJob } from '../store/types.js';
 import type { OutgoingRequest } from './dispatcher.js';
 
 /** An attempt this node owns and has not finished: the row as claimed and its job. */
 export interface HeldAttempt {
   readonly execution: ExecutionRecord;
   readonly job: ScheduledJob;
+  /** Set while the attempt may have no row: its writes name it (see ExecutionCompletion.leased). */
+  readonly leased?: LeasedAttempt;
 }
 
 /**

@@ -336,6 +336,7 @@ export class Firing {
           durationMs: null,
           httpStatus: null,
           error: `not sent: ${why}, longer than the misfire grace of ${this.#options.misfireGraceMs} ms`,
+          leased: attempt.leased,
         },
       ],
     });
@@ -365,6 +366,7 @@ export class Firing {
       durationMs: null,
       httpStatus: null,
       error: reason,
+      leased: attempt.leased,
     };
     this.#options.recorder.write({ completions: [completion] });
     this.#firingCounter(attempt.job.type, 'SKIPPED').inc();
@@ -388,7 +390,7 @@ export class Firing {
           overdueHeldBy = heldBy;
           return false;
         }
-        recorder.markRunning(execution.id, execution.scheduledAt, startedAt);
+        recorder.markRunning(execution.id, execution.scheduledAt, startedAt, attempt.leased);
         this.#startOccurrence(attempt);
         const latenessMs = startedAt - execution.dueAt.getTime();
         metrics.lateness.observe(Math.max(0, latenessMs) / 1000);
@@ -427,6 +429,7 @@ export class Firing {
       error: outcome.error,
       // The occurrence's last attempt moves the job's failure count, only for jobs that pause on one.
       streak: retryable || job.pauseAfterFailures === null ? undefined : status,
+      leased: attempt.leased,
     };
     metrics.attemptDuration.observe((outcome.finishedAt - outcome.startedAt) / 1000);
     this.#firingCounter(job.type, status).inc();

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../time/clock.js';
-import type { AutoPausedJob, ExecutionCompletion, ExecutionInsert, Store } from '../store/types.js';
+import type { AutoPausedJob, ClaimLease, ExecutionCompletion, ExecutionInsert, LeasedAttempt, Store } from '../store/types.js';
 import { Fifo } from './fifo.js';
 import { Signals } from './signals.js';
 
@@ -75,6 +75,13 @@ export class Recorder {
   #timerAt = Infinity;
   #writing: Promise<void> | null = null;
   #failures = 0;
+  /**
+   * Outcomes written so far of each lease's attempts. A lease is removed in the write of its
+   * last outcome: by then every attempt it lists has a row. One whose attempts did not all end
+   * here (handed back, adopted) is never removed by this count, and the hand-back or adoption
+   * turns it into rows instead; weak, so its entry goes with the lease object.
+   */
+  readonly #leaseOutcomes = new WeakMap<ClaimLease, number>();
   readonly #yieldTo: () => boolean;
 
   constructor(options: RecorderOptions) {
@@ -109,8 +116,8 @@ export class Recorder {
     return this.#pendingCompletions.has(id);
   }
 
-  markRunning(id: string, scheduledAt: Date, startedAt: number): void {
-    this.#running.set(id, { scheduledAt, startedAt });
+  markRunning(id: string, scheduledAt: Date, startedAt: number, leased?: LeasedAttempt): void {
+    this.#running.set(id, { scheduledAt, startedAt, leased });
     this.#schedule();
   }
 
@@ -274,23 +281,32 @@ export class Recorder {
   async #write(batch: Batch): Promise<void> {
     const inserts = batch.units.flatMap(({ unit }) => unit.inserts ?? []);
     const completions = batch.units.flatMap(({ unit }) => unit.completions ?? []);
+    const leases = this.#leaseOutcomesAfter(completions);
+    const leasesDone: string[] = [];
+    for (const [lease, written] of leases) if (written >= lease.size) leasesDone.push(lease.id);
     // Inserts and completions first: a retry may already be running and its row must exist
     // before its RUNNING mark. Completed attempts are no longer in `running` (see write()).
-    const paused = inserts.length > 0 || completions.length > 0 ? await this.#store.executionWrite({ inserts, completions }) : [];
+    const paused = inserts.length > 0 || completions.length > 0 ? await this.#store.executionWrite({ inserts, completions, leasesDone }) : [];
     for (const completion of completions) this.#pendingCompletions.delete(completion.id);
+    for (const [lease, written] of leases) {
+      if (written >= lease.size) this.#leaseOutcomes.delete(lease);
+      else this.#leaseOutcomes.set(lease, written);
+    }
     if (paused.length > 0) this.signals.emit('autoPaused', { jobs: paused });
     const ids: string[] = [];
     const scheduledAt: Date[] = [];
     const starts: Date[] = [];
+    const leased: LeasedAttempt[] = [];
     for (const [id, mark] of batch.running) {
       ids.push(id);
       scheduledAt.push(mark.scheduledAt);
       starts.push(new Date(mark.startedAt));
+      if (mark.leased) leased.push(mark.leased);
     }
     try {
       // One statement: attempts start at many different milliseconds, and a statement per
       // start time was a transaction (and a WAL flush) per millisecond under load.
-      if (ids.length > 0) await this.#store.executionMarkRunning({ ids, scheduledAt, startedAt: starts });
+      if (ids.length > 0) await this.#store.executionMarkRunning({ ids, scheduledAt, startedAt: starts, leased });
     } catch (error) {
       // The inserts and completions are in; only the marks are retried.
       batch.units.length = 0;
@@ -302,6 +318,17 @@ export class Recorder {
       running: batch.running.size,
       completedIds: completions.map((c) => c.id),
     });
+  }
+
+  /** Each lease these outcomes name, with its outcomes written once they are in. */
+  #leaseOutcomesAfter(completions: readonly ExecutionCompletion[]): Map<ClaimLease, number> {
+    const leases = new Map<ClaimLease, number>();
+    for (const { leased } of completions) {
+      if (!leased) continue;
+      const { lease } = leased;
+      leases.set(lease, (leases.get(lease) ?? this.#leaseOutcomes.get(lease) ?? 0) + 1);
+    }
+    return leases;
   }
 
   #retryDelay(): number {
@@ -319,6 +346,7 @@ interface Batch {
 interface RunningMark {
   readonly scheduledAt: Date;
   readonly startedAt: number;
+  readonly leased: LeasedAttempt | undefined;
 }
 
 /** A unit waiting to be written, with the clock time it arrived (see #writeInBackground). */

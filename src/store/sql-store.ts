@@ -9,6 +9,7 @@ import { migrate } from './migrate.js';
 import { withRetry, type RetryOptions } from './retry.js';
 import { backfillOccurrences } from './sql/backfill.js';
 import { claimDueJobs, claimUnownedExecutions, executionSelectOwnedOpen } from './sql/claims.js';
+import { executionCompleteLeased, leasesDelete, leasesMaterializeOfOwners } from './sql/leases.js';
 import {
   executionCompleteMany,
   executionInsertMany,
@@ -215,7 +216,8 @@ export class SqlStore implements Store {
   async executionWrite(params: ExecutionWriteParams): Promise<AutoPausedJob[]> {
     const inserts = params.inserts ?? [];
     const completions = params.completions ?? [];
-    if (inserts.length === 0 && completions.length === 0) return [];
+    const leasesDone = params.leasesDone ?? [];
+    if (inserts.length === 0 && completions.length === 0 && leasesDone.length === 0) return [];
     // Only a batch that ends an occurrence of a job with pauseAfterFailures takes the
     // statement that counts: every other batch is written as before, at the same cost.
     const counts = completions.some((completion) => completion.streak !== undefined);
@@ -223,11 +225,17 @@ export class SqlStore implements Store {
     return this.#op('executionWrite', true, () =>
       this.#db.transaction(async (tx) => {
         await executionInsertMany(tx, inserts);
+        let paused: AutoPausedJob[] = [];
         if (!counts) {
-          await executionCompleteMany(tx, completions);
-          return [];
+          await executionCompleteMany(tx, completions.filter((completion) => !completion.leased));
+          await executionCompleteLeased(tx, completions.filter((completion) => completion.leased));
+        } else {
+          // The counting statement updates rows: leased attempts get theirs (as claimed) first.
+          await executionInsertMany(tx, completions.flatMap((completion) => (completion.leased ? [completion.leased.execution] : [])));
+          paused = (await executionCompleteCountingStreaks(tx, completions)).map(toAutoPausedJob);
         }
-        return (await executionCompleteCountingStreaks(tx, completions)).map(toAutoPausedJob);
+        await leasesDelete(tx, leasesDone);
+        return paused;
       }),
     );
   }
@@ -311,7 +319,12 @@ export class SqlStore implements Store {
 
   async executionRelease(params: ExecutionReleaseParams): Promise<void> {
     if (params.ids.length === 0) return;
-    await this.#op('executionRelease', true, () => executionReleaseOwned(this.#db, params));
+    await this.#op('executionRelease', true, async () => {
+      // Every lease of the node becomes rows first: what it hands back then has rows to hand
+      // back, and what it still sends completes those rows.
+      await leasesMaterializeOfOwners(this.#db, [params.nodeId]);
+      await executionReleaseOwned(this.#db, params);
+    });
   }
 
   targetPolicyCreate(params: TargetPolicyDefinition & { readonly id: string }): Promise<TargetPolicyRecord> {

@@ -211,6 +211,8 @@ export interface ExecutionCompletion {
    * pause the job, SUCCEEDED sets it to 0). Absent: the job's count is left alone.
    */
   readonly streak?: 'FAILED' | 'SUCCEEDED';
+  /** Set for a leased attempt: the row may not exist yet, and is inserted with the outcome. */
+  readonly leased?: LeasedAttempt;
 }
 
 /** A job the store paused because an outcome it recorded completed a run of failures. */
@@ -241,6 +243,8 @@ export interface ExecutionKeys {
 export interface ExecutionMarkRunningParams extends ExecutionKeys {
   /** One start time for all of them, or one per id. */
   readonly startedAt: Date | readonly Date[];
+  /** Leased attempts among them: their rows are inserted (as claimed) where missing first. */
+  readonly leased?: readonly LeasedAttempt[];
 }
 
 export interface ExecutionReleaseParams extends ExecutionKeys {
@@ -250,6 +254,8 @@ export interface ExecutionReleaseParams extends ExecutionKeys {
 export interface ExecutionWriteParams {
   readonly inserts?: readonly ExecutionInsert[];
   readonly completions?: readonly ExecutionCompletion[];
+  /** Leases every attempt of which has a row once this write is in: removed in the same transaction. */
+  readonly leasesDone?: readonly string[];
 }
 
 export interface ExecutionBackfillParams {
@@ -398,6 +404,27 @@ export interface ClaimShare {
 export interface ClaimedAttempt {
   readonly execution: ExecutionRecord;
   readonly job: ScheduledJob;
+  /** Present for an attempt a claim leased instead of inserting: it has no row yet. */
+  readonly leased?: LeasedAttempt;
+}
+
+/**
+ * One claim's lease: the attempts it handed to its node without inserting their rows, listed
+ * in one claim_leases row until each has a row of its own (see src/store/sql/leases.ts).
+ */
+export interface ClaimLease {
+  readonly id: string;
+  /** How many attempts it lists. */
+  readonly size: number;
+}
+
+/**
+ * A leased attempt, named wherever it is written: its first write inserts its row (from
+ * `execution`, the attempt as claimed) instead of updating one.
+ */
+export interface LeasedAttempt {
+  readonly lease: ClaimLease;
+  readonly execution: ExecutionRecord;
 }
 
 export interface ExecutionClaimDueParams {
@@ -607,8 +634,10 @@ export interface Store {
   /**
    * The engine's claim, in one transaction: locks up to `limit` due, active, unpaused jobs
    * (FOR UPDATE SKIP LOCKED, so concurrent claimers take disjoint jobs), asks `plan` what to
-   * do with each, inserts the planned attempts and MISSED rows, moves next_run_at forward,
-   * and returns the attempts now owned by `nodeId` (never one that already existed).
+   * do with each, records the planned attempts (leased, for jobs that allow overlap: one
+   * claim_leases row lists them; inserted otherwise) and inserts MISSED rows, moves next_run_at
+   * forward, and returns the attempts now owned by `nodeId` (never one that already existed, and
+   * never an occurrence a claim planned before).
    */
   jobClaimDue(params: JobClaimDueParams): Promise<ClaimedAttempt[]>;
   /** Takes ownership of unowned due attempts (FOR UPDATE SKIP LOCKED) and returns them. */
@@ -616,7 +645,8 @@ export interface Store {
   /**
    * Open (SCHEDULED or RUNNING) attempts owned by `nodeId`, due before `dueBefore`, oldest
    * first: a node adopts what it owns but does not hold (a previous life under the same id,
-   * or a claim whose commit it never heard back from).
+   * or a claim whose commit it never heard back from). Its leases whose attempts are all due
+   * before `dueBefore` are turned into rows first (SCHEDULED, owned by it) and removed.
    */
   executionListOwned(params: ExecutionListOwnedParams): Promise<ClaimedAttempt[]>;
   /**
@@ -629,7 +659,10 @@ export interface Store {
    * per id (the same length as ids).
    */
   executionMarkRunning(params: ExecutionMarkRunningParams): Promise<void>;
-  /** Clears the owner of attempts this node has not started, so any node can take them at once. */
+  /**
+   * Clears the owner of attempts this node has not started, so any node can take them at once.
+   * Every lease of the node is turned into rows first (SCHEDULED, owned by it) and removed.
+   */
   executionRelease(params: ExecutionReleaseParams): Promise<void>;
 
   /** Throws CONFLICT when the name or pattern is taken. */
@@ -658,7 +691,8 @@ export interface Store {
   nodeList(): Promise<NodeRecord[]>;
   /**
    * Finds nodes whose heartbeat is older than `timeoutMs` (by the database's clock) and
-   * settles their open attempts: AT_LEAST_ONCE requeued, AT_MOST_ONCE marked LOST.
+   * settles their open attempts: AT_LEAST_ONCE requeued, AT_MOST_ONCE marked LOST. Leased
+   * attempts of owners that are not live nodes get their rows first (and their leases go).
    * Safe to run on every node at once.
    */
   nodeReapDead(params: { readonly timeoutMs: number }): Promise<NodeReapResult>;

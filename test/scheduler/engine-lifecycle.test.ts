@@ -6,6 +6,7 @@ import { createMetrics } from '../../src/metrics.js';
 import { FakeClock } from '../../src/time/fake-clock.js';
 import { capturingLogger, makeScheduler, T0 } from './engine-harness.js';
 import { useEngineWorld } from './engine-world.js';
+import { leaseRows } from '../store/fixtures.js';
 
 const world = useEngineWorld('engine_lifecycle');
 
@@ -161,7 +162,9 @@ describe('nodes dying and coming back', () => {
     await world.clock.set(world.at(5000));
     // Claimed before the writes failed: 1 s and 2 s fired; nothing after was taken on.
     expect(world.receiver.requests.map((request) => request.headers['x-scheduled-at'])).toEqual([world.at(1000), world.at(2000)].map((d) => d.toISOString()));
-    expect((await world.history(jobId)).map((row) => row.scheduledAt.getTime() - T0)).toEqual([1000, 2000]);
+    // Leased, and no outcome written yet.
+    expect((await leaseRows(world.context.db)).flatMap((lease) => lease.attempts.map(([, , scheduledAt]) => scheduledAt.getTime() - T0))).toEqual([1000, 2000]);
+    expect(await world.history(jobId)).toEqual([]);
     expect(lines().some((line) => line.msg === 'history rows are waiting to be written beyond the limit; claiming nothing until they are')).toBe(true);
 
     writes.fail(false);
@@ -190,7 +193,7 @@ describe('nodes dying and coming back', () => {
     await world.clock.set(world.at(6000));
     expect((await fenced).attempts).toBe(1);
     expect(world.receiver.requests).toHaveLength(0);
-    expect((await world.history(jobId)).map((row) => [row.status, row.ownerNode])).toEqual([['SCHEDULED', 'node-a']]);
+    expect((await leaseRows(world.context.db)).map((lease) => [lease.owner_node, lease.attempts.map(([, job]) => job)])).toEqual([['node-a', [jobId]]]);
 
     failing.fail(false);
     const released = world.scheduler.signals.next('released');
@@ -201,6 +204,10 @@ describe('nodes dying and coming back', () => {
     await world.clock.advance(500);
     expect(await settled).toMatchObject({ status: 'SUCCEEDED' });
     expect(world.receiver.requests).toHaveLength(1);
+    // The hand-back gave the leased attempt its row; the lease is gone.
+    await world.scheduler.flush();
+    expect((await world.history(jobId)).map((row) => row.status)).toEqual(['SUCCEEDED']);
+    expect(await leaseRows(world.context.db)).toEqual([]);
   });
 });
 

@@ -3,6 +3,7 @@ import { createMetrics } from '../../src/metrics.js';
 import { capturingLogger, T0 } from './engine-harness.js';
 import { useEngineWorld } from './engine-world.js';
 import { closedPort } from './receiver.js';
+import { leaseRows } from '../store/fixtures.js';
 
 const world = useEngineWorld('engine');
 
@@ -11,21 +12,25 @@ describe('firing occurrences', () => {
     const jobId = await world.createJob({ schedule: '* * * * * *', nextRunAt: world.at(1000) });
     const metrics = createMetrics({ defaultMetrics: false });
     const s = await world.startScheduler({ metrics });
-    const claimedAhead = await world.history(jobId);
-    expect(claimedAhead.map((row) => [row.scheduledAt, row.status, row.ownerNode])).toEqual([
-      [world.at(1000), 'SCHEDULED', 'node-a'],
-      [world.at(2000), 'SCHEDULED', 'node-a'],
+    // Claimed ahead under one lease of node-a; no history row until an attempt is written.
+    const [lease, ...others] = await leaseRows(world.context.db);
+    expect(others).toEqual([]);
+    expect(lease!.owner_node).toBe('node-a');
+    expect(lease!.attempts.map(([, job, scheduledAt]) => [job, scheduledAt])).toEqual([
+      [jobId, world.at(1000)],
+      [jobId, world.at(2000)],
     ]);
+    expect(await world.history(jobId)).toEqual([]);
     expect(world.receiver.requests).toHaveLength(0);
 
     const sent = s.signals.next('sent');
     await world.settleAt(1000);
     expect((await sent).latenessMs).toBe(0);
     const [request] = world.receiver.requests;
-    const first = claimedAhead[0]!;
+    const [firstId] = lease!.attempts[0]!;
     expect(request!.headers).toMatchObject({
       'x-job-id': jobId,
-      'x-execution-id': first.id,
+      'x-execution-id': firstId,
       'x-scheduled-at': '2026-03-01T12:00:01.000Z',
       'x-attempt': '1',
       'idempotency-key': `${jobId}:2026-03-01T12:00:01.000Z:schedule`,
@@ -33,8 +38,9 @@ describe('firing occurrences', () => {
     expect(request!.body).toBe('{"n":1}');
 
     await s.flush();
-    const [row] = await world.history(jobId);
-    expect(row).toMatchObject({ status: 'SUCCEEDED', httpStatus: 204, startedAt: world.at(1000), attempt: 1, ownerNode: 'node-a' });
+    const [row, ...more] = await world.history(jobId);
+    expect(more).toEqual([]);
+    expect(row).toMatchObject({ id: firstId, status: 'SUCCEEDED', httpStatus: 204, startedAt: world.at(1000), attempt: 1, ownerNode: 'node-a' });
     const exposition = await metrics.registry.metrics();
     expect(exposition).toContain('jobscheduler_firings_total{type="AT_LEAST_ONCE",outcome="SUCCEEDED"} 1');
     expect(exposition).toContain('jobscheduler_firing_lateness_seconds_count 1');

@@ -50,8 +50,10 @@ describe('the misfire grace of a running node', { timeout: 60_000 }, () => {
     await clock.advance(config(env).claimIntervalMs);
     const history = await vi.waitFor(
       async () => {
+        // A fired attempt's row is its outcome, written within a flush interval of the clock.
+        await clock.advance(50);
         const { items } = await started.store.executionList({ jobId: job.id, limit: 10 });
-        if (items.length === 0) throw new Error('not claimed yet');
+        if (items.length === 0) throw new Error('not written yet');
         return items;
       },
       { timeout: 30_000, interval: 20 },

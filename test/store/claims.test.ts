@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OccurrencePlan, ScheduledJob } from '../../src/store/types.js';
-import { attempt, at, jobParams } from './fixtures.js';
+import { attempt, at, jobParams, leaseRows } from './fixtures.js';
 import { describeStore } from './harness.js';
 import { spyOnStatements } from './statement-spy.js';
 
@@ -16,7 +16,7 @@ function fireNext(job: ScheduledJob): OccurrencePlan {
 describeStore('claims', (context) => {
   describe('claiming due jobs', () => {
     it('hands the due occurrences to the claiming node and moves each job past them', async () => {
-      const { store } = context();
+      const { store, db } = context();
       const due = await store.jobCreate(jobParams({ nextRunAt: at('2026-01-01T00:00:01Z') }));
       const later = await store.jobCreate(jobParams({ nextRunAt: at('2026-01-01T00:00:03Z') }));
       const seen: string[] = [];
@@ -26,8 +26,16 @@ describeStore('claims', (context) => {
       expect(claimed).toHaveLength(1);
       expect(claimed[0]!.execution).toMatchObject({ jobId: due.id, scheduledAt: at('2026-01-01T00:00:01Z'), status: 'SCHEDULED', ownerNode: 'node-a', attempt: 1, trigger: 'schedule' });
       expect(claimed[0]!.job).toMatchObject({ id: due.id, api: due.api, nextRunAt: at('2026-01-01T00:01:01Z') });
-      // The attempt handed out is the one stored.
-      expect(claimed[0]!.execution).toEqual((await store.executionList({ jobId: due.id, limit: 10 })).items[0]);
+      // Leased: the claim's one lease lists it, and it has no row until it is first written.
+      const { execution, leased } = claimed[0]!;
+      expect(leased).toEqual({ lease: { id: expect.any(String), size: 1 }, execution });
+      expect((await leaseRows(db)).find((row) => row.id === leased!.lease.id)).toEqual({
+        id: leased!.lease.id,
+        owner_node: 'node-a',
+        due_until: execution.dueAt,
+        attempts: [[execution.id, due.id, execution.scheduledAt, execution.dueAt]],
+      });
+      expect((await store.executionList({ jobId: due.id, limit: 10 })).items).toEqual([]);
       expect((await store.jobGet(due.id)).nextRunAt).toEqual(at('2026-01-01T00:01:01Z'));
       expect((await store.jobGet(later.id)).nextRunAt).toEqual(at('2026-01-01T00:00:03Z'));
     });
@@ -89,12 +97,10 @@ describeStore('claims', (context) => {
         }),
       });
       expect(claimed.map((c) => c.execution.scheduledAt)).toEqual([at('2025-12-31T23:59:00Z')]);
+      // The one to fire is leased; the missed one is written, finished.
       const history = (await store.executionList({ jobId: job.id, limit: 10 })).items;
-      expect(history.map((row) => [row.scheduledAt.toISOString(), row.status, row.ownerNode])).toEqual([
-        ['2025-12-31T23:59:00.000Z', 'SCHEDULED', 'node-a'],
-        ['2025-12-31T23:58:00.000Z', 'MISSED', null],
-      ]);
-      expect(history[1]!.finishedAt).toEqual(NOW);
+      expect(history.map((row) => [row.scheduledAt.toISOString(), row.status, row.ownerNode])).toEqual([['2025-12-31T23:58:00.000Z', 'MISSED', null]]);
+      expect(history[0]!.finishedAt).toEqual(NOW);
     });
 
     it('deactivates a one-time job once its occurrence is handed out', async () => {
@@ -155,10 +161,44 @@ describeStore('claims', (context) => {
       expect(second.map((c) => c.job.id)).toEqual([jobs[1]!.id]);
     });
 
-    it('never hands out an occurrence that already exists, even when the plan asks for it again', async () => {
+    it('inserts the attempts of jobs that forbid overlap, and leases the others in one row', async () => {
+      const { store, db } = context();
+      const forbid = await store.jobCreate(jobParams({ overlapPolicy: 'forbid', nextRunAt: NOW }));
+      const allow = await store.jobCreateMany([jobParams({ nextRunAt: NOW }), jobParams({ nextRunAt: at('2026-01-01T00:00:01Z') })]);
+      const claimed = await store.jobClaimDue({ nodeId: 'node-a', now: NOW, until: UNTIL, limit: 10, plan: fireNext });
+      const inserted = claimed.find((c) => c.job.id === forbid.id)!;
+      expect(inserted.leased).toBeUndefined();
+      expect((await store.executionList({ jobId: forbid.id, limit: 10 })).items).toEqual([inserted.execution]);
+      const leased = claimed.filter((c) => c.leased);
+      expect(leased.map((c) => c.job.id)).toEqual(allow.map((job) => job.id));
+      const lease = leased[0]!.leased!.lease;
+      expect(lease.size).toBe(2);
+      expect(leased[1]!.leased!.lease).toBe(lease);
+      expect((await leaseRows(db)).find((row) => row.id === lease.id)!.attempts).toEqual(leased.map(({ execution: e }) => [e.id, e.jobId, e.scheduledAt, e.dueAt]));
+    });
+
+    it('never plans an occurrence a claim planned before, even when an update moved the job back to it', async () => {
       const { store } = context();
       const job = await store.jobCreate(jobParams({ nextRunAt: NOW }));
-      const other = await store.jobCreate(jobParams({ nextRunAt: NOW }));
+      const first = await store.jobClaimDue({ nodeId: 'node-a', now: NOW, until: UNTIL, limit: 10, plan: fireNext });
+      expect(first.map((c) => c.execution.scheduledAt)).toEqual([NOW]);
+      // A schedule edited within the look-ahead plans from the present again.
+      await store.jobUpdate({ id: job.id, patch: { schedule: '* * * * * *', nextRunAt: NOW } });
+      const everySecond = (planned: ScheduledJob): OccurrencePlan => ({
+        fire: [0, 1000].map((ms) => ({ scheduledAt: new Date(planned.nextRunAt!.getTime() + ms), dueAt: new Date(planned.nextRunAt!.getTime() + ms) })),
+        missed: [],
+        nextRunAt: new Date(planned.nextRunAt!.getTime() + 2000),
+        deactivate: false,
+      });
+      const again = await store.jobClaimDue({ nodeId: 'node-b', now: NOW, until: UNTIL, limit: 10, plan: everySecond });
+      expect(again.map((c) => c.execution.scheduledAt)).toEqual([at('2026-01-01T00:00:01Z')]);
+      expect((await store.jobGet(job.id)).nextRunAt).toEqual(at('2026-01-01T00:00:02Z'));
+    });
+
+    it('never hands out an attempt whose row exists, even when the plan asks for it again', async () => {
+      const { store } = context();
+      const job = await store.jobCreate(jobParams({ overlapPolicy: 'forbid', nextRunAt: NOW }));
+      const other = await store.jobCreate(jobParams({ overlapPolicy: 'forbid', nextRunAt: NOW }));
       await store.executionWrite({ inserts: [attempt(job.id, NOW, { ownerNode: 'node-b' })] });
       let plans = 0;
       const claimed = await store.jobClaimDue({ nodeId: 'node-a', now: NOW, until: UNTIL, limit: 10, plan: (planned) => (plans++, fireNext(planned)) });

@@ -1,4 +1,5 @@
 import { uuidv7 } from '../../src/ids.js';
+import type { Queryable } from '../../src/store/db.js';
 import type { ExecutionInsert, JobCreateParams } from '../../src/store/types.js';
 
 /*
@@ -63,4 +64,25 @@ export function attempt(jobId: string, scheduledAt: Date, overrides: Partial<Exe
 
 export function at(iso: string): Date {
   return new Date(iso);
+}
+
+export interface LeaseRow {
+  readonly id: string;
+  readonly owner_node: string;
+  readonly due_until: Date;
+  /** Each attempt it lists: [id, jobId, scheduledAt, dueAt]. */
+  readonly attempts: [string, string, Date, Date][];
+}
+
+/** The claim leases stored, oldest first. */
+export async function leaseRows(db: Queryable): Promise<LeaseRow[]> {
+  const { rows } = await db.query<{ id: string; owner_node: string; due_until: Date; execution_ids: string[]; job_ids: string[]; scheduled_ms: unknown[]; due_ms: unknown[] }>(
+    'SELECT id, owner_node, due_until, execution_ids, job_ids, scheduled_ms, due_ms FROM claim_leases ORDER BY created_at, id',
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    owner_node: row.owner_node,
+    due_until: row.due_until,
+    attempts: row.execution_ids.map((id, i) => [id, row.job_ids[i]!, new Date(Number(row.scheduled_ms[i])), new Date(Number(row.due_ms[i]))]),
+  }));
 }

@@ -83,7 +83,7 @@ export function describeStore(title: string, body: (context: () => StoreContext,
         await context.store.migrate();
       });
       beforeEach(async () => {
-        await context!.db.query('TRUNCATE jobs, job_next_runs, executions, scheduler_nodes, target_policies, target_usage');
+        await context!.db.query('TRUNCATE jobs, job_next_runs, executions, claim_leases, scheduler_nodes, target_policies, target_usage');
       });
       afterAll(async () => {
         if (context) await backend.dispose(context);

@@ -67,8 +67,9 @@ describe.skipIf(!TEST_DATABASE_URL)('the PostgreSQL store under concurrency and 
     const occurrences = new Set(claimed.map((c) => `${c.job.id}@${c.execution.scheduledAt.toISOString()}`));
     expect(claimed).toHaveLength(expected);
     expect(occurrences.size).toBe(claimed.length);
-    const stored = await admin<{ count: number }>(`SELECT count(*)::int AS count FROM ${schema}.executions`);
-    expect(stored).toEqual([{ count: claimed.length }]);
+    // Every attempt handed out is listed in exactly one lease, of the node it went to.
+    const leased = await admin<{ node: string; id: string }>(`SELECT c.owner_node AS node, u.id FROM ${schema}.claim_leases c, unnest(c.execution_ids) AS u(id)`);
+    expect(leased.map((row) => `${row.node}/${row.id}`).sort()).toEqual(claimed.map((c) => `${c.execution.ownerNode}/${c.execution.id}`).sort());
   });
 
   it('never hands the same unowned attempt to two concurrent claimers', async () => {
@@ -133,7 +134,7 @@ describe.skipIf(!TEST_DATABASE_URL)('the PostgreSQL store under concurrency and 
       }
     };
     expect(await preparedOn(true)).toEqual(
-      expect.arrayContaining(['claim_advance_next_runs', 'claim_due_jobs', 'executions_insert_fail_returning_ids', 'postgres_test_prepared']),
+      expect.arrayContaining(['claim_advance_next_runs', 'claim_due_jobs', 'lease_insert', 'postgres_test_prepared']),
     );
     expect(await preparedOn(false)).toEqual([]);
   });
@@ -161,6 +162,6 @@ describe.skipIf(!TEST_DATABASE_URL)('migrations started by several processes at 
       `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
       [schema],
     );
-    expect(tables.map((row) => row.name)).toEqual(['executions', 'executions_default', 'job_next_runs', 'jobs', 'jobscheduler_migrations', 'scheduler_nodes', 'target_policies', 'target_usage']);
+    expect(tables.map((row) => row.name)).toEqual(['claim_leases', 'executions', 'executions_default', 'job_next_runs', 'jobs', 'jobscheduler_migrations', 'scheduler_nodes', 'target_policies', 'target_usage']);
   });
 });

@@ -2,6 +2,7 @@ import { uuidv7 } from '../../ids.js';
 import type { Db } from '../db.js';
 import type { BackfillSkipped, DeliveryGuarantee, ExecutionBackfillParams, ExecutionBackfillResult } from '../types.js';
 import { FROM_MILLIS, plainArray } from './arrays.js';
+import { leasesMaterializeOfJob } from './leases.js';
 
 /** What a backfill does with one occurrence, from the attempts it already has. */
 export type BackfillVerdict = 'fire' | 'queued' | keyof BackfillSkipped;
@@ -41,6 +42,9 @@ export async function backfillOccurrences(db: Db, params: ExecutionBackfillParam
     if (type === undefined) return null;
     const times = params.occurrences.map((date) => date.getTime());
     if (times.length === 0) return { occurrences: [], queued: 0, skipped: { succeeded: 0, inProgress: 0, maybeSent: 0 }, firstDueAt: null, lastDueAt: null };
+    // An occurrence a node holds under a lease has no row yet: give it one, so that it reads
+    // as in progress below like any other.
+    await leasesMaterializeOfJob(tx, params.jobId);
     // The range bounds the scan of the unique index to the job's rows of [first, last]: without
     // it the planner may read the job's whole history and hash it.
     const existing = await tx.query<{ scheduled_ms: string; trigger: string; status: string }>(

@@ -3,8 +3,9 @@ import { FROM_MILLIS, millisOrNull, plainArray } from './arrays.js';
 import type { Db, Queryable } from '../db.js';
 import { sqlState, UNIQUE_VIOLATION } from '../errors.js';
 import { named } from '../statement.js';
-import type { JobBound, ClaimedAttempt, ClaimShare, ExecutionClaimDueParams, ExecutionInsert, ExecutionRecord, ExecutionListOwnedParams, JobClaimDueParams, ScheduledJob } from '../types.js';
+import type { JobBound, ClaimedAttempt, ClaimLease, ClaimShare, ExecutionClaimDueParams, ExecutionInsert, ExecutionRecord, ExecutionListOwnedParams, JobClaimDueParams, ScheduledJob } from '../types.js';
 import { executionInsertManyReturningIds } from './executions.js';
+import { leaseInsert, leasesMaterializeOwnDueBefore, type LeaseEntry } from './leases.js';
 import {
   executionColumns,
   jobColumns,
@@ -31,8 +32,8 @@ const selectDueForUpdate = (columns: string): string =>
    LIMIT $2
    FOR UPDATE OF n SKIP LOCKED`;
 
-const DUE_JOBS_FOR_UPDATE = named('claim_due_jobs', selectDueForUpdate(jobColumns('j')));
-const DUE_JOB_VERSIONS_FOR_UPDATE = named('claim_due_job_versions', selectDueForUpdate('n.job_id AS id, j.version, n.next_run_at, n.run_count'));
+const DUE_JOBS_FOR_UPDATE = named('claim_due_jobs', selectDueForUpdate(`${jobColumns('j')}, n.planned_through`));
+const DUE_JOB_VERSIONS_FOR_UPDATE = named('claim_due_job_versions', selectDueForUpdate('n.job_id AS id, j.version, n.next_run_at, n.run_count, n.planned_through'));
 const JOBS_BY_ID = named('claim_jobs_by_id', `SELECT ${jobColumns('j')} FROM jobs j ${nextRunJoin('j')} WHERE j.id = ANY($1::uuid[])`);
 
 function dueParams(params: { until: Date; limit: number; share?: ClaimShare | null }): unknown[] {
@@ -45,9 +46,13 @@ function dueParams(params: { until: Date; limit: number; share?: ClaimShare | nu
  * skipped, not waited for. Only the narrow next run row is locked and then updated: an update
  * of the job itself (PATCH, pause, delete) changes that row too, so it waits for the claim.
  */
-export async function jobSelectDueForUpdate(db: Queryable, params: { until: Date; limit: number; share?: ClaimShare | null }): Promise<JobRow[]> {
-  const result = await db.query<JobRow>(DUE_JOBS_FOR_UPDATE, dueParams(params));
+async function jobSelectDueForUpdate(db: Queryable, params: { until: Date; limit: number; share?: ClaimShare | null }): Promise<(JobRow & PlannedThrough)[]> {
+  const result = await db.query<JobRow & PlannedThrough>(DUE_JOBS_FOR_UPDATE, dueParams(params));
   return result.rows;
+}
+
+interface PlannedThrough {
+  readonly planned_through: Date | null;
 }
 
 /**
@@ -56,18 +61,28 @@ export async function jobSelectDueForUpdate(db: Queryable, params: { until: Date
  * it. Reading and parsing every column of every due job at every claim (headers and payload
  * as JSON, five timestamps) cost the node about 10 us per job and PostgreSQL about 1.5.
  */
-async function dueJobVersionsForUpdate(
-  db: Queryable,
-  params: JobClaimDueParams,
-): Promise<{ id: string; version: number; next_run_at: Date; run_count: number }[]> {
-  const result = await db.query<{ id: string; version: number; next_run_at: Date; run_count: number }>(DUE_JOB_VERSIONS_FOR_UPDATE, dueParams(params));
+async function dueJobVersionsForUpdate(db: Queryable, params: JobClaimDueParams): Promise<DueVersionRow[]> {
+  const result = await db.query<DueVersionRow>(DUE_JOB_VERSIONS_FOR_UPDATE, dueParams(params));
   return result.rows;
 }
 
+interface DueVersionRow extends PlannedThrough {
+  readonly id: string;
+  readonly version: number;
+  readonly next_run_at: Date;
+  readonly run_count: number;
+}
+
+/** A due job, and the latest occurrence a claim planned for it before (none is planned again). */
+interface DueJob {
+  readonly job: ScheduledJob;
+  readonly plannedThrough: Date | null;
+}
+
 /** The due jobs of a claim, as of their locked next run rows, from the node's known jobs where it can. */
-async function dueJobs(db: Queryable, params: JobClaimDueParams): Promise<ScheduledJob[]> {
+async function dueJobs(db: Queryable, params: JobClaimDueParams): Promise<DueJob[]> {
   const known = params.knownJobs;
-  if (!known) return (await jobSelectDueForUpdate(db, params)).map((row) => toScheduledJob(row));
+  if (!known) return (await jobSelectDueForUpdate(db, params)).map((row) => ({ job: toScheduledJob(row), plannedThrough: row.planned_through }));
   const due = await dueJobVersionsForUpdate(db, params);
   const unknown = due.filter((row) => known.get(row.id, row.version) === undefined).map((row) => row.id);
   const read = new Map<string, ScheduledJob>();
@@ -79,14 +94,14 @@ async function dueJobs(db: Queryable, params: JobClaimDueParams): Promise<Schedu
       known.remember(job);
     }
   }
-  const jobs: ScheduledJob[] = [];
+  const jobs: DueJob[] = [];
   for (const row of due) {
     const job = read.get(row.id) ?? known.get(row.id, row.version);
     // Read within this transaction: a job deleted in between is simply not claimed. The next
     // run row moves without the job's version: its columns come from the row just locked.
     if (!job) continue;
     const current = job.nextRunAt?.getTime() === row.next_run_at.getTime() && job.runCount === row.run_count;
-    jobs.push(current ? job : { ...job, nextRunAt: row.next_run_at, runCount: row.run_count });
+    jobs.push({ job: current ? job : { ...job, nextRunAt: row.next_run_at, runCount: row.run_count }, plannedThrough: row.planned_through });
   }
   return jobs;
 }
@@ -98,6 +113,8 @@ interface JobAdvance {
   readonly fired: number;
   /** Absent: nextRunAt (no jitter). */
   readonly nextDueAt?: Date | null;
+  /** The latest occurrence this claim planned (fired or MISSED); null for none. */
+  readonly plannedThrough: Date | null;
   readonly deactivate: boolean;
   /** With deactivate, for a recurring job: the bound that ended it and why. */
   readonly ended: { readonly by: JobBound; readonly reason: string } | null;
@@ -107,8 +124,9 @@ const ADVANCE_NEXT_RUNS = named(
   'claim_advance_next_runs',
   `UPDATE job_next_runs n
    SET next_run_at = ${FROM_MILLIS('u.next_run_ms')}, next_due_at = ${FROM_MILLIS('coalesce(u.next_due_ms, u.next_run_ms)')},
-     runnable = n.runnable AND NOT u.deactivate, run_count = n.run_count + u.fired
-   FROM unnest($1::uuid[], $2::bigint[], $3::boolean[], $4::int[], $5::bigint[]) AS u(id, next_run_ms, deactivate, fired, next_due_ms)
+     runnable = n.runnable AND NOT u.deactivate, run_count = n.run_count + u.fired,
+     planned_through = greatest(n.planned_through, ${FROM_MILLIS('u.planned_ms')})
+   FROM unnest($1::uuid[], $2::bigint[], $3::boolean[], $4::int[], $5::bigint[], $6::bigint[]) AS u(id, next_run_ms, deactivate, fired, next_due_ms, planned_ms)
    WHERE n.job_id = u.id`,
 );
 
@@ -126,6 +144,7 @@ export async function jobAdvanceMany(db: Queryable, rows: readonly JobAdvance[])
       plainArray(rows, (row) => row.deactivate),
       plainArray(rows, (row) => row.fired),
       plainArray(rows, (row) => millisOrNull(row.nextDueAt ?? null)),
+      plainArray(rows, (row) => millisOrNull(row.plannedThrough)),
     ],
   );
   const finished = rows.filter((row) => row.deactivate);
@@ -145,15 +164,19 @@ export async function jobAdvanceMany(db: Queryable, rows: readonly JobAdvance[])
 }
 
 /**
- * The engine's claim: lock due jobs, plan each (pure), insert every planned attempt and
- * MISSED row with one statement, advance the jobs with another. Attempts that already
- * existed are skipped by the unique constraint, so only new ones come back: an occurrence
- * is handed to exactly one node even if two claimers planned it.
+ * The engine's claim: lock due jobs, plan each (pure), record every planned attempt and
+ * MISSED row, advance the jobs. The attempts of jobs that allow overlap are leased: one
+ * claim_leases row lists them all, and each gets its row when first written (leases.ts);
+ * those of `forbid` jobs are inserted, since the overlap check of every node reads them.
  *
- * A claim rarely plans an occurrence that already has its attempt (an update moved a job's
- * next run back, or plans of two claimers crossed), so it first inserts without skipping
- * duplicates, which spares every row a speculative insertion; a duplicate fails that
- * transaction whole, and the claim is taken again, skipping them.
+ * An occurrence is handed to exactly one node. Two claimers never plan one job at once (its
+ * next run row is locked), and no claim plans an occurrence at or before the job's
+ * planned_through, the latest one any claim planned; so even when an update moved a job's next
+ * run back, its occurrences already handed out are not planned again. Inserted rows are also
+ * kept unique by the constraint: a claim first inserts without skipping duplicates (a
+ * speculative insertion costs every row), and should one exist (a row written before
+ * planned_through was kept), the transaction fails whole and the claim is taken again,
+ * skipping them; only rows it inserted come back.
  */
 export async function claimDueJobs(db: Db, params: JobClaimDueParams): Promise<ClaimedAttempt[]> {
   try {
@@ -169,15 +192,30 @@ async function claimInTransaction(db: Db, params: JobClaimDueParams, skipDuplica
     const due = await dueJobs(tx, params);
     if (due.length === 0) return [];
     const inserts: ExecutionInsert[] = [];
+    const leased: LeaseEntry[] = [];
     const advances: JobAdvance[] = [];
     const jobs = new Map<string, ScheduledJob>();
     const idTime = params.now.getTime();
-    for (const job of due) {
+    const nodeId = params.nodeId;
+    for (const { job, plannedThrough } of due) {
       const plan = params.plan(job);
+      const after = plannedThrough?.getTime() ?? -Infinity;
+      const leases = job.overlapPolicy !== 'forbid';
+      let latest = -Infinity;
+      let fired = 0;
       for (const { scheduledAt, dueAt } of plan.fire) {
-        inserts.push({ id: uuidv7(idTime), jobId: job.id, scheduledAt, trigger: 'schedule', attempt: 1, dueAt, status: 'SCHEDULED', ownerNode: params.nodeId });
+        const at = scheduledAt.getTime();
+        if (at <= after) continue;
+        latest = Math.max(latest, at);
+        fired++;
+        const id = uuidv7(idTime);
+        if (leases) leased.push({ id, jobId: job.id, scheduledAt, dueAt });
+        else inserts.push({ id, jobId: job.id, scheduledAt, trigger: 'schedule', attempt: 1, dueAt, status: 'SCHEDULED', ownerNode: nodeId });
       }
       for (const scheduledAt of plan.missed) {
+        const at = scheduledAt.getTime();
+        if (at <= after) continue;
+        latest = Math.max(latest, at);
         inserts.push({
           id: uuidv7(idTime),
           jobId: job.id,
@@ -190,38 +228,58 @@ async function claimInTransaction(db: Db, params: JobClaimDueParams, skipDuplica
           finishedAt: params.now,
         });
       }
-      advances.push({ id: job.id, nextRunAt: plan.nextRunAt, nextDueAt: plan.nextDueAt, fired: plan.fire.length, deactivate: plan.deactivate, ended: plan.ended ?? null });
-      jobs.set(job.id, { ...job, nextRunAt: plan.nextRunAt, runCount: job.runCount + plan.fire.length, isActive: job.isActive && !plan.deactivate });
+      advances.push({
+        id: job.id,
+        nextRunAt: plan.nextRunAt,
+        nextDueAt: plan.nextDueAt,
+        fired,
+        deactivate: plan.deactivate,
+        ended: plan.ended ?? null,
+        plannedThrough: latest === -Infinity ? null : new Date(latest),
+      });
+      jobs.set(job.id, { ...job, nextRunAt: plan.nextRunAt, runCount: job.runCount + fired, isActive: job.isActive && !plan.deactivate });
     }
     const inserted = await executionInsertManyReturningIds(tx, inserts, { skipDuplicates });
+    const claimed: ClaimedAttempt[] = [];
+    if (leased.length > 0) {
+      const lease: ClaimLease = { id: uuidv7(idTime), size: leased.length };
+      const createdAt = await leaseInsert(tx, { id: lease.id, ownerNode: nodeId, attempts: leased });
+      for (const { id, jobId, scheduledAt, dueAt } of leased) {
+        const execution = claimedRecord(id, jobId, scheduledAt, dueAt, nodeId, createdAt);
+        claimed.push({ execution, job: jobs.get(jobId)!, leased: { lease, execution } });
+      }
+    }
     await jobAdvanceMany(tx, advances);
     const byId = new Map(inserts.map((insert) => [insert.id, insert]));
-    const claimed: ClaimedAttempt[] = [];
     for (const { id, created_at: createdAt } of inserted) {
       const insert = byId.get(id)!;
       if (insert.status !== 'SCHEDULED') continue;
-      // Spelled out: an object spread here cost more than the rest of the loop.
-      const execution: ExecutionRecord = {
-        id: insert.id,
-        jobId: insert.jobId,
-        scheduledAt: insert.scheduledAt,
-        trigger: insert.trigger,
-        attempt: insert.attempt,
-        dueAt: insert.dueAt,
-        status: insert.status,
-        ownerNode: insert.ownerNode,
-        startedAt: null,
-        finishedAt: null,
-        durationMs: null,
-        httpStatus: null,
-        error: null,
-        override: null,
-        createdAt,
-      };
-      claimed.push({ execution, job: jobs.get(insert.jobId)! });
+      claimed.push({ execution: claimedRecord(insert.id, insert.jobId, insert.scheduledAt, insert.dueAt, nodeId, createdAt), job: jobs.get(insert.jobId)! });
     }
     return claimed.sort((a, b) => a.execution.dueAt.getTime() - b.execution.dueAt.getTime());
   });
+}
+
+/** A first attempt of a scheduled occurrence as a claim hands it out. */
+function claimedRecord(id: string, jobId: string, scheduledAt: Date, dueAt: Date, ownerNode: string, createdAt: Date): ExecutionRecord {
+  // Spelled out: an object spread here cost more than the rest of the claim's loop.
+  return {
+    id,
+    jobId,
+    scheduledAt,
+    trigger: 'schedule',
+    attempt: 1,
+    dueAt,
+    status: 'SCHEDULED',
+    ownerNode,
+    startedAt: null,
+    finishedAt: null,
+    durationMs: null,
+    httpStatus: null,
+    error: null,
+    override: null,
+    createdAt,
+  };
 }
 
 const JOB_PREFIX = 'job__';
@@ -266,8 +324,13 @@ export async function claimUnownedExecutions(db: Queryable, params: ExecutionCla
   return result.rows.map((row) => ({ execution: toExecutionRecord(row), job: toScheduledJob(unprefixJob(row, JOB_PREFIX)) }));
 }
 
-/** Open attempts a node owns, along executions_owner_open_idx. */
+/**
+ * Open attempts a node owns, along executions_owner_open_idx; its leases whose attempts are all
+ * due before `dueBefore` become rows first (what the node holds of them it completes later,
+ * updating those rows).
+ */
 export async function executionSelectOwnedOpen(db: Queryable, params: ExecutionListOwnedParams): Promise<ClaimedAttempt[]> {
+  await leasesMaterializeOwnDueBefore(db, params);
   const result = await db.query<ExecutionRow & Record<string, unknown>>(
     `SELECT ${executionColumns('e')}, ${prefixedJobColumns('j', JOB_PREFIX)}
      FROM executions e JOIN jobs j ON j.id = e.job_id ${nextRunJoin('j')}

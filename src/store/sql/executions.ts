@@ -220,11 +220,16 @@ function checkKeys(name: string, params: ExecutionKeys): void {
   }
 }
 
-/** One statement for the whole batch, whether the attempts share a start time or not. */
+/**
+ * One statement for the whole batch, whether the attempts share a start time or not; leased
+ * attempts among them get their rows (as claimed) first. Only requests still running a second
+ * after they left are marked, so few attempts are written twice this way.
+ */
 export async function executionMarkRunning(db: Queryable, params: ExecutionMarkRunningParams): Promise<number> {
   const { ids, startedAt } = params;
   checkKeys('executionMarkRunning', params);
   if (ids.length === 0) return 0;
+  if (params.leased && params.leased.length > 0) await executionInsertMany(db, params.leased.map((leased) => leased.execution));
   const starts = startedAt instanceof Date ? ids.map(() => startedAt.toISOString()) : startedAt.map((date) => date.toISOString());
   if (starts.length !== ids.length) throw new RangeError(`executionMarkRunning: ${ids.length} ids but ${starts.length} start times`);
   const [first, last] = scheduledRange(params.scheduledAt);

@@ -1,6 +1,7 @@
 import type { Db, Queryable } from '../db.js';
 import type { NodeReapResult, NodeRegisterParams } from '../types.js';
 import { named } from '../statement.js';
+import { GONE_LEASE_OWNERS, leasesMaterializeOfOwners } from './leases.js';
 import type { NodeRow } from './rows.js';
 
 /** A node registering again under its id (a restart) starts a fresh life: alive, not stopped. */
@@ -76,6 +77,10 @@ export async function nodeReapDead(db: Db, params: { timeoutMs: number }): Promi
        RETURNING id`,
       [params.timeoutMs],
     );
+    // Leased attempts of a gone owner get their rows first (SCHEDULED, owned by it), and are
+    // then settled below with the rest of its open attempts.
+    const leaseOwners = (await tx.query<{ id: string }>(GONE_LEASE_OWNERS)).rows.map((row) => row.id);
+    await leasesMaterializeOfOwners(tx, leaseOwners);
     const gone = (await tx.query<{ id: string }>(GONE_OWNERS)).rows.map((row) => row.id);
     if (gone.length === 0) return { deadNodes: dead.rows.map((row) => row.id).sort(), requeued: 0, lost: 0 };
     // AT_MOST_ONCE: the request may have left before the node died; never send it again.
