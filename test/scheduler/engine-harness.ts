@@ -32,7 +32,7 @@ export async function openPglite(label: string): Promise<StoreContext> {
 }
 
 export async function emptyTables(db: Db): Promise<void> {
-  await db.query('TRUNCATE jobs, job_next_runs, executions, scheduler_nodes');
+  await db.query('TRUNCATE jobs, job_next_runs, executions, claim_leases, scheduler_nodes');
 }
 
 export function makeScheduler(

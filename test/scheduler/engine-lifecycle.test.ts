@@ -133,6 +133,59 @@ describe('nodes dying and coming back', () => {
     expect(world.receiver.requests.map((r) => r.headers['x-job-id']).sort()).toEqual([atLeastOnce, notYetDue].sort());
   });
 
+  /** Claims, as node `nodeId` would, every due job's next occurrence: leased, with no row. */
+  async function leasedBy(nodeId: string, ...jobIds: string[]): Promise<void> {
+    for (const jobId of jobIds) {
+      const job = await world.context.store.jobGet(jobId);
+      await world.context.store.jobUpdate({ id: jobId, patch: { nextRunAt: job.runAt } });
+    }
+    const claimed = await world.context.store.jobClaimDue({
+      nodeId,
+      now: world.at(-5000),
+      until: world.at(5000),
+      limit: 10,
+      plan: (job) => ({ fire: [{ scheduledAt: job.nextRunAt!, dueAt: job.nextRunAt! }], missed: [], nextRunAt: null, deactivate: true }),
+    });
+    expect(claimed.map((c) => [c.job.id, c.leased?.lease.size])).toEqual(jobIds.map((id) => [id, jobIds.length]));
+  }
+
+  it('fires again the leased AT_LEAST_ONCE work of a dead node and marks its leased AT_MOST_ONCE work LOST', async () => {
+    await world.context.store.nodeRegister({ id: 'node-dead', hostname: 'elsewhere', pid: 1, role: 'scheduler', version: 'test' });
+    const atLeastOnce = await world.createJob({ schedule: null, runAt: world.at(-1000), nextRunAt: null });
+    const atMostOnce = await world.createJob({ schedule: null, runAt: world.at(-1000), nextRunAt: null, type: 'AT_MOST_ONCE' });
+    await leasedBy('node-dead', atLeastOnce, atMostOnce);
+    await world.context.db.query(`UPDATE scheduler_nodes SET heartbeat_at = now() - interval '1 hour' WHERE id = 'node-dead'`);
+
+    world.scheduler = makeScheduler(world.context.store, world.clock);
+    const s = world.scheduler;
+    const reaped = s.signals.next('reaped');
+    await s.start();
+    expect(await reaped).toEqual({ deadNodes: ['node-dead'], requeued: 1, lost: 1 });
+    await s.claimNow();
+    await world.settleAt(0);
+    await s.flush();
+    expect((await world.history(atLeastOnce)).map((row) => [row.status, row.ownerNode])).toEqual([['SUCCEEDED', 'node-a']]);
+    expect((await world.history(atMostOnce)).map((row) => [row.status, row.ownerNode])).toEqual([['LOST', 'node-dead']]);
+    expect(world.receiver.requests.map((r) => r.headers['x-job-id'])).toEqual([atLeastOnce]);
+    expect(await leaseRows(world.context.db)).toEqual([]);
+  });
+
+  it('takes charge at start of what a previous life under the same id leased', async () => {
+    const atLeastOnce = await world.createJob({ schedule: null, runAt: world.at(-2000), nextRunAt: null });
+    const sentMaybe = await world.createJob({ schedule: null, runAt: world.at(-2000), nextRunAt: null, type: 'AT_MOST_ONCE' });
+    const notYetDue = await world.createJob({ schedule: null, runAt: world.at(1000), nextRunAt: null, type: 'AT_MOST_ONCE' });
+    await leasedBy('node-a', atLeastOnce, sentMaybe, notYetDue);
+
+    await world.startScheduler();
+    await world.settleAt(1000, 2);
+    await world.scheduler!.flush();
+    expect((await world.history(atLeastOnce)).map((row) => row.status)).toEqual(['SUCCEEDED']);
+    expect((await world.history(sentMaybe)).map((row) => row.status)).toEqual(['LOST']);
+    expect((await world.history(notYetDue)).map((row) => row.status)).toEqual(['SUCCEEDED']);
+    expect(world.receiver.requests.map((r) => r.headers['x-job-id']).sort()).toEqual([atLeastOnce, notYetDue].sort());
+    expect(await leaseRows(world.context.db)).toEqual([]);
+  });
+
   it('fires an attempt it owns but never heard of (a claim whose answer was lost), and never one it is still sending', async () => {
     world.receiver.setHandler((request, response) => {
       if (request.path !== '/hang') response.writeHead(204).end();

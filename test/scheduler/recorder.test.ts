@@ -4,7 +4,7 @@ import { silentLogger } from '../../src/logging.js';
 import { Recorder } from '../../src/scheduler/recorder.js';
 import type { ExecutionCompletion, ExecutionInsert, Store } from '../../src/store/types.js';
 import { FakeClock } from '../../src/time/fake-clock.js';
-import { attempt, jobParams } from '../store/fixtures.js';
+import { attempt, jobParams, leaseRows } from '../store/fixtures.js';
 import type { StoreContext } from '../store/harness.js';
 import { emptyTables, openPglite, T0 } from './engine-harness.js';
 
@@ -191,5 +191,52 @@ describe('the history recorder', () => {
     recorder.stop();
     expect(await recorder.drain(clock.now() + 1000)).toBe(0);
     expect(await statuses()).toHaveLength(5);
+  });
+
+  it('removes a lease in the write of the last outcome it lists, counting only writes that went in', async () => {
+    const { store, fail } = countingStore();
+    const leasesDone: string[][] = [];
+    const spying = new Proxy(store, {
+      get(target, property) {
+        if (property === 'executionWrite') {
+          return (params: Parameters<Store['executionWrite']>[0]) => {
+            const written = target.executionWrite(params);
+            void written.then(() => leasesDone.push([...(params.leasesDone ?? [])]), () => undefined);
+            return written;
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const recorder = new Recorder({ store: spying, clock, logger: silentLogger() });
+    const claimed = await context.store.jobClaimDue({
+      nodeId: 'node-a',
+      now: new Date(T0),
+      until: new Date(T0 + 60 * 60_000),
+      limit: 10,
+      plan: (job) => ({
+        fire: [0, 1, 2].map((i) => ({ scheduledAt: new Date(job.nextRunAt!.getTime() + i * 1000), dueAt: new Date(job.nextRunAt!.getTime() + i * 1000) })),
+        missed: [],
+        nextRunAt: null,
+        deactivate: true,
+      }),
+    });
+    expect(claimed.map((c) => c.leased?.lease.size)).toEqual([3, 3, 3]);
+    const outcome = (i: number): ExecutionCompletion => ({ ...succeeded({ ...claimed[i]!.execution }), leased: claimed[i]!.leased });
+    recorder.write({ completions: [outcome(0)] });
+    await recorder.flush();
+    // A write that fails counts nothing; tried again, it counts once.
+    fail(1);
+    recorder.write({ completions: [outcome(1)] });
+    await expect(recorder.flush()).rejects.toThrow();
+    await recorder.flush();
+    expect(leasesDone).toEqual([[], []]);
+    expect(await leaseRows(context.db)).toHaveLength(1);
+    recorder.write({ completions: [outcome(2)] });
+    await recorder.flush();
+    expect(leasesDone).toEqual([[], [], [claimed[0]!.leased!.lease.id]]);
+    expect(await leaseRows(context.db)).toEqual([]);
+    expect(await statuses()).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
   });
 });
