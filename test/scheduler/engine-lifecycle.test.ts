@@ -95,46 +95,8 @@ describe('nodes dying and coming back', () => {
     return row.id;
   }
 
-  it('fires again the AT_LEAST_ONCE work of a dead node and marks its AT_MOST_ONCE work LOST, never resending it', async () => {
-    await world.context.store.nodeRegister({ id: 'node-dead', hostname: 'elsewhere', pid: 1, role: 'scheduler', version: 'test' });
-    const atLeastOnce = await world.createJob({ schedule: null, runAt: world.at(-1000), nextRunAt: null });
-    const atMostOnce = await world.createJob({ schedule: null, runAt: world.at(-1000), nextRunAt: null, type: 'AT_MOST_ONCE' });
-    await ownedBy('node-dead', atLeastOnce, -1000, 'RUNNING');
-    await ownedBy('node-dead', atMostOnce, -1000, 'RUNNING');
-    await world.context.db.query(`UPDATE scheduler_nodes SET heartbeat_at = now() - interval '1 hour' WHERE id = 'node-dead'`);
-
-    world.scheduler = makeScheduler(world.context.store, world.clock);
-    const s = world.scheduler;
-    const reaped = s.signals.next('reaped');
-    await s.start();
-    expect(await reaped).toEqual({ deadNodes: ['node-dead'], requeued: 1, lost: 1 });
-    await s.claimNow();
-    await world.settleAt(0);
-    await s.flush();
-    expect((await world.history(atLeastOnce)).map((row) => [row.status, row.ownerNode])).toEqual([['SUCCEEDED', 'node-a']]);
-    expect((await world.history(atMostOnce)).map((row) => row.status)).toEqual(['LOST']);
-    expect(world.receiver.requests.map((r) => r.headers['x-job-id'])).toEqual([atLeastOnce]);
-  });
-
-  it('takes charge at start of what it owned in a previous life under the same id', async () => {
-    const atLeastOnce = await world.createJob({ schedule: null, runAt: world.at(-2000), nextRunAt: null });
-    const sentMaybe = await world.createJob({ schedule: null, runAt: world.at(-2000), nextRunAt: null, type: 'AT_MOST_ONCE' });
-    const notYetDue = await world.createJob({ schedule: null, runAt: world.at(1000), nextRunAt: null, type: 'AT_MOST_ONCE' });
-    await ownedBy('node-a', atLeastOnce, -2000, 'RUNNING');
-    await ownedBy('node-a', sentMaybe, -2000, 'RUNNING');
-    await ownedBy('node-a', notYetDue, 1000);
-
-    await world.startScheduler();
-    await world.settleAt(1000, 2);
-    await world.scheduler!.flush();
-    expect((await world.history(atLeastOnce)).map((row) => row.status)).toEqual(['SUCCEEDED']);
-    expect((await world.history(sentMaybe)).map((row) => row.status)).toEqual(['LOST']);
-    expect((await world.history(notYetDue)).map((row) => row.status)).toEqual(['SUCCEEDED']);
-    expect(world.receiver.requests.map((r) => r.headers['x-job-id']).sort()).toEqual([atLeastOnce, notYetDue].sort());
-  });
-
-  /** Claims, as node `nodeId` would, every due job's next occurrence: leased, with no row. */
-  async function leasedBy(nodeId: string, ...jobIds: string[]): Promise<void> {
+  /** Claims, as node `nodeId` would, the next occurrence of each job (one-time, at its runAt): leased, with no row. */
+  async function leasedBy(nodeId: string, jobIds: readonly string[]): Promise<void> {
     for (const jobId of jobIds) {
       const job = await world.context.store.jobGet(jobId);
       await world.context.store.jobUpdate({ id: jobId, patch: { nextRunAt: job.runAt } });
@@ -149,11 +111,23 @@ describe('nodes dying and coming back', () => {
     expect(claimed.map((c) => [c.job.id, c.leased?.lease.size])).toEqual(jobIds.map((id) => [id, jobIds.length]));
   }
 
-  it('fires again the leased AT_LEAST_ONCE work of a dead node and marks its leased AT_MOST_ONCE work LOST', async () => {
+  /** Work a node holds in the database: rows it owns (RUNNING where given), or one lease of a claim. */
+  type Hold = (nodeId: string, work: readonly { jobId: string; offsetMs: number; running?: boolean }[]) => Promise<void>;
+  const holds: [string, Hold][] = [
+    ['as rows', async (nodeId, work) => {
+      for (const { jobId, offsetMs, running } of work) await ownedBy(nodeId, jobId, offsetMs, running ? 'RUNNING' : 'SCHEDULED');
+    }],
+    ['leased', (nodeId, work) => leasedBy(nodeId, work.map(({ jobId }) => jobId))],
+  ];
+
+  it.each(holds)('fires again the AT_LEAST_ONCE work of a dead node (%s) and marks its AT_MOST_ONCE work LOST, never resending it', async (_, hold) => {
     await world.context.store.nodeRegister({ id: 'node-dead', hostname: 'elsewhere', pid: 1, role: 'scheduler', version: 'test' });
     const atLeastOnce = await world.createJob({ schedule: null, runAt: world.at(-1000), nextRunAt: null });
     const atMostOnce = await world.createJob({ schedule: null, runAt: world.at(-1000), nextRunAt: null, type: 'AT_MOST_ONCE' });
-    await leasedBy('node-dead', atLeastOnce, atMostOnce);
+    await hold('node-dead', [
+      { jobId: atLeastOnce, offsetMs: -1000, running: true },
+      { jobId: atMostOnce, offsetMs: -1000, running: true },
+    ]);
     await world.context.db.query(`UPDATE scheduler_nodes SET heartbeat_at = now() - interval '1 hour' WHERE id = 'node-dead'`);
 
     world.scheduler = makeScheduler(world.context.store, world.clock);
@@ -170,11 +144,15 @@ describe('nodes dying and coming back', () => {
     expect(await leaseRows(world.context.db)).toEqual([]);
   });
 
-  it('takes charge at start of what a previous life under the same id leased', async () => {
+  it.each(holds)('takes charge at start of what it owned in a previous life under the same id (%s)', async (_, hold) => {
     const atLeastOnce = await world.createJob({ schedule: null, runAt: world.at(-2000), nextRunAt: null });
     const sentMaybe = await world.createJob({ schedule: null, runAt: world.at(-2000), nextRunAt: null, type: 'AT_MOST_ONCE' });
     const notYetDue = await world.createJob({ schedule: null, runAt: world.at(1000), nextRunAt: null, type: 'AT_MOST_ONCE' });
-    await leasedBy('node-a', atLeastOnce, sentMaybe, notYetDue);
+    await hold('node-a', [
+      { jobId: atLeastOnce, offsetMs: -2000, running: true },
+      { jobId: sentMaybe, offsetMs: -2000, running: true },
+      { jobId: notYetDue, offsetMs: 1000 },
+    ]);
 
     await world.startScheduler();
     await world.settleAt(1000, 2);

@@ -53,23 +53,30 @@ export async function leasesDelete(db: Queryable, ids: readonly string[]): Promi
 }
 
 /**
- * Removes the leases `where` selects (on `claim_leases`, parameters from $1) and inserts the
- * rows their attempts do not have yet, as the claim would have: SCHEDULED, owned by the lease's
- * node. An attempt that has its row (written, or inserted by an earlier turn) is left alone.
+ * Inserts the rows the attempts listed in `leases` (claim_leases rows, or rows of the same
+ * columns, under alias l) do not have yet, as the claim would have: SCHEDULED, owned by the
+ * lease's node. An attempt that has its row (written, or inserted by an earlier turn) is left alone.
  */
+function insertLeasedRows(leases: string, where = ''): string {
+  return `INSERT INTO executions (id, job_id, scheduled_at, trigger, attempt, due_at, status, owner_node, created_at)
+   SELECT u.id, u.job_id, ${FROM_MILLIS('u.scheduled_ms')}, 'schedule', 1, ${FROM_MILLIS('u.due_ms')}, 'SCHEDULED', l.owner_node, l.created_at
+   FROM ${leases} l, unnest(l.execution_ids, l.job_ids, l.scheduled_ms, l.due_ms) AS u(id, job_id, scheduled_ms, due_ms)
+   ${where}
+   ON CONFLICT (job_id, scheduled_at, trigger, attempt) DO NOTHING`;
+}
+
+/** Removes the leases `where` selects (parameters from $1) and inserts the rows their attempts do not have yet. */
 function materialize(where: string): string {
   return `WITH gone AS (
      DELETE FROM claim_leases WHERE ${where}
      RETURNING owner_node, created_at, execution_ids, job_ids, scheduled_ms, due_ms
    )
-   INSERT INTO executions (id, job_id, scheduled_at, trigger, attempt, due_at, status, owner_node, created_at)
-   SELECT u.id, u.job_id, ${FROM_MILLIS('u.scheduled_ms')}, 'schedule', 1, ${FROM_MILLIS('u.due_ms')}, 'SCHEDULED', g.owner_node, g.created_at
-   FROM gone g, unnest(g.execution_ids, g.job_ids, g.scheduled_ms, g.due_ms) AS u(id, job_id, scheduled_ms, due_ms)
-   ON CONFLICT (job_id, scheduled_at, trigger, attempt) DO NOTHING`;
+   ${insertLeasedRows('gone')}`;
 }
 
 const MATERIALIZE_OF_OWNERS = materialize('owner_node = ANY($1::text[])');
 const MATERIALIZE_OWN_DUE_BEFORE = materialize('owner_node = $1 AND due_until < $2::timestamptz');
+const MATERIALIZE_OF_JOB = insertLeasedRows('claim_leases', 'WHERE u.job_id = $1::uuid');
 
 /** Every lease of these nodes becomes rows; returns how many rows were inserted. */
 export async function leasesMaterializeOfOwners(db: Queryable, owners: readonly string[]): Promise<number> {
@@ -88,15 +95,7 @@ export async function leasesMaterializeOwnDueBefore(db: Queryable, params: { nod
  * a look-ahead of firings of every node; a backfill is rare, and the claims never pay for it.
  */
 export async function leasesMaterializeOfJob(db: Queryable, jobId: string): Promise<number> {
-  const result = await db.query(
-    `INSERT INTO executions (id, job_id, scheduled_at, trigger, attempt, due_at, status, owner_node, created_at)
-     SELECT u.id, u.job_id, ${FROM_MILLIS('u.scheduled_ms')}, 'schedule', 1, ${FROM_MILLIS('u.due_ms')}, 'SCHEDULED', c.owner_node, c.created_at
-     FROM claim_leases c, unnest(c.execution_ids, c.job_ids, c.scheduled_ms, c.due_ms) AS u(id, job_id, scheduled_ms, due_ms)
-     WHERE u.job_id = $1::uuid
-     ON CONFLICT (job_id, scheduled_at, trigger, attempt) DO NOTHING`,
-    [jobId],
-  );
-  return result.rowCount;
+  return (await db.query(MATERIALIZE_OF_JOB, [jobId])).rowCount;
 }
 
 /** Owners of leases that are not live nodes: stopped, reaped, or never registered. */
