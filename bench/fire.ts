@@ -13,7 +13,7 @@
  *   BENCH_DATABASE_URL (else TEST_DATABASE_URL, else DATABASE_URL): a PostgreSQL whose user may
  *   create databases; each run gets its own database, dropped at the end.
  *   JOBSCHEDULER_* variables reach the nodes unchanged (e.g. JOBSCHEDULER_LOOKAHEAD_MS).
- *   --profile writes each node's V8 CPU profile to bench/results/profiles/<name>/;
+ *   --profile writes each node's (or the floor's) V8 CPU profile to bench/results/profiles/<name>/;
  *   --pg-activity samples pg_stat_activity every 100 ms and prints what the backends were doing;
  *   --pg-statements prints the window's statements by execution time (pg_stat_statements, which
  *   the server must load through shared_preload_libraries);
@@ -143,7 +143,7 @@ async function run(index: number): Promise<RunResult> {
     }
 
     const firstSecond = Math.ceil(Date.now() / 1000) * 1000 + 2000;
-    if (options.engine === 'bare') nodes.push(await spawnBareFirer({ url: receiver.url, jobIds, firstSecond, connections: maxPerHost ?? settings.maxConcurrentPerHost.default }));
+    if (options.engine === 'bare') nodes.push(await spawnBareFirer({ url: receiver.url, jobIds, firstSecond, connections: maxPerHost ?? settings.maxConcurrentPerHost.default }, profileDir));
     const windowStart = firstSecond + options.warmup * 1000;
     const windowEnd = windowStart + options.seconds * 1000;
     const drainMs = 3000 + 2 * options.delayMs;

@@ -54,3 +54,5 @@ function start(config: BareConfig): void {
 }
 
 process.once('message', (message: BareConfig) => start(message));
+// Exit through process.exit on SIGTERM, so a --cpu-prof profile is written.
+process.once('SIGTERM', () => process.exit(0));

@@ -112,8 +112,13 @@ export async function spawnNode(options: NodeSpawnOptions): Promise<NodeProcess>
 }
 
 /** The HTTP-only floor (see bare-firer.ts), shaped like a node for the harness. */
-export async function spawnBareFirer(config: Omit<BareConfig, 'type'>): Promise<NodeProcess> {
-  const child = fork(here('./bare-firer.ts'), [], { execArgv: ['--import', 'tsx'] });
+export async function spawnBareFirer(config: Omit<BareConfig, 'type'>, cpuProfileDir?: string): Promise<NodeProcess> {
+  const execArgv = ['--import', 'tsx'];
+  if (cpuProfileDir) {
+    mkdirSync(cpuProfileDir, { recursive: true });
+    execArgv.push('--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`);
+  }
+  const child = fork(here('./bare-firer.ts'), [], { execArgv });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve) => {
     child.once('message', () => resolve());
