@@ -82,6 +82,8 @@ export class Recorder {
    * turns it into rows instead; weak, so its entry goes with the lease object.
    */
   readonly #leaseOutcomes = new WeakMap<ClaimLease, number>();
+  /** Leased attempts whose RUNNING mark went into a write: their rows may exist (see mayHaveRow). */
+  readonly #markedLeased = new WeakSet<LeasedAttempt>();
   readonly #yieldTo: () => boolean;
 
   constructor(options: RecorderOptions) {
@@ -265,6 +267,7 @@ export class Recorder {
       }
       for (const id of running.keys()) this.#running.delete(id);
     }
+    for (const { leased } of running.values()) if (leased) this.#markedLeased.add(leased);
     return { units, running, rows: rows + running.size };
   }
 
@@ -280,7 +283,7 @@ export class Recorder {
 
   async #write(batch: Batch): Promise<void> {
     const inserts = batch.units.flatMap(({ unit }) => unit.inserts ?? []);
-    const completions = batch.units.flatMap(({ unit }) => unit.completions ?? []);
+    const completions = batch.units.flatMap(({ unit }) => (unit.completions ?? []).map((completion) => this.#withRowHint(completion)));
     const leases = this.#leaseOutcomesAfter(completions);
     const leasesDone: string[] = [];
     for (const [lease, written] of leases) if (written >= lease.size) leasesDone.push(lease.id);
@@ -318,6 +321,11 @@ export class Recorder {
       running: batch.running.size,
       completedIds: completions.map((c) => c.id),
     });
+  }
+
+  /** The outcome, told that its leased row may exist when the attempt's RUNNING mark was taken into a write. */
+  #withRowHint(completion: ExecutionCompletion): ExecutionCompletion {
+    return completion.leased && this.#markedLeased.has(completion.leased) ? { ...completion, mayHaveRow: true } : completion;
   }
 
   /** Each lease these outcomes name, with its outcomes written once they are in. */

@@ -4,7 +4,7 @@ import { isUuid } from '../ids.js';
 import type { Clock } from '../time/clock.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { Db } from './db.js';
-import { databaseFailure, toStoreError, type DatabaseFailure } from './errors.js';
+import { databaseFailure, sqlState, toStoreError, UNIQUE_VIOLATION, type DatabaseFailure } from './errors.js';
 import { migrate } from './migrate.js';
 import { withRetry, type RetryOptions } from './retry.js';
 import { backfillOccurrences } from './sql/backfill.js';
@@ -45,6 +45,8 @@ import type {
   AutoPausedJob,
   ClaimedAttempt,
   ExecutionClaimDueParams,
+  ExecutionCompletion,
+  ExecutionInsert,
   ExecutionBackfillParams,
   ExecutionBackfillResult,
   ExecutionListOwnedParams,
@@ -218,26 +220,42 @@ export class SqlStore implements Store {
     const completions = params.completions ?? [];
     const leasesDone = params.leasesDone ?? [];
     if (inserts.length === 0 && completions.length === 0 && leasesDone.length === 0) return [];
+    // Idempotent: duplicate inserts are skipped and finished rows are never rewritten. Leased
+    // outcomes are first inserted without looking for their rows; should one be there, the
+    // transaction fails whole and the batch is written again, completing rows where they are.
+    return this.#op('executionWrite', true, async () => {
+      try {
+        return await this.#writeExecutions(inserts, completions, leasesDone, true);
+      } catch (error) {
+        if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
+        return this.#writeExecutions(inserts, completions, leasesDone, false);
+      }
+    });
+  }
+
+  #writeExecutions(
+    inserts: readonly ExecutionInsert[],
+    completions: readonly ExecutionCompletion[],
+    leasesDone: readonly string[],
+    insertLeased: boolean,
+  ): Promise<AutoPausedJob[]> {
     // Only a batch that ends an occurrence of a job with pauseAfterFailures takes the
     // statement that counts: every other batch is written as before, at the same cost.
     const counts = completions.some((completion) => completion.streak !== undefined);
-    // Idempotent: duplicate inserts are skipped and finished rows are never rewritten.
-    return this.#op('executionWrite', true, () =>
-      this.#db.transaction(async (tx) => {
-        await executionInsertMany(tx, inserts);
-        let paused: AutoPausedJob[] = [];
-        if (!counts) {
-          await executionCompleteMany(tx, completions.filter((completion) => !completion.leased));
-          await executionCompleteLeased(tx, completions.filter((completion) => completion.leased));
-        } else {
-          // The counting statement updates rows: leased attempts get theirs (as claimed) first.
-          await executionInsertMany(tx, completions.flatMap((completion) => (completion.leased ? [completion.leased.execution] : [])));
-          paused = (await executionCompleteCountingStreaks(tx, completions)).map(toAutoPausedJob);
-        }
-        await leasesDelete(tx, leasesDone);
-        return paused;
-      }),
-    );
+    return this.#db.transaction(async (tx) => {
+      await executionInsertMany(tx, inserts);
+      let paused: AutoPausedJob[] = [];
+      if (!counts) {
+        await executionCompleteMany(tx, completions.filter((completion) => !completion.leased));
+        await executionCompleteLeased(tx, completions.filter((completion) => completion.leased), insertLeased);
+      } else {
+        // The counting statement updates rows: leased attempts get theirs (as claimed) first.
+        await executionInsertMany(tx, completions.flatMap((completion) => (completion.leased ? [completion.leased.execution] : [])));
+        paused = (await executionCompleteCountingStreaks(tx, completions)).map(toAutoPausedJob);
+      }
+      await leasesDelete(tx, leasesDone);
+      return paused;
+    });
   }
 
   executionBackfill(params: ExecutionBackfillParams): Promise<ExecutionBackfillResult> {

@@ -213,6 +213,12 @@ export interface ExecutionCompletion {
   readonly streak?: 'FAILED' | 'SUCCEEDED';
   /** Set for a leased attempt: the row may not exist yet, and is inserted with the outcome. */
   readonly leased?: LeasedAttempt;
+  /**
+   * Set for a leased attempt whose row may exist already (its RUNNING mark went to the
+   * database): the outcome completes that row. Without it the store inserts the row and
+   * completes one only if the insert finds it there (see executionCompleteLeased).
+   */
+  readonly mayHaveRow?: boolean;
 }
 
 /** A job the store paused because an outcome it recorded completed a run of failures. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JobSchedulerError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logging.js';
 import { Recorder } from '../../src/scheduler/recorder.js';
-import type { ExecutionCompletion, ExecutionInsert, Store } from '../../src/store/types.js';
+import type { ClaimedAttempt, ExecutionCompletion, ExecutionInsert, Store } from '../../src/store/types.js';
 import { FakeClock } from '../../src/time/fake-clock.js';
 import { attempt, jobParams, leaseRows } from '../store/fixtures.js';
 import type { StoreContext } from '../store/harness.js';
@@ -196,34 +196,11 @@ describe('the history recorder', () => {
   it('removes a lease in the write of the last outcome it lists, counting only writes that went in', async () => {
     const { store, fail } = countingStore();
     const leasesDone: string[][] = [];
-    const spying = new Proxy(store, {
-      get(target, property) {
-        if (property === 'executionWrite') {
-          return (params: Parameters<Store['executionWrite']>[0]) => {
-            const written = target.executionWrite(params);
-            void written.then(() => leasesDone.push([...(params.leasesDone ?? [])]), () => undefined);
-            return written;
-          };
-        }
-        const value: unknown = Reflect.get(target, property, target);
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+    const spying = afterWrites(store, (params) => leasesDone.push([...(params.leasesDone ?? [])]));
     const recorder = new Recorder({ store: spying, clock, logger: silentLogger() });
-    const claimed = await context.store.jobClaimDue({
-      nodeId: 'node-a',
-      now: new Date(T0),
-      until: new Date(T0 + 60 * 60_000),
-      limit: 10,
-      plan: (job) => ({
-        fire: [0, 1, 2].map((i) => ({ scheduledAt: new Date(job.nextRunAt!.getTime() + i * 1000), dueAt: new Date(job.nextRunAt!.getTime() + i * 1000) })),
-        missed: [],
-        nextRunAt: null,
-        deactivate: true,
-      }),
-    });
+    const claimed = await claimThreeLeased();
     expect(claimed.map((c) => c.leased?.lease.size)).toEqual([3, 3, 3]);
-    const outcome = (i: number): ExecutionCompletion => ({ ...succeeded({ ...claimed[i]!.execution }), leased: claimed[i]!.leased });
+    const outcome = (i: number): ExecutionCompletion => leasedOutcome(claimed[i]!);
     recorder.write({ completions: [outcome(0)] });
     await recorder.flush();
     // A write that fails counts nothing; tried again, it counts once.
@@ -239,4 +216,60 @@ describe('the history recorder', () => {
     expect(await leaseRows(context.db)).toEqual([]);
     expect(await statuses()).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
   });
+
+  it('tells the store which leased outcomes may find their row: those whose RUNNING mark went into a write', async () => {
+    const hints: (boolean | undefined)[][] = [];
+    const store = afterWrites(context.store, (params) => hints.push((params.completions ?? []).map((c) => c.mayHaveRow)));
+    const recorder = new Recorder({ store, clock, logger: silentLogger(), runningMarkAfterMs: 1000 });
+    const claimed = await claimThreeLeased();
+    const [slow, unmarked, fast] = claimed;
+    for (const c of [slow!, fast!]) recorder.markRunning(c.execution.id, c.execution.scheduledAt, clock.now(), c.leased);
+    // The fast attempt ends before its mark is due: the mark is dropped, its row is new.
+    recorder.write({ completions: [leasedOutcome(fast!)] });
+    await clock.advance(1000);
+    await recorder.flush();
+    expect(hints).toEqual([[undefined]]);
+    recorder.write({ completions: [leasedOutcome(slow!), leasedOutcome(unmarked!)] });
+    await recorder.flush();
+    expect(hints).toEqual([[undefined], [true, undefined]]);
+    expect(await statuses()).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(await leaseRows(context.db)).toEqual([]);
+  });
 });
+
+/** The store, calling `after` with the params of each executionWrite that went in. */
+function afterWrites(store: Store, after: (params: Parameters<Store['executionWrite']>[0]) => void): Store {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'executionWrite') {
+        return (params: Parameters<Store['executionWrite']>[0]) => {
+          const written = target.executionWrite(params);
+          void written.then(() => after(params), () => undefined);
+          return written;
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** The test's job claimed by node-a for its next three occurrences, one lease listing them. */
+function claimThreeLeased(): Promise<ClaimedAttempt[]> {
+  return context.store.jobClaimDue({
+    nodeId: 'node-a',
+    now: new Date(T0),
+    until: new Date(T0 + 60 * 60_000),
+    limit: 10,
+    plan: (job) => ({
+      fire: [0, 1, 2].map((i) => ({ scheduledAt: new Date(job.nextRunAt!.getTime() + i * 1000), dueAt: new Date(job.nextRunAt!.getTime() + i * 1000) })),
+      missed: [],
+      nextRunAt: null,
+      deactivate: true,
+    }),
+  });
+}
+
+function leasedOutcome(claimed: ClaimedAttempt): ExecutionCompletion {
+  return { ...succeeded({ ...claimed.execution }), leased: claimed.leased };
+}

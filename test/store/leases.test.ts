@@ -65,14 +65,29 @@ describeStore('leased attempts', (context) => {
       expect(await rows(claimed!.job.id)).toEqual([[claimed!.execution.id, 'SUCCEEDED', 'node-a', 200]]);
     });
 
-    it('marks a slow leased attempt RUNNING by inserting its row, which its outcome then completes', async () => {
+    // Told or not that the row may exist (mayHaveRow), the outcome completes it.
+    it.each([true, undefined])('marks a slow leased attempt RUNNING by inserting its row, which its outcome then completes (mayHaveRow %s)', async (mayHaveRow) => {
       const { store } = context();
       const [claimed] = await claimFor(store, 'node-a');
       const { execution } = claimed!;
       await store.executionMarkRunning({ ids: [execution.id], scheduledAt: [execution.scheduledAt], startedAt: at('2026-01-01T00:00:01.005Z'), leased: [claimed!.leased!] });
       expect(await rows(claimed!.job.id)).toEqual([[execution.id, 'RUNNING', 'node-a', null]]);
-      await store.executionWrite({ completions: [outcome(claimed!)] });
+      await store.executionWrite({ completions: [{ ...outcome(claimed!), mayHaveRow }] });
       expect(await rows(claimed!.job.id)).toEqual([[execution.id, 'SUCCEEDED', 'node-a', 200]]);
+    });
+
+    it('writes a whole batch again when a leased attempt in it turns out to have its row: each outcome and insert lands once', async () => {
+      const { store, db } = context();
+      const [running, fresh] = await claimFor(store, 'node-a', 2);
+      await store.executionMarkRunning({ ids: [running!.execution.id], scheduledAt: [running!.execution.scheduledAt], startedAt: at('2026-01-01T00:00:01.005Z'), leased: [running!.leased!] });
+      const retry = { ...running!.execution, id: '0190d2a4-0000-7000-8000-00000000beef', attempt: 2, status: 'SCHEDULED' as const, ownerNode: null };
+      await store.executionWrite({ inserts: [retry], completions: [outcome(fresh!), outcome(running!, 'FAILED')], leasesDone: [fresh!.leased!.lease.id] });
+      expect(await rows(running!.job.id)).toEqual([
+        [retry.id, 'SCHEDULED', null, null],
+        [running!.execution.id, 'FAILED', 'node-a', 500],
+      ]);
+      expect(await rows(fresh!.job.id)).toEqual([[fresh!.execution.id, 'SUCCEEDED', 'node-a', 200]]);
+      expect(await leaseRows(db)).toEqual([]);
     });
 
     it('counts failures of a job that pauses on them, leased or not', async () => {

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db.js';
-import { named } from '../statement.js';
+import { named, type NamedStatement } from '../statement.js';
 import type { ExecutionCompletion, ExecutionRecord } from '../types.js';
 import { FROM_MILLIS, plainArray, textArray } from './arrays.js';
 import { completionValues } from './executions.js';
@@ -105,32 +105,51 @@ export const GONE_LEASE_OWNERS = named(
   WHERE NOT EXISTS (SELECT 1 FROM scheduler_nodes n WHERE n.id = c.owner_node AND n.stopped_at IS NULL)`,
 );
 
-const COMPLETE_LEASED = named(
-  'executions_complete_leased',
-  `INSERT INTO executions AS e (id, job_id, scheduled_at, trigger, attempt, due_at, status, owner_node,
+/**
+ * The outcomes of leased attempts as their rows; with `orUpdate`, a row that exists already is
+ * completed instead, exactly as the update of an attempt with a row does (executionCompleteMany):
+ * only an open or LOST row changes, so a finished attempt is never rewritten.
+ */
+function completeLeased(orUpdate: boolean): string {
+  return `INSERT INTO executions AS e (id, job_id, scheduled_at, trigger, attempt, due_at, status, owner_node,
      started_at, finished_at, duration_ms, http_status, error, created_at)
    SELECT u.id, u.job_id, u.scheduled_at, 'schedule', 1, ${FROM_MILLIS('u.due_ms')}, u.status, u.owner_node,
      ${FROM_MILLIS('u.started_ms')}, ${FROM_MILLIS('u.finished_ms')}, u.duration_ms, u.http_status, left(u.error, $8), ${FROM_MILLIS('u.created_ms')}
    FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::int[], $6::int[], $7::text[], $9::timestamptz[],
        $10::uuid[], $11::bigint[], $12::text[], $13::bigint[])
      AS u(id, status, started_ms, finished_ms, duration_ms, http_status, error, scheduled_at, job_id, due_ms, owner_node, created_ms)
-   ON CONFLICT (job_id, scheduled_at, trigger, attempt) DO UPDATE
+   ${
+     orUpdate
+       ? `ON CONFLICT (job_id, scheduled_at, trigger, attempt) DO UPDATE
    SET status = excluded.status, started_at = coalesce(excluded.started_at, e.started_at), finished_at = excluded.finished_at,
      duration_ms = excluded.duration_ms, http_status = excluded.http_status, error = excluded.error
-   WHERE e.status IN ('SCHEDULED', 'RUNNING', 'LOST')`,
-);
+   WHERE e.status IN ('SCHEDULED', 'RUNNING', 'LOST')`
+       : ''
+   }`;
+}
+
+const INSERT_LEASED = named('executions_insert_leased', completeLeased(false));
+const COMPLETE_LEASED = named('executions_complete_leased', completeLeased(true));
 
 /**
- * The outcomes of leased attempts, one statement: each inserts its attempt's row, finished.
- * Where the row exists already (marked RUNNING, or turned into a row by a hand-back, a reaper,
- * an adoption or a backfill) the outcome updates it, exactly as the update of an attempt with
- * a row does (executionCompleteMany): only an open or LOST row changes, so a finished attempt
- * is never rewritten and a re-sent batch is harmless.
+ * The outcomes of leased attempts: each inserts its attempt's row, finished. An attempt that
+ * may have its row already (`mayHaveRow`: marked RUNNING) completes it instead, and so does
+ * every attempt when `insertOnly` is false. Where a row exists (turned into one by a hand-back,
+ * a reaper, an adoption or a backfill, or written by an earlier try of this batch whose commit
+ * went unanswered) `insertOnly` makes the statement fail with a unique violation, and the
+ * caller writes the batch again without it: inserting without ON CONFLICT spares PostgreSQL a
+ * speculative insertion and a probe of the unique key per row, and the rows nearly always are new.
  */
-export async function executionCompleteLeased(db: Queryable, rows: readonly ExecutionCompletion[]): Promise<number> {
+export async function executionCompleteLeased(db: Queryable, rows: readonly ExecutionCompletion[], insertOnly: boolean): Promise<number> {
+  const inserted = insertOnly ? rows.filter((row) => !row.mayHaveRow) : [];
+  const completed = insertOnly ? rows.filter((row) => row.mayHaveRow) : rows;
+  return (await writeLeased(db, INSERT_LEASED, inserted)) + (await writeLeased(db, COMPLETE_LEASED, completed));
+}
+
+async function writeLeased(db: Queryable, statement: NamedStatement, rows: readonly ExecutionCompletion[]): Promise<number> {
   if (rows.length === 0) return 0;
   const claimed = (row: ExecutionCompletion): ExecutionRecord => row.leased!.execution;
-  const result = await db.query(COMPLETE_LEASED, [
+  const result = await db.query(statement, [
     ...completionValues(rows),
     plainArray(rows, (row) => claimed(row).jobId),
     plainArray(rows, (row) => claimed(row).dueAt.getTime()),
