@@ -283,7 +283,8 @@ export class Recorder {
 
   async #write(batch: Batch): Promise<void> {
     const inserts = batch.units.flatMap(({ unit }) => unit.inserts ?? []);
-    const completions = batch.units.flatMap(({ unit }) => (unit.completions ?? []).map((completion) => this.#withRowHint(completion)));
+    const completions: ExecutionCompletion[] = [];
+    for (const { unit } of batch.units) for (const completion of unit.completions ?? []) completions.push(this.#withRowHint(completion));
     const leases = this.#leaseOutcomesAfter(completions);
     const leasesDone: string[] = [];
     for (const [lease, written] of leases) if (written >= lease.size) leasesDone.push(lease.id);

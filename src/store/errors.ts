@@ -30,6 +30,20 @@ export function sqlState(error: unknown): string | null {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : null;
 }
 
+/**
+ * Runs a write that expects its rows to be new without tolerating duplicates (a speculative
+ * insertion costs every row), and once more tolerating them should a unique constraint refuse
+ * one: that transaction failed whole, so the second try starts from nothing written.
+ */
+export async function againToleratingDuplicates<T>(write: (tolerateDuplicates: boolean) => Promise<T>): Promise<T> {
+  try {
+    return await write(false);
+  } catch (error) {
+    if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
+    return write(true);
+  }
+}
+
 const ROLLED_BACK_STATES = new Set([
   '40001', // serialization_failure
   '40P01', // deadlock_detected

@@ -4,7 +4,7 @@ import { isUuid } from '../ids.js';
 import type { Clock } from '../time/clock.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { Db } from './db.js';
-import { databaseFailure, sqlState, toStoreError, UNIQUE_VIOLATION, type DatabaseFailure } from './errors.js';
+import { againToleratingDuplicates, databaseFailure, toStoreError, type DatabaseFailure } from './errors.js';
 import { migrate } from './migrate.js';
 import { withRetry, type RetryOptions } from './retry.js';
 import { backfillOccurrences } from './sql/backfill.js';
@@ -223,21 +223,16 @@ export class SqlStore implements Store {
     // Idempotent: duplicate inserts are skipped and finished rows are never rewritten. Leased
     // outcomes are first inserted without looking for their rows; should one be there, the
     // transaction fails whole and the batch is written again, completing rows where they are.
-    return this.#op('executionWrite', true, async () => {
-      try {
-        return await this.#writeExecutions(inserts, completions, leasesDone, true);
-      } catch (error) {
-        if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
-        return this.#writeExecutions(inserts, completions, leasesDone, false);
-      }
-    });
+    return this.#op('executionWrite', true, () =>
+      againToleratingDuplicates((completeExisting) => this.#writeExecutions(inserts, completions, leasesDone, completeExisting)),
+    );
   }
 
   #writeExecutions(
     inserts: readonly ExecutionInsert[],
     completions: readonly ExecutionCompletion[],
     leasesDone: readonly string[],
-    insertLeased: boolean,
+    completeExisting: boolean,
   ): Promise<AutoPausedJob[]> {
     // Only a batch that ends an occurrence of a job with pauseAfterFailures takes the
     // statement that counts: every other batch is written as before, at the same cost.
@@ -247,7 +242,7 @@ export class SqlStore implements Store {
       let paused: AutoPausedJob[] = [];
       if (!counts) {
         await executionCompleteMany(tx, completions.filter((completion) => !completion.leased));
-        await executionCompleteLeased(tx, completions.filter((completion) => completion.leased), insertLeased);
+        await executionCompleteLeased(tx, completions.filter((completion) => completion.leased), completeExisting);
       } else {
         // The counting statement updates rows: leased attempts get theirs (as claimed) first.
         await executionInsertMany(tx, completions.flatMap((completion) => (completion.leased ? [completion.leased.execution] : [])));

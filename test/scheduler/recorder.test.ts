@@ -28,23 +28,33 @@ beforeEach(async () => {
 function countingStore(): { store: Store; writes: () => number; fail: (times: number) => void } {
   let writes = 0;
   let failures = 0;
-  const store = new Proxy(context.store, {
-    get(target, property) {
-      if (property === 'executionWrite' || property === 'executionMarkRunning') {
-        return (params: never) => {
-          if (failures > 0) {
-            failures--;
-            return Promise.reject(new JobSchedulerError('STORE_UNAVAILABLE', 'database unreachable (test)'));
-          }
-          writes++;
-          return (target[property] as (p: never) => Promise<void>).call(target, params);
-        };
+  const counted =
+    <P, R>(write: (params: P) => Promise<R>) =>
+    (params: P): Promise<R> => {
+      if (failures > 0) {
+        failures--;
+        return Promise.reject(new JobSchedulerError('STORE_UNAVAILABLE', 'database unreachable (test)'));
       }
+      writes++;
+      return write(params);
+    };
+  const { store: real } = context;
+  const store = overriding(real, {
+    executionWrite: counted((params) => real.executionWrite(params)),
+    executionMarkRunning: counted((params) => real.executionMarkRunning(params)),
+  });
+  return { store, writes: () => writes, fail: (times) => (failures = times) };
+}
+
+/** The store with some of its methods replaced; every other one is the store's own. */
+function overriding(store: Store, methods: Partial<Store>): Store {
+  return new Proxy(store, {
+    get(target, property) {
+      if (Object.hasOwn(methods, property)) return methods[property as keyof Store];
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
-  return { store, writes: () => writes, fail: (times) => (failures = times) };
 }
 
 function rows(count: number, offset = 0): ExecutionInsert[] {
@@ -239,17 +249,11 @@ describe('the history recorder', () => {
 
 /** The store, calling `after` with the params of each executionWrite that went in. */
 function afterWrites(store: Store, after: (params: Parameters<Store['executionWrite']>[0]) => void): Store {
-  return new Proxy(store, {
-    get(target, property) {
-      if (property === 'executionWrite') {
-        return (params: Parameters<Store['executionWrite']>[0]) => {
-          const written = target.executionWrite(params);
-          void written.then(() => after(params), () => undefined);
-          return written;
-        };
-      }
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+  return overriding(store, {
+    executionWrite(params) {
+      const written = store.executionWrite(params);
+      void written.then(() => after(params), () => undefined);
+      return written;
     },
   });
 }

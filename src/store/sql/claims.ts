@@ -1,7 +1,7 @@
 import { uuidv7 } from '../../ids.js';
 import { FROM_MILLIS, millisOrNull, plainArray } from './arrays.js';
 import type { Db, Queryable } from '../db.js';
-import { sqlState, UNIQUE_VIOLATION } from '../errors.js';
+import { againToleratingDuplicates } from '../errors.js';
 import { named } from '../statement.js';
 import type { JobBound, ClaimedAttempt, ClaimLease, ClaimShare, ExecutionClaimDueParams, ExecutionInsert, ExecutionRecord, ExecutionListOwnedParams, JobClaimDueParams, ScheduledJob } from '../types.js';
 import { executionInsertManyReturningIds } from './executions.js';
@@ -178,13 +178,8 @@ export async function jobAdvanceMany(db: Queryable, rows: readonly JobAdvance[])
  * planned_through was kept), the transaction fails whole and the claim is taken again,
  * skipping them; only rows it inserted come back.
  */
-export async function claimDueJobs(db: Db, params: JobClaimDueParams): Promise<ClaimedAttempt[]> {
-  try {
-    return await claimInTransaction(db, params, false);
-  } catch (error) {
-    if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
-    return claimInTransaction(db, params, true);
-  }
+export function claimDueJobs(db: Db, params: JobClaimDueParams): Promise<ClaimedAttempt[]> {
+  return againToleratingDuplicates((skipDuplicates) => claimInTransaction(db, params, skipDuplicates));
 }
 
 async function claimInTransaction(db: Db, params: JobClaimDueParams, skipDuplicates: boolean): Promise<ClaimedAttempt[]> {

@@ -134,15 +134,16 @@ const COMPLETE_LEASED = named('executions_complete_leased', completeLeased(true)
 /**
  * The outcomes of leased attempts: each inserts its attempt's row, finished. An attempt that
  * may have its row already (`mayHaveRow`: marked RUNNING) completes it instead, and so does
- * every attempt when `insertOnly` is false. Where a row exists (turned into one by a hand-back,
- * a reaper, an adoption or a backfill, or written by an earlier try of this batch whose commit
- * went unanswered) `insertOnly` makes the statement fail with a unique violation, and the
- * caller writes the batch again without it: inserting without ON CONFLICT spares PostgreSQL a
- * speculative insertion and a probe of the unique key per row, and the rows nearly always are new.
+ * every attempt with `completeExisting`. Otherwise a row that exists (turned into one by a
+ * hand-back, a reaper, an adoption or a backfill, or written by an earlier try of this batch
+ * whose commit went unanswered) fails the statement with a unique violation, and the caller
+ * writes the batch again with `completeExisting` (againToleratingDuplicates): inserting without
+ * ON CONFLICT spares PostgreSQL a speculative insertion and a probe of the unique key per row,
+ * and the rows nearly always are new.
  */
-export async function executionCompleteLeased(db: Queryable, rows: readonly ExecutionCompletion[], insertOnly: boolean): Promise<number> {
-  const inserted = insertOnly ? rows.filter((row) => !row.mayHaveRow) : [];
-  const completed = insertOnly ? rows.filter((row) => row.mayHaveRow) : rows;
+export async function executionCompleteLeased(db: Queryable, rows: readonly ExecutionCompletion[], completeExisting: boolean): Promise<number> {
+  const inserted = completeExisting ? [] : rows.filter((row) => !row.mayHaveRow);
+  const completed = completeExisting ? rows : rows.filter((row) => row.mayHaveRow);
   return (await writeLeased(db, INSERT_LEASED, inserted)) + (await writeLeased(db, COMPLETE_LEASED, completed));
 }
 
