@@ -84,7 +84,7 @@ const maxPerHost = args['max-per-host'] ? Number(args['max-per-host']) : null;
  * 256 used a quarter to a third less CPU than over the engine's 4096), so this is the stricter floor.
  */
 const FLOOR_CONNECTIONS = 256;
-const floorConnections = options.engine === 'bare' ? (maxPerHost ?? FLOOR_CONNECTIONS) : null;
+const floorConnections = maxPerHost ?? FLOOR_CONNECTIONS;
 const name =
   args.name ??
   (options.engine === 'bare'
@@ -150,7 +150,7 @@ async function run(index: number): Promise<RunResult> {
     }
 
     const firstSecond = Math.ceil(Date.now() / 1000) * 1000 + 2000;
-    if (options.engine === 'bare') nodes.push(await spawnBareFirer({ url: receiver.url, jobIds, firstSecond, connections: maxPerHost ?? FLOOR_CONNECTIONS }, profileDir));
+    if (options.engine === 'bare') nodes.push(await spawnBareFirer({ url: receiver.url, jobIds, firstSecond, connections: floorConnections }, profileDir));
     const windowStart = firstSecond + options.warmup * 1000;
     const windowEnd = windowStart + options.seconds * 1000;
     const drainMs = 3000 + 2 * options.delayMs;
@@ -384,7 +384,7 @@ async function main(): Promise<void> {
     name,
     date: new Date().toISOString(),
     machine: describeMachine(postgresVersion),
-    options: { ...options, maxPerHost, floorConnections, engineEnv },
+    options: { ...options, maxPerHost, ...(options.engine === 'bare' ? { floorConnections } : {}), engineEnv },
     summary,
     runs: results,
   });
