@@ -8,6 +8,11 @@ export interface Metrics {
   readonly registry: Registry;
   /** Attempts finished, by delivery type and outcome (SUCCEEDED, FAILED, MISSED, SKIPPED, LOST). */
   readonly firings: Counter<'type' | 'outcome'>;
+  /**
+   * One label pair of `firings` as a plain count, added to the counter when it is read: the
+   * engine counts every attempt, and prom-client checks and hashes the labels of each inc().
+   */
+  firingTally(type: string, outcome: string): Tally;
   /** Seconds from an attempt's due time to the moment its request left. */
   readonly lateness: Histogram;
   /** Seconds from request start to answer (or failure). */
@@ -42,6 +47,21 @@ export interface Metrics {
  */
 const MISNAMED_DEFAULT_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
+/** A count to add to a counter; see Metrics.firingTally. */
+export interface Tally {
+  inc(): void;
+}
+
+class PendingCount implements Tally {
+  pending = 0;
+
+  constructor(readonly labels: Readonly<Record<string, string>>) {}
+
+  inc(): void {
+    this.pending++;
+  }
+}
+
 export function createMetrics(options: { readonly defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) {
@@ -50,6 +70,8 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     for (const name of MISNAMED_DEFAULT_GAUGES) registry.removeSingleMetric(name);
   }
   const registers = [registry];
+  /** By type, then outcome: looked up at every attempt, with no key string made for it. */
+  const tallies = new Map<string, Map<string, PendingCount>>();
   return {
     registry,
     firings: new Counter({
@@ -57,7 +79,23 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
       help: 'Attempts finished, by delivery type and outcome.',
       labelNames: ['type', 'outcome'] as const,
       registers,
+      collect() {
+        for (const byOutcome of tallies.values()) {
+          for (const tally of byOutcome.values()) {
+            if (tally.pending === 0) continue;
+            this.inc(tally.labels, tally.pending);
+            tally.pending = 0;
+          }
+        }
+      },
     }),
+    firingTally(type, outcome) {
+      let byOutcome = tallies.get(type);
+      if (!byOutcome) tallies.set(type, (byOutcome = new Map()));
+      let tally = byOutcome.get(outcome);
+      if (!tally) byOutcome.set(outcome, (tally = new PendingCount({ type, outcome })));
+      return tally;
+    },
     lateness: new Histogram({
       name: 'jobscheduler_firing_lateness_seconds',
       help: 'Time from an attempt\'s due instant to the moment its request was sent.',

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FORBIDDEN_HEADERS } from '../jobs/defaults.js';
 import type { ExecutionRecord } from '../store/types.js';
 import { attemptRequest, backfillWithdrawal, idempotencyKey, requestTemplate } from './attempt.js';
+import type { OutgoingRequest } from './dispatcher.js';
 import { scheduledJob } from '../../test/scheduler/fixtures.js';
 
 const job = scheduledJob({ headers: { 'X-Tenant': 'a', Accept: 'application/json' }, payload: { n: 1 } });
@@ -28,8 +29,9 @@ function execution(overrides: Partial<ExecutionRecord> = {}): ExecutionRecord {
   };
 }
 
-/** The request's headers as name -> values, names lower-cased. */
-function headerValues(flat: readonly string[]): Map<string, string[]> {
+/** The request's headers (the job's, then the engine's) as name -> values, names lower-cased. */
+function headerValues(request: OutgoingRequest): Map<string, string[]> {
+  const flat = [...(request.headers as readonly string[]), ...(request.engineHeaders ?? [])];
   const byName = new Map<string, string[]>();
   for (let i = 0; i < flat.length; i += 2) byName.set(flat[i]!.toLowerCase(), [...(byName.get(flat[i]!.toLowerCase()) ?? []), flat[i + 1]!]);
   return byName;
@@ -41,7 +43,7 @@ describe('an attempt\'s request with a run-now override', () => {
     const before = structuredClone(template);
     const request = attemptRequest({ job, execution: execution({ override: { payload: { n: 2 }, headers: { 'x-tenant': 'b', 'X-Reason': 'replay' } } }) }, template);
     expect(request.body).toBe('{"n":2}');
-    const headers = headerValues(request.headers as string[]);
+    const headers = headerValues(request);
     expect(headers.get('x-tenant')).toEqual(['b']);
     expect(headers.get('x-reason')).toEqual(['replay']);
     expect(headers.get('accept')).toEqual(['application/json']);
@@ -51,7 +53,7 @@ describe('an attempt\'s request with a run-now override', () => {
 
   it('never lets an override forge the headers the scheduler sets', () => {
     const request = attemptRequest({ job, execution: execution({ override: { headers: { 'Idempotency-Key': 'forged', 'X-Job-Id': 'forged' } } }) });
-    const headers = headerValues(request.headers as string[]);
+    const headers = headerValues(request);
     expect(headers.get('idempotency-key')).toEqual([idempotencyKey(execution())]);
     expect(headers.get('x-job-id')).toEqual([job.id]);
   });
@@ -68,7 +70,7 @@ describe('an attempt\'s request with a run-now override', () => {
     fc.assert(
       fc.property(headers, headers, (jobHeaders, overrideHeaders) => {
         const request = attemptRequest({ job: { ...job, headers: jobHeaders }, execution: execution({ override: { headers: overrideHeaders } }) });
-        const sent = headerValues(request.headers as string[]);
+        const sent = headerValues(request);
         const overridden = new Set(Object.keys(overrideHeaders).map((key) => key.toLowerCase()));
         for (const [key, value] of Object.entries(overrideHeaders)) expect(sent.get(key.toLowerCase())).toContain(value);
         for (const [key, value] of Object.entries(jobHeaders)) {

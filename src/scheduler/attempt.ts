@@ -16,8 +16,11 @@ export interface HeldAttempt {
  * that did receive the scheduled request (an attempt that timed out after delivery) can tell.
  */
 export function idempotencyKey(execution: Pick<ExecutionRecord, 'jobId' | 'scheduledAt' | 'trigger'>): string {
-  const trigger = execution.trigger === 'backfill' ? 'schedule' : execution.trigger;
-  return `${execution.jobId}:${execution.scheduledAt.toISOString()}:${trigger}`;
+  return keyOf(execution.jobId, execution.scheduledAt.toISOString(), execution.trigger);
+}
+
+function keyOf(jobId: string, scheduledAt: string, trigger: ExecutionRecord['trigger']): string {
+  return `${jobId}:${scheduledAt}:${trigger === 'backfill' ? 'schedule' : trigger}`;
 }
 
 /**
@@ -97,27 +100,28 @@ export class RequestTemplates {
 const TEMPLATE_CACHE_SIZE = 200_000;
 
 /**
- * The request for one attempt: the job's method, headers and JSON payload, plus the headers
- * every firing carries. Ours are set last so a job's headers cannot forge them.
+ * The request for one attempt: the job's method, headers and JSON payload (its template's,
+ * shared by every attempt: the dispatcher never changes them), plus the headers every firing
+ * carries, sent after the job's so a job's headers cannot forge them.
  */
 export function attemptRequest(attempt: HeldAttempt, template: RequestTemplate = requestTemplate(attempt.job)): OutgoingRequest {
   const { execution, job } = attempt;
-  const key = idempotencyKey(execution);
+  const scheduledAt = execution.scheduledAt.toISOString();
+  const key = keyOf(execution.jobId, scheduledAt, execution.trigger);
   const sent = execution.override === null ? template : overriddenTemplate(template, job, execution.override);
-  const headers = sent.headers.slice();
-  headers.push(
+  const engineHeaders = [
     'x-job-id',
     job.id,
     'x-execution-id',
     execution.id,
     'x-scheduled-at',
-    execution.scheduledAt.toISOString(),
+    scheduledAt,
     'x-attempt',
     String(execution.attempt),
     'idempotency-key',
     key,
-  );
-  return { url: job.api, method: job.method, headers, body: sent.body, timeoutMs: job.timeoutMs, messageId: key };
+  ];
+  return { url: job.api, method: job.method, headers: sent.headers, engineHeaders, body: sent.body, timeoutMs: job.timeoutMs, messageId: key };
 }
 
 export interface FailureReport {

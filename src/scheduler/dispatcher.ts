@@ -1,6 +1,6 @@
 import type { TcpNetConnectOpts } from 'node:net';
 import type { Dispatcher as UndiciDispatcher } from 'undici';
-import type { Clock } from '../time/clock.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
 import type { HttpMethod } from '../store/types.js';
 import { ConnectionPools } from './connection-pools.js';
 import { HostLimiter } from './host-limiter.js';
@@ -11,8 +11,14 @@ import type { WebhookSigner } from './signing.js';
 export interface OutgoingRequest {
   readonly url: string;
   readonly method: HttpMethod;
-  /** By name, or as a flat [name, value, ...] list (what undici sends as it is). */
+  /**
+   * The target's own headers, by name or as a flat [name, value, ...] list. A list may be shared
+   * by every request of one job (it is never changed): what the dispatcher adds to it is worked
+   * out once per list.
+   */
   readonly headers: Readonly<Record<string, string>> | readonly string[];
+  /** Headers the engine sets on this request alone, [name, value, ...]: sent after the target's, so those cannot forge them. */
+  readonly engineHeaders?: readonly string[];
   readonly body: string | null;
   readonly timeoutMs: number;
   /** Standard Webhooks message id: the same for every attempt of one occurrence. */
@@ -51,6 +57,9 @@ export interface DispatcherOptions {
  */
 export type OnSend = (startedAt: number, heldBy: string | null) => boolean;
 
+/** Receives a request's outcome (see Dispatcher.sendThen). */
+export type OnOutcome = (outcome: RequestOutcome) => void;
+
 export type LookupFunction = NonNullable<TcpNetConnectOpts['lookup']>;
 
 /** How much of an error answer's body is kept for the history. */
@@ -74,6 +83,8 @@ export class Dispatcher {
   readonly #targets = new Map<string, Target | string>();
   readonly #refuse: ((url: URL) => string | null) | undefined;
   readonly #policies: TargetLimiter | undefined;
+  /** A target's header list with our defaults added, per list and per body or none (see #leadingHeaders). */
+  readonly #leading = new WeakMap<readonly string[], { withBody?: string[]; withoutBody?: string[] }>();
 
   constructor(options: DispatcherOptions) {
     this.#clock = options.clock;
@@ -109,18 +120,35 @@ export class Dispatcher {
    * request waited for a slot). Never rejects: every failure is an outcome.
    */
   send(request: OutgoingRequest, onSend?: OnSend): Promise<RequestOutcome> {
+    return new Promise((resolve) => this.sendThen(request, onSend, resolve));
+  }
+
+  /**
+   * As send, handing the outcome to `done` instead of a promise: the engine's path for every
+   * firing, without a promise and its turn of the microtask queue per request. `done` is called
+   * exactly once, never before sendThen returns and never from within undici's own callbacks:
+   * outcomes are handed over in one microtask per batch of answers read together (#handOver).
+   */
+  sendThen(request: OutgoingRequest, onSend: OnSend | undefined, done: OnOutcome): void {
     const url = this.#target(request.url);
     if (typeof url === 'string') {
       // Refused without leaving: recorded as a failed attempt with the reason, like any failure.
       const now = this.#clock.now();
-      if (onSend?.(now, null) === false) return Promise.resolve({ sent: false, ok: false, httpStatus: null, error: null, startedAt: now, finishedAt: now });
-      return Promise.resolve({ sent: true, ok: false, httpStatus: null, error: url, startedAt: now, finishedAt: now });
+      if (onSend?.(now, null) === false) this.#handOver({ done, outcome: { sent: false, ok: false, httpStatus: null, error: null, startedAt: now, finishedAt: now } });
+      else this.#handOver({ done, outcome: { sent: true, ok: false, httpStatus: null, error: url, startedAt: now, finishedAt: now } });
+      return;
     }
     const policy = this.#policies?.policyOf(request.url) ?? null;
-    if (policy === null) return this.#sendWithinPolicy(request, url, null, null, onSend);
+    if (policy === null) {
+      this.#sendWithinPolicy(request, url, null, null, onSend, done);
+      return;
+    }
     const permit = this.#policies!.tryAcquire(policy);
-    if (permit) return this.#sendWithinPolicy(request, url, permit, null, onSend);
-    return this.#policies!.acquire(policy).then((waited) => this.#sendWithinPolicy(request, url, waited, policy, onSend));
+    if (permit) {
+      this.#sendWithinPolicy(request, url, permit, null, onSend, done);
+      return;
+    }
+    void this.#policies!.acquire(policy).then((waited) => this.#sendWithinPolicy(request, url, waited, policy, onSend, done));
   }
 
   /** Counts an attempt for `url` this node holds (+1) or no longer holds (-1), for the target policies' demand. */
@@ -128,47 +156,74 @@ export class Dispatcher {
     this.#policies?.note(url, delta);
   }
 
-  #sendWithinPolicy(request: OutgoingRequest, url: Target, permit: TargetPermit | null, waitedFor: PolicyState | null, onSend?: OnSend): Promise<RequestOutcome> {
+  #sendWithinPolicy(request: OutgoingRequest, url: Target, permit: TargetPermit | null, waitedFor: PolicyState | null, onSend: OnSend | undefined, done: OnOutcome): void {
     const heldBy = waitedFor?.name ?? null;
     // With a slot free the request is written to its connection before send returns: when
     // thousands fall due at once, each leaves as it is prepared rather than a turn later.
-    const release = this.#limiter.tryAcquire(url.origin);
-    if (release) return this.#sendWithSlot(request, url, release, permit, heldBy, onSend);
-    return this.#limiter.acquire(url.origin).then((slot) => this.#sendWithSlot(request, url, slot, permit, heldBy, onSend));
+    if (this.#limiter.tryAcquire(url.origin)) {
+      this.#sendWithSlot(request, url, permit, heldBy, onSend, done);
+      return;
+    }
+    void this.#limiter.acquire(url.origin).then(() => this.#sendWithSlot(request, url, permit, heldBy, onSend, done));
   }
 
-  #sendWithSlot(
-    request: OutgoingRequest,
-    url: Target,
-    release: () => void,
-    permit: TargetPermit | null,
-    heldBy: string | null,
-    onSend?: OnSend,
-  ): Promise<RequestOutcome> {
+  #sendWithSlot(request: OutgoingRequest, url: Target, permit: TargetPermit | null, heldBy: string | null, onSend: OnSend | undefined, done: OnOutcome): void {
     const startedAt = this.#clock.now();
     if (onSend?.(startedAt, heldBy) === false) {
-      release();
+      this.#limiter.release(url.origin);
       permit?.refund();
-      return Promise.resolve({ sent: false, ok: false, httpStatus: null, error: null, startedAt, finishedAt: startedAt });
+      this.#handOver({ done, outcome: { sent: false, ok: false, httpStatus: null, error: null, startedAt, finishedAt: startedAt } });
+      return;
     }
     const pool = this.#pools.pick(url.origin);
-    return new Promise((resolve) => {
-      const exchange = new Exchange(startedAt, this.#clock, (outcome) => {
-        timer.cancel();
-        this.#inFlight.delete(exchange);
-        this.#pools.done(url.origin, pool);
-        release();
-        permit?.release();
-        resolve(outcome);
-      });
-      this.#inFlight.add(exchange);
-      const timer = this.#clock.setTimer(request.timeoutMs, () => exchange.interrupt(new RequestTimeout(request.timeoutMs)));
-      this.#pools.agent(pool).dispatch(
-        { origin: url.origin, path: url.path, method: request.method, headers: this.#headers(request, startedAt), body: request.body },
-        exchange,
-      );
-    });
+    const exchange = new Exchange(startedAt, this.#clock, url.origin, pool, permit, done, this.#exchanges);
+    this.#inFlight.add(exchange);
+    exchange.timer = this.#clock.setTimer(request.timeoutMs, () => exchange.interrupt(new RequestTimeout(request.timeoutMs)));
+    this.#pools.agent(pool).dispatch(
+      { origin: url.origin, path: url.path, method: request.method, headers: this.#headers(request, startedAt), body: request.body },
+      exchange,
+    );
   }
+
+  /** What every exchange gives back when it settles (see Exchange#settle), and its outcome to hand over. */
+  readonly #exchanges: ExchangeOwner = {
+    settled: (exchange) => {
+      this.#inFlight.delete(exchange);
+      this.#pools.done(exchange.origin, exchange.pool);
+      this.#limiter.release(exchange.origin);
+      this.#handOver(exchange);
+    },
+  };
+
+  /** Outcomes waiting for the microtask that hands them over (see sendThen). */
+  #settlements: Settlement[] = [];
+  /** The other of the two arrays #handOverAll swaps, empty: no array is made per batch. */
+  #spareSettlements: Settlement[] = [];
+
+  #handOver(settlement: Settlement): void {
+    this.#settlements.push(settlement);
+    if (this.#settlements.length === 1) queueMicrotask(this.#handOverAll);
+  }
+
+  readonly #handOverAll = (): void => {
+    // Outcomes settled by a receiver below go to the other array, for the next microtask.
+    const settlements = this.#settlements;
+    this.#settlements = this.#spareSettlements;
+    for (let i = 0; i < settlements.length; i++) {
+      const { done, outcome } = settlements[i]!;
+      try {
+        done(outcome!);
+      } catch (error) {
+        // One receiver's failure must not keep the outcomes after it from theirs: it surfaces
+        // on its own, as an uncaught error, as it would have from a promise's continuation.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+    settlements.length = 0;
+    this.#spareSettlements = settlements;
+  };
 
   /**
    * Origin and path of a target URL, or why no request may go to it. Parsed and judged once per
@@ -201,21 +256,53 @@ export class Dispatcher {
 
   /**
    * The request's headers as the flat [name, value, ...] list undici takes as it is (an object
-   * is walked key by key), with our user agent and the JSON content type unless the request
-   * has its own, and the signature headers last.
+   * is walked key by key): our user agent and the JSON content type unless the target's own
+   * headers have them, the target's headers, the engine's, and the signature headers last.
    */
   #headers(request: OutgoingRequest, startedAt: number): string[] {
-    const given = isHeaderList(request.headers) ? request.headers : Object.entries(request.headers).flat();
-    const headers: string[] = [];
-    if (!hasHeader(given, 'user-agent')) headers.push('user-agent', this.#userAgent);
-    if (request.body !== null && !hasHeader(given, 'content-type')) headers.push('content-type', 'application/json');
-    for (let i = 0; i < given.length; i++) headers.push(given[i]!);
+    const leading = this.#leadingHeaders(request.headers, request.body !== null);
+    const engine = request.engineHeaders;
+    if (engine === undefined && this.#signer === null) return leading.slice();
+    const headers = leading.slice();
+    if (engine !== undefined) for (let i = 0; i < engine.length; i++) headers.push(engine[i]!);
     if (this.#signer) {
       const signature = this.#signer.headers(request.messageId, startedAt / 1000, request.body ?? '');
       for (const name in signature) headers.push(name, signature[name]!);
     }
     return headers;
   }
+
+  /**
+   * Our defaults and the target's own headers, worked out once per header list (a job's list
+   * is shared by all its firings) rather than searched for the defaults' names at every one.
+   * Never changed once made: callers copy it.
+   */
+  #leadingHeaders(given: OutgoingRequest['headers'], hasBody: boolean): readonly string[] {
+    if (!isHeaderList(given)) return this.#withDefaults(Object.entries(given).flat(), hasBody);
+    let known = this.#leading.get(given);
+    if (!known) this.#leading.set(given, (known = {}));
+    if (hasBody) return (known.withBody ??= this.#withDefaults(given, true));
+    return (known.withoutBody ??= this.#withDefaults(given, false));
+  }
+
+  #withDefaults(given: readonly string[], hasBody: boolean): string[] {
+    const headers: string[] = [];
+    if (!hasHeader(given, 'user-agent')) headers.push('user-agent', this.#userAgent);
+    if (hasBody && !hasHeader(given, 'content-type')) headers.push('content-type', 'application/json');
+    for (let i = 0; i < given.length; i++) headers.push(given[i]!);
+    return headers;
+  }
+}
+
+/** What an exchange tells the dispatcher that started it when it settles (its outcome set). */
+interface ExchangeOwner {
+  settled(exchange: Exchange): void;
+}
+
+/** An outcome and who receives it. */
+interface Settlement {
+  readonly done: OnOutcome;
+  readonly outcome: RequestOutcome | null;
 }
 
 /**
@@ -225,7 +312,11 @@ export class Dispatcher {
  * A 2xx answer's body is read and dropped (up to DRAIN_LIMIT_BYTES, then the connection is
  * closed); of any other answer the first ERROR_BODY_BYTES are kept for the history.
  */
-class Exchange implements UndiciDispatcher.DispatchHandler {
+class Exchange implements UndiciDispatcher.DispatchHandler, Settlement {
+  /** The request's timeout, cancelled when it settles. */
+  timer: TimerHandle | null = null;
+  /** Set once, when it settles. */
+  outcome: RequestOutcome | null = null;
   #abort: ((reason: Error) => void) | null = null;
   #interrupted: Error | null = null;
   #settled = false;
@@ -236,8 +327,21 @@ class Exchange implements UndiciDispatcher.DispatchHandler {
   constructor(
     readonly startedAt: number,
     readonly clock: Clock,
-    readonly settle: (outcome: RequestOutcome) => void,
+    readonly origin: string,
+    /** The connection pool it went through (ConnectionPools.pick). */
+    readonly pool: number,
+    readonly permit: TargetPermit | null,
+    readonly done: OnOutcome,
+    readonly owner: ExchangeOwner,
   ) {}
+
+  /** Ends the exchange with `outcome`: its timer, target permit, host slot and pool are given back, and the outcome handed over. */
+  #settle(outcome: RequestOutcome): void {
+    this.outcome = outcome;
+    this.timer?.cancel();
+    this.permit?.release();
+    this.owner.settled(this);
+  }
 
   /** Ends the request now (its timeout, or shutdown): it settles as failed with `reason`. */
   interrupt(reason: Error): void {
@@ -285,7 +389,7 @@ class Exchange implements UndiciDispatcher.DispatchHandler {
     if (this.#settled) return;
     this.#settled = true;
     const reason = this.#interrupted ?? error;
-    this.settle({ sent: true, ok: false, httpStatus: null, error: describeFailure(reason), startedAt: this.startedAt, finishedAt: this.clock.now() });
+    this.#settle({ sent: true, ok: false, httpStatus: null, error: describeFailure(reason), startedAt: this.startedAt, finishedAt: this.clock.now() });
   }
 
   #finish(): void {
@@ -294,11 +398,11 @@ class Exchange implements UndiciDispatcher.DispatchHandler {
     const status = this.#status;
     const finishedAt = this.clock.now();
     if (status >= 200 && status < 300) {
-      this.settle({ sent: true, ok: true, httpStatus: status, error: null, startedAt: this.startedAt, finishedAt });
+      this.#settle({ sent: true, ok: true, httpStatus: status, error: null, startedAt: this.startedAt, finishedAt });
       return;
     }
     const snippet = this.#snippet ? Buffer.concat(this.#snippet).subarray(0, ERROR_BODY_BYTES).toString('utf8').replace(/\s+/g, ' ').trim() : '';
-    this.settle({ sent: true, ok: false, httpStatus: status, error: `HTTP ${status}${snippet ? `: ${snippet}` : ''}`, startedAt: this.startedAt, finishedAt });
+    this.#settle({ sent: true, ok: false, httpStatus: status, error: `HTTP ${status}${snippet ? `: ${snippet}` : ''}`, startedAt: this.startedAt, finishedAt });
   }
 }
 

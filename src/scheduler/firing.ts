@@ -2,10 +2,10 @@ import type { Logger } from 'pino';
 import { uuidv7 } from '../ids.js';
 import type { Metrics } from '../metrics.js';
 import type { Clock } from '../time/clock.js';
-import type { DeliveryGuarantee, ExecutionCompletion, ExecutionRecord, ExecutionStatus } from '../store/types.js';
+import type { ExecutionCompletion, ExecutionRecord, ExecutionStatus } from '../store/types.js';
 import { attemptRequest, backfillWithdrawal, failureNotification, occurrenceKey, RequestTemplates, type HeldAttempt } from './attempt.js';
 import { backoffDelay, type BackoffStrategy } from './backoff.js';
-import type { Dispatcher, RequestOutcome } from './dispatcher.js';
+import type { Dispatcher, OnSend, RequestOutcome } from './dispatcher.js';
 import type { Recorder } from './recorder.js';
 import { LogBudget } from './log-budget.js';
 import { Signals } from './signals.js';
@@ -69,7 +69,6 @@ export class Firing {
   readonly #options: FiringOptions;
   readonly #queue: TimerQueue<HeldAttempt>;
   readonly #templates = new RequestTemplates();
-  readonly #firingCounters = new Map<string, { inc(): void }>();
   /** Occurrences in progress here (first request sent, last attempt not settled), per job. */
   readonly #inProgress = new Map<string, Set<string>>();
   /** Sends, notifications and parts of a due batch not settled yet (see #begin). */
@@ -187,7 +186,7 @@ export class Firing {
 
   #start(attempt: HeldAttempt): void {
     this.#begin();
-    void this.#send(attempt);
+    this.#send(attempt);
   }
 
   #fire(due: HeldAttempt[]): void {
@@ -250,20 +249,6 @@ export class Firing {
         },
       ),
     );
-  }
-
-  /**
-   * The firings counter for one label pair, looked up once: prom-client validates and hashes
-   * the labels of every inc() given as an object, a visible cost at thousands a second.
-   */
-  #firingCounter(type: DeliveryGuarantee, outcome: ExecutionStatus): { inc(): void } {
-    const key = `${type} ${outcome}`;
-    let counter = this.#firingCounters.get(key);
-    if (counter === undefined) {
-      counter = this.#options.metrics.firings.labels({ type, outcome });
-      this.#firingCounters.set(key, counter);
-    }
-    return counter;
   }
 
   #runningHere(attempt: HeldAttempt): boolean {
@@ -340,7 +325,7 @@ export class Firing {
         },
       ],
     });
-    this.#firingCounter(job.type, 'MISSED').inc();
+    this.#options.metrics.firingTally(job.type, 'MISSED').inc();
     this.#active--;
     this.#letGo(attempt);
     this.#emitSettled(attempt, 'MISSED', null);
@@ -369,48 +354,46 @@ export class Firing {
       leased: attempt.leased,
     };
     this.#options.recorder.write({ completions: [completion] });
-    this.#firingCounter(attempt.job.type, 'SKIPPED').inc();
+    this.#options.metrics.firingTally(attempt.job.type, 'SKIPPED').inc();
     this.#active--;
     this.#letGo(attempt);
     this.#emitSettled(attempt, 'SKIPPED', null);
   }
 
   /** One attempt's request, from its slot to its outcome; ends what #start began. */
-  async #send(attempt: HeldAttempt): Promise<void> {
+  #send(attempt: HeldAttempt): void {
     const { dispatcher, recorder, metrics } = this.#options;
     const signals = this.signals;
     const { execution, job } = attempt;
     let overdueAt: number | null = null;
     let overdueHeldBy: string | null = null;
-    try {
-      const outcome = await dispatcher.send(attemptRequest(attempt, this.#templates.of(job)), (startedAt, heldBy) => {
-        if (!this.#options.maySend()) return false;
-        if (this.#overdue(attempt, startedAt, heldBy)) {
-          overdueAt = startedAt;
-          overdueHeldBy = heldBy;
-          return false;
+    const onSend: OnSend = (startedAt, heldBy) => {
+      if (!this.#options.maySend()) return false;
+      if (this.#overdue(attempt, startedAt, heldBy)) {
+        overdueAt = startedAt;
+        overdueHeldBy = heldBy;
+        return false;
+      }
+      recorder.markRunning(execution.id, execution.scheduledAt, startedAt, attempt.leased);
+      this.#startOccurrence(attempt);
+      const latenessMs = startedAt - execution.dueAt.getTime();
+      metrics.lateness.observe(Math.max(0, latenessMs) / 1000);
+      signals.emit('sent', { executionId: execution.id, jobId: job.id, attempt: execution.attempt, latenessMs });
+      return true;
+    };
+    dispatcher.sendThen(attemptRequest(attempt, this.#templates.of(job)), onSend, (outcome) => {
+      try {
+        if (overdueAt !== null) this.#miss(attempt, overdueAt, overdueHeldBy);
+        else if (outcome.sent) this.#settle(attempt, outcome);
+        else {
+          this.#active--;
+          this.#letGo(attempt);
+          signals.emit('unsent', { executionIds: [execution.id], scheduledAt: [execution.scheduledAt] });
         }
-        recorder.markRunning(execution.id, execution.scheduledAt, startedAt, attempt.leased);
-        this.#startOccurrence(attempt);
-        const latenessMs = startedAt - execution.dueAt.getTime();
-        metrics.lateness.observe(Math.max(0, latenessMs) / 1000);
-        signals.emit('sent', { executionId: execution.id, jobId: job.id, attempt: execution.attempt, latenessMs });
-        return true;
-      });
-      if (overdueAt !== null) {
-        this.#miss(attempt, overdueAt, overdueHeldBy);
-        return;
+      } finally {
+        this.#end();
       }
-      if (!outcome.sent) {
-        this.#active--;
-        this.#letGo(attempt);
-        signals.emit('unsent', { executionIds: [execution.id], scheduledAt: [execution.scheduledAt] });
-        return;
-      }
-      this.#settle(attempt, outcome);
-    } finally {
-      this.#end();
-    }
+    });
   }
 
   #settle(attempt: HeldAttempt, outcome: RequestOutcome): void {
@@ -432,7 +415,7 @@ export class Firing {
       leased: attempt.leased,
     };
     metrics.attemptDuration.observe((outcome.finishedAt - outcome.startedAt) / 1000);
-    this.#firingCounter(job.type, status).inc();
+    this.#options.metrics.firingTally(job.type, status).inc();
     this.#active--;
     this.#letGo(attempt);
 

@@ -1,29 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { HostLimiter } from './host-limiter.js';
 
+const A = 'http://a.test';
+
 describe('HostLimiter', () => {
   it('lets at most the limit through per origin and starts the waiting ones in arrival order', async () => {
     const limiter = new HostLimiter(2);
     const started: number[] = [];
-    const releases: (() => void)[] = [];
+    let holding = 0;
     const all = Array.from({ length: 2000 }, (_, i) =>
-      limiter.acquire('http://a.test').then((release) => {
+      limiter.acquire(A).then(() => {
         started.push(i);
-        releases.push(release);
+        holding++;
       }),
     );
     await Promise.resolve();
     expect(started).toEqual([0, 1]);
     expect(limiter.waiting).toBe(1998);
     while (started.length < 2000) {
-      releases.shift()!();
+      limiter.release(A);
+      holding--;
       await new Promise((resolve) => setImmediate(resolve));
-      expect(releases.length).toBeLessThanOrEqual(2);
+      expect(holding).toBeLessThanOrEqual(2);
     }
     await Promise.all(all);
     expect(started).toEqual(Array.from({ length: 2000 }, (_, i) => i));
-    releases.forEach((release) => release());
+    for (; holding > 0; holding--) limiter.release(A);
     expect(limiter.waiting).toBe(0);
+    expect(limiter.tryAcquire(A)).toBe(true);
   });
 
   it('does not hold requests to one origin behind another origin at its limit', async () => {
@@ -36,17 +40,27 @@ describe('HostLimiter', () => {
     expect(limiter.waiting).toBe(0);
   });
 
-  it('hands out a free slot at once with tryAcquire, and null without queueing when none is free', async () => {
+  it('takes a free slot at once with tryAcquire, and queues nothing when none is free', async () => {
     const limiter = new HostLimiter(1);
-    const release = limiter.tryAcquire('http://a.test');
-    expect(release).toBeTypeOf('function');
-    expect(limiter.tryAcquire('http://a.test')).toBeNull();
+    expect(limiter.tryAcquire(A)).toBe(true);
+    expect(limiter.tryAcquire(A)).toBe(false);
     expect(limiter.waiting).toBe(0);
-    const queued = limiter.acquire('http://a.test');
-    release!();
-    const next = await queued;
-    expect(limiter.tryAcquire('http://a.test')).toBeNull();
-    next();
-    expect(limiter.tryAcquire('http://a.test')).toBeTypeOf('function');
+    const queued = limiter.acquire(A);
+    limiter.release(A);
+    await queued;
+    // The released slot went to the waiter: still none free.
+    expect(limiter.tryAcquire(A)).toBe(false);
+    limiter.release(A);
+    expect(limiter.tryAcquire(A)).toBe(true);
+  });
+
+  it('refuses a release for an origin with no slot taken', () => {
+    const limiter = new HostLimiter(1);
+    expect(() => limiter.release(A)).toThrow(/release without a slot taken/);
+    expect(limiter.tryAcquire(A)).toBe(true);
+    limiter.release(A);
+    expect(() => limiter.release(A)).toThrow(/release without a slot taken/);
+    expect(limiter.tryAcquire(A)).toBe(true);
+    expect(limiter.tryAcquire(A)).toBe(false);
   });
 });

@@ -6,9 +6,18 @@ export const systemClock: Clock = {
   setTimer(delayMs: number, callback: () => void): TimerHandle {
     const timer = setTimeout(callback, Math.max(0, delayMs));
     timer.unref();
-    return { cancel: () => clearTimeout(timer) };
+    return new NodeTimer(timer);
   },
   sleep(delayMs: number, signal?: AbortSignal): Promise<void> {
     return sleepWith(systemClock, delayMs, signal);
   },
 };
+
+/** A timer's handle as one object (no closure): the engine arms one per request. */
+class NodeTimer implements TimerHandle {
+  constructor(readonly timer: NodeJS.Timeout) {}
+
+  cancel(): void {
+    clearTimeout(this.timer);
+  }
+}

@@ -74,6 +74,51 @@ describe('sending an attempt to its target', () => {
     expect(userAgents).toEqual([['billing-probe/2'], ['jobscheduler-test']]);
   });
 
+  it('adds to a header list shared by many requests without changing it: the content type only to a request with a body, the engine\'s headers after the job\'s', async () => {
+    receiver = await startReceiver();
+    const shared = Object.freeze(['X-Tenant', 'a']) as readonly string[];
+    const sender = makeDispatcher();
+    await sender.send(request(receiver.url, { headers: shared, engineHeaders: ['x-attempt', '1'] }));
+    await sender.send(request(receiver.url, { method: 'GET', headers: shared, body: null, engineHeaders: ['x-attempt', '2'] }));
+    await sender.send(request(receiver.url, { headers: shared }));
+    expect(shared).toEqual(['X-Tenant', 'a']);
+    // In the order sent, leaving out those undici sets itself.
+    const undiciOwn = new Set(['host', 'connection', 'content-length']);
+    const names = receiver.requests.map((received) =>
+      received.rawHeaders.filter((_, i) => i % 2 === 0).map((name) => name.toLowerCase()).filter((name) => !undiciOwn.has(name)),
+    );
+    expect(names).toEqual([
+      ['user-agent', 'content-type', 'x-tenant', 'x-attempt'],
+      ['user-agent', 'x-tenant', 'x-attempt'],
+      ['user-agent', 'content-type', 'x-tenant'],
+    ]);
+    expect(receiver.requests.map((received) => received.headers['x-attempt'])).toEqual(['1', '2', undefined]);
+  });
+
+  it('hands every outcome over once, after sendThen has returned, for a request sent, held back or refused', async () => {
+    receiver = await startReceiver();
+    const sender = makeDispatcher();
+    const outcomes: string[] = [];
+    const returned: string[] = [];
+    const settled = new Promise<void>((resolve) => {
+      const record = (name: string) => (outcome: { sent: boolean; ok: boolean; error: string | null }) => {
+        outcomes.push(`${name}: ${outcome.sent ? (outcome.ok ? 'ok' : outcome.error) : 'held'}`);
+        if (outcomes.length === 3) resolve();
+      };
+      sender.sendThen(request(receiver!.url), undefined, record('sent'));
+      returned.push(`sent with ${outcomes.length} outcomes`);
+      sender.sendThen(request(receiver!.url), () => false, record('held'));
+      returned.push(`held with ${outcomes.length} outcomes`);
+      sender.sendThen(request('not a url'), undefined, record('refused'));
+      returned.push(`refused with ${outcomes.length} outcomes`);
+    });
+    await settled;
+    expect(returned).toEqual(['sent with 0 outcomes', 'held with 0 outcomes', 'refused with 0 outcomes']);
+    expect(outcomes.sort()).toEqual(['held: held', 'refused: invalid URL: not a url', 'sent: ok']);
+    expect(receiver.requests).toHaveLength(1);
+    expect(sender.inFlight).toBe(0);
+  });
+
   it('fails with the status and the start of the body when the target answers 500', async () => {
     receiver = await startReceiver((_req, res) => void res.writeHead(500).end(`database down ${'x'.repeat(5000)}`));
     const outcome = await makeDispatcher().send(request(receiver.url));
