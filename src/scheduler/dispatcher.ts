@@ -260,10 +260,8 @@ export class Dispatcher {
    * headers have them, the target's headers, the engine's, and the signature headers last.
    */
   #headers(request: OutgoingRequest, startedAt: number): string[] {
-    const leading = this.#leadingHeaders(request.headers, request.body !== null);
+    const headers = this.#leadingHeaders(request.headers, request.body !== null).slice();
     const engine = request.engineHeaders;
-    if (engine === undefined && this.#signer === null) return leading.slice();
-    const headers = leading.slice();
     if (engine !== undefined) for (let i = 0; i < engine.length; i++) headers.push(engine[i]!);
     if (this.#signer) {
       const signature = this.#signer.headers(request.messageId, startedAt / 1000, request.body ?? '');
