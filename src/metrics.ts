@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DeliveryGuarantee, ExecutionStatus } from './store/types.js';
 
 /**
  * The Prometheus metrics of one node. Each node (and each test) gets its own registry, so
@@ -12,7 +13,7 @@ export interface Metrics {
    * One label pair of `firings` as a plain count, added to the counter when it is read: the
    * engine counts every attempt, and prom-client checks and hashes the labels of each inc().
    */
-  firingTally(type: string, outcome: string): Tally;
+  firingTally(type: DeliveryGuarantee, outcome: ExecutionStatus): Tally;
   /** Seconds from an attempt's due time to the moment its request left. */
   readonly lateness: Histogram;
   /** Seconds from request start to answer (or failure). */
@@ -71,7 +72,7 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
   }
   const registers = [registry];
   /** By type, then outcome: looked up at every attempt, with no key string made for it. */
-  const tallies = new Map<string, Map<string, PendingCount>>();
+  const tallies = new Map<DeliveryGuarantee, Map<ExecutionStatus, PendingCount>>();
   return {
     registry,
     firings: new Counter({

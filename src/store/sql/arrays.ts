@@ -15,6 +15,13 @@
 export const FROM_MILLIS = (column: string): string =>
   `('epoch'::timestamptz + (${column} / 1000) * interval '1 second' + (${column} % 1000) * interval '1 millisecond')`;
 
+/**
+ * A timestamp column as float8 milliseconds since the epoch, the way back of FROM_MILLIS: exact
+ * for whole milliseconds, which is all the engine writes, and read by the driver as a number
+ * where a timestamp's text is parsed with a regular expression.
+ */
+export const TO_MILLIS = (column: string): string => `floor(extract(epoch FROM ${column}) * 1000)::float8`;
+
 export function millisOrNull(date: Date | null): number | null {
   return date === null ? null : date.getTime();
 }

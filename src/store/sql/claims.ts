@@ -1,5 +1,5 @@
 import { uuidv7 } from '../../ids.js';
-import { FROM_MILLIS, millisOrNull, plainArray } from './arrays.js';
+import { FROM_MILLIS, millisOrNull, plainArray, TO_MILLIS } from './arrays.js';
 import type { Db, Queryable } from '../db.js';
 import { againToleratingDuplicates } from '../errors.js';
 import { named } from '../statement.js';
@@ -33,11 +33,9 @@ const selectDueForUpdate = (columns: string): string =>
    FOR UPDATE OF n SKIP LOCKED`;
 
 const DUE_JOBS_FOR_UPDATE = named('claim_due_jobs', selectDueForUpdate(`${jobColumns('j')}, n.planned_through`));
-/** A timestamp column as float8 milliseconds since the epoch (exact for whole milliseconds, which is all the engine writes). */
-const MILLIS = (column: string): string => `floor(extract(epoch FROM ${column}) * 1000)::float8`;
 const DUE_JOB_VERSIONS_FOR_UPDATE = named(
   'claim_due_job_versions',
-  selectDueForUpdate(`n.job_id AS id, j.version, ${MILLIS('n.next_run_at')} AS next_run_ms, n.run_count, ${MILLIS('n.planned_through')} AS planned_through_ms`),
+  selectDueForUpdate(`n.job_id AS id, j.version, ${TO_MILLIS('n.next_run_at')} AS next_run_ms, n.run_count, ${TO_MILLIS('n.planned_through')} AS planned_through_ms`),
 );
 const JOBS_BY_ID = named('claim_jobs_by_id', `SELECT ${jobColumns('j')} FROM jobs j ${nextRunJoin('j')} WHERE j.id = ANY($1::uuid[])`);
 
@@ -65,8 +63,7 @@ interface PlannedThrough {
  * keeps the jobs it fires (KnownJobs) and reads a whole job only when its version is new to
  * it. Reading and parsing every column of every due job at every claim (headers and payload
  * as JSON, five timestamps) cost the node about 10 us per job and PostgreSQL about 1.5. Its
- * two timestamps come as numbers: the driver parses a timestamp's text with a regular
- * expression, a visible share of a claim at thousands of jobs.
+ * two timestamps come as numbers (TO_MILLIS), as the claim uses them.
  */
 async function dueJobVersionsForUpdate(db: Queryable, params: JobClaimDueParams): Promise<DueVersionRow[]> {
   const result = await db.query<DueVersionRow>(DUE_JOB_VERSIONS_FOR_UPDATE, dueParams(params));
@@ -84,13 +81,14 @@ interface DueVersionRow {
 /** A due job, and the latest occurrence a claim planned for it before (none is planned again). */
 interface DueJob {
   readonly job: ScheduledJob;
-  readonly plannedThrough: Date | null;
+  /** Milliseconds since the epoch, as the claim compares and writes it back. */
+  readonly plannedThroughMs: number | null;
 }
 
 /** The due jobs of a claim, as of their locked next run rows, from the node's known jobs where it can. */
 async function dueJobs(db: Queryable, params: JobClaimDueParams): Promise<DueJob[]> {
   const known = params.knownJobs;
-  if (!known) return (await jobSelectDueForUpdate(db, params)).map((row) => ({ job: toScheduledJob(row), plannedThrough: row.planned_through }));
+  if (!known) return (await jobSelectDueForUpdate(db, params)).map((row) => ({ job: toScheduledJob(row), plannedThroughMs: millisOrNull(row.planned_through) }));
   const due = await dueJobVersionsForUpdate(db, params);
   const unknown = due.filter((row) => known.get(row.id, row.version) === undefined).map((row) => row.id);
   const read = new Map<string, ScheduledJob>();
@@ -109,8 +107,7 @@ async function dueJobs(db: Queryable, params: JobClaimDueParams): Promise<DueJob
     // run row moves without the job's version: its columns come from the row just locked.
     if (!job) continue;
     const current = job.nextRunAt?.getTime() === row.next_run_ms && job.runCount === row.run_count;
-    const plannedThrough = row.planned_through_ms === null ? null : new Date(row.planned_through_ms);
-    jobs.push({ job: current ? job : { ...job, nextRunAt: new Date(row.next_run_ms), runCount: row.run_count }, plannedThrough });
+    jobs.push({ job: current ? job : { ...job, nextRunAt: new Date(row.next_run_ms), runCount: row.run_count }, plannedThroughMs: row.planned_through_ms });
   }
   return jobs;
 }
@@ -122,8 +119,8 @@ interface JobAdvance {
   readonly fired: number;
   /** Absent: nextRunAt (no jitter). */
   readonly nextDueAt?: Date | null;
-  /** The latest occurrence this claim planned (fired or MISSED); null for none. */
-  readonly plannedThrough: Date | null;
+  /** The latest occurrence this claim planned (fired or MISSED), in milliseconds since the epoch; null for none. */
+  readonly plannedThroughMs: number | null;
   readonly deactivate: boolean;
   /** With deactivate, for a recurring job: the bound that ended it and why. */
   readonly ended: { readonly by: JobBound; readonly reason: string } | null;
@@ -153,7 +150,7 @@ export async function jobAdvanceMany(db: Queryable, rows: readonly JobAdvance[])
       plainArray(rows, (row) => row.deactivate),
       plainArray(rows, (row) => row.fired),
       plainArray(rows, (row) => millisOrNull(row.nextDueAt ?? null)),
-      plainArray(rows, (row) => millisOrNull(row.plannedThrough)),
+      plainArray(rows, (row) => row.plannedThroughMs),
     ],
   );
   const finished = rows.filter((row) => row.deactivate);
@@ -201,9 +198,9 @@ async function claimInTransaction(db: Db, params: JobClaimDueParams, skipDuplica
     const jobs = new Map<string, ScheduledJob>();
     const idTime = params.now.getTime();
     const nodeId = params.nodeId;
-    for (const { job, plannedThrough } of due) {
+    for (const { job, plannedThroughMs } of due) {
       const plan = params.plan(job);
-      const after = plannedThrough?.getTime() ?? -Infinity;
+      const after = plannedThroughMs ?? -Infinity;
       const leases = job.overlapPolicy !== 'forbid';
       let latest = -Infinity;
       let fired = 0;
@@ -239,7 +236,7 @@ async function claimInTransaction(db: Db, params: JobClaimDueParams, skipDuplica
         fired,
         deactivate: plan.deactivate,
         ended: plan.ended ?? null,
-        plannedThrough: latest === -Infinity ? null : new Date(latest),
+        plannedThroughMs: latest === -Infinity ? null : latest,
       });
       jobs.set(job.id, { ...job, nextRunAt: plan.nextRunAt, runCount: job.runCount + fired, isActive: job.isActive && !plan.deactivate });
     }
