@@ -12,6 +12,7 @@ import type { Logger } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { guardedLookup } from './scheduler/lookup.js';
 import { Retention, retentionMs } from './scheduler/retention.js';
+import { v8YoungGeneration } from './scheduler/scavenge-pacer.js';
 import { FINAL_WRITE_MS, Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
 import { createStore, databaseTimeouts } from './store/index.js';
 import type { Store } from './store/types.js';
@@ -99,7 +100,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     await store.migrate();
 
     if (config.role === 'all' || config.role === 'scheduler') {
-      const scheduler = new Scheduler({ store, nodeId, logger, metrics, clock, role: config.role, lookup: guardedLookup, ...engineSettings(config) });
+      const scheduler = new Scheduler({ store, nodeId, logger, metrics, clock, role: config.role, lookup: guardedLookup, youngGeneration: v8YoungGeneration(), ...engineSettings(config) });
       // Every engine node sweeps: the store lets one node at a time change partitions, and
       // concurrent row deletes skip each other's rows.
       const sweeper = new Retention({ store, clock, logger, retentionMs: retentionMs(config), partitionMs: config.historyPartitionMinutes * 60 * 1000 });

@@ -57,6 +57,8 @@ export interface FiringOptions {
    * occurrence in progress on some other node. Absent: only this node's are known.
    */
   readonly findOverlaps?: (attempts: readonly HeldAttempt[]) => Promise<ReadonlySet<string>>;
+  /** Called each time the last send, notification or due batch in progress settles. */
+  readonly onQuiet?: () => void;
 }
 
 /**
@@ -111,6 +113,11 @@ export class Firing {
    */
   get sending(): boolean {
     return this.#slicesPending > 0 || this.#options.dispatcher.waiting > 0;
+  }
+
+  /** When the earliest queued attempt falls due (clock time), Infinity when none is queued. */
+  get nextDueAt(): number {
+    return this.#queue.peekDueAt() ?? Number.POSITIVE_INFINITY;
   }
 
   /** Attempts sent or waiting for a slot to their host. */
@@ -176,6 +183,7 @@ export class Firing {
   #end(): void {
     if (--this.#unsettled > 0) return;
     for (const resolve of this.#whenSettled.splice(0)) resolve();
+    this.#options.onQuiet?.();
   }
 
   #track(work: Promise<void>): void {

@@ -20,6 +20,7 @@ import { Firing, type FiringEvents } from './firing.js';
 import { Membership, type MembershipEvents } from './membership.js';
 import type { ScheduleOf } from './planner.js';
 import { Recorder, type RecorderEvents } from './recorder.js';
+import { ScavengePacer, type YoungGeneration } from './scavenge-pacer.js';
 import { cachedCronSchedules } from './schedules.js';
 import { Signals } from './signals.js';
 import { createWebhookSigner } from './signing.js';
@@ -53,6 +54,11 @@ export interface SchedulerOptions {
   readonly scheduleOf?: ScheduleOf;
   /** Resolves target host names; lets the node refuse forbidden addresses. */
   readonly lookup?: LookupFunction;
+  /**
+   * V8's young generation, collected between bursts of firings (see scavenge-pacer.ts);
+   * absent or null, V8 alone decides when to collect it.
+   */
+  readonly youngGeneration?: YoungGeneration | null;
   readonly recorder?: {
     readonly flushIntervalMs?: number;
     readonly maxBatchRows?: number;
@@ -139,6 +145,7 @@ export class Scheduler {
       refuse: (url) => targetRefusal(url, { allowedTargets: settings.allowedTargets ?? [] }),
       ...(options.lookup ? { lookup: options.lookup } : {}),
     });
+    const pacer = new ScavengePacer({ clock, youngGeneration: options.youngGeneration ?? null });
     this.#firing = new Firing({
       nodeId: options.nodeId,
       clock,
@@ -159,6 +166,7 @@ export class Scheduler {
         }));
         return new Set(await store.executionFindOverlaps({ candidates, now: new Date(clock.now()) }));
       },
+      onQuiet: () => pacer.quiet(this.#firing.nextDueAt),
     });
     this.#autoPauses = new AutoPauseReports({ dispatcher: this.#dispatcher, logger, metrics, nodeId: options.nodeId });
     this.#claimer = new Claimer({

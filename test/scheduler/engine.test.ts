@@ -68,6 +68,39 @@ describe('firing occurrences', () => {
   });
 });
 
+describe('garbage collection between bursts', () => {
+  it('collects the young generation once a burst has settled, never while its requests are in flight', async () => {
+    for (let i = 0; i < 2; i++) await world.createJob({ schedule: '* * * * * *', nextRunAt: world.at(1000) });
+    // A young generation of 100 MB in which each request allocates 10 MB.
+    const MB = 1024 * 1024;
+    let used = 0;
+    let sent = 0;
+    let settled = 0;
+    const collections: { at: number; inFlight: number }[] = [];
+    const s = await world.startScheduler({
+      youngGeneration: {
+        space: () => ({ used, available: 100 * MB - used }),
+        collections: () => collections.length,
+        collect: () => {
+          collections.push({ at: world.clock.now(), inFlight: sent - settled });
+          used = 5 * MB;
+        },
+      },
+    });
+    s.signals.on('sent', () => {
+      sent++;
+      used += 10 * MB;
+    });
+    s.signals.on('settled', () => settled++);
+    for (let second = 1; second <= 8; second++) await world.settleAt(second * 1000, 2);
+    // 20 MB a burst, 30 with headroom: collected once less than that is left, after the 4th
+    // burst (80 MB used) and, from 5 MB, after the 8th (85).
+    expect(collections.map(({ at }) => at - T0)).toEqual([4000, 8000]);
+    expect(collections.every(({ inFlight }) => inFlight === 0)).toBe(true);
+    expect(world.receiver.requests).toHaveLength(16);
+  });
+});
+
 describe('retries', () => {
   it('logs at most 10 final failures per 10 s one by one, and says how many it left out', async () => {
     world.receiver.setHandler((_req, res) => void res.writeHead(500).end('target broken'));
