@@ -115,6 +115,11 @@ export class Firing {
     return this.#slicesPending > 0 || this.#options.dispatcher.waiting > 0;
   }
 
+  /** Whether no send, notification or due batch is in progress. */
+  get idle(): boolean {
+    return this.#unsettled === 0;
+  }
+
   /** When the earliest queued attempt falls due (clock time), Infinity when none is queued. */
   get nextDueAt(): number {
     return this.#queue.peekDueAt() ?? Number.POSITIVE_INFINITY;

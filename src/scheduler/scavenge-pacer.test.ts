@@ -39,10 +39,10 @@ class YoungGenerationModel implements YoungGeneration {
 }
 
 /** A node firing one burst a second: the burst allocates in slices, then the node goes quiet. */
-function simulate(options: { capacity: number; burst: number; alive: number; seconds: number; quietFor?: number; collect?: boolean }) {
+function simulate(options: { capacity: number; burst: number; alive: number; seconds: number; quietFor?: number }) {
   const clock = new FakeClock(0);
   const young = new YoungGenerationModel(options.capacity, options.alive);
-  const pacer = new ScavengePacer({ clock, youngGeneration: options.collect === false ? null : young });
+  const pacer = new ScavengePacer({ clock, youngGeneration: young });
   const duringBursts: number[] = [];
   for (let second = 0; second < options.seconds; second++) {
     clock.set(second * 1000);
@@ -75,12 +75,6 @@ describe('the scavenge pacer', () => {
   it('does not collect when the next attempt falls due within a few milliseconds', () => {
     const { young } = simulate({ capacity: 64 * MB, burst: 15 * MB, alive: 3 * MB, seconds: 30, quietFor: 10 });
     expect(young.forcedScavenges).toBe(0);
-  });
-
-  it('does nothing where the runtime offers no collection', () => {
-    const pacer = new ScavengePacer({ clock: new FakeClock(0), youngGeneration: null });
-    pacer.quiet(Number.POSITIVE_INFINITY);
-    expect(pacer.collections).toBe(0);
   });
 
   it('takes no measure of a burst across a collection V8 made itself', () => {

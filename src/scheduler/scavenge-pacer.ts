@@ -20,8 +20,7 @@ export interface YoungGeneration {
 
 export interface ScavengePacerOptions {
   readonly clock: Clock;
-  /** Null where the runtime does not offer a collection on demand: the pacer then does nothing. */
-  readonly youngGeneration: YoungGeneration | null;
+  readonly youngGeneration: YoungGeneration;
 }
 
 /** The next burst's estimated allocation, times this, must fit in what is left of the young generation. */
@@ -43,10 +42,12 @@ const ESTIMATE_DECAY = 0.9;
  * middle of a burst, when the objects of every request in flight are alive: each scavenge
  * copies them (at 1,000 firings a second, 5 to 11 MB and 17 to 32 ms on the main thread) and
  * holds up the burst's remaining requests, which is what the slowest percent of them wait for.
- * Collected once the burst has ended, the same generation holds little alive and the next
- * burst starts with room for all it allocates.
+ * Collected once the burst has ended and its history is written, the same generation holds
+ * little alive (the attempts held for the next instants) and the next burst starts with room
+ * for all it allocates.
  *
- * Invariant: the pacer collects only when nothing is in flight (the caller's word), the next
+ * Invariant: the pacer collects only when nothing is in flight or waiting to be written (the
+ * caller's word), the next
  * attempt falls due at least MIN_QUIET_MS later, the next burst (estimated from the growth
  * between quiet moments) would not fit in what is left, and it would fit in an emptied young
  * generation. Past that size (tens of thousands of firings a second) bursts are scavenged
@@ -54,7 +55,7 @@ const ESTIMATE_DECAY = 0.9;
  */
 export class ScavengePacer {
   readonly #clock: Clock;
-  readonly #young: YoungGeneration | null;
+  readonly #young: YoungGeneration;
   #lastCheckAt = Number.NEGATIVE_INFINITY;
   /** Bytes used, and collections made, at the last look: what was allocated until the next one. */
   #lastUsed = 0;
@@ -73,10 +74,9 @@ export class ScavengePacer {
     return this.#collections;
   }
 
-  /** The node has nothing in flight; its next attempt falls due at `nextDueAt` (clock time, Infinity for none). */
+  /** The node has nothing in flight and nothing to write; its next attempt falls due at `nextDueAt` (clock time, Infinity for none). */
   quiet(nextDueAt: number): void {
     const young = this.#young;
-    if (young === null) return;
     const now = this.#clock.now();
     if (now - this.#lastCheckAt < MIN_CHECK_INTERVAL_MS) return;
     this.#lastCheckAt = now;

@@ -97,6 +97,9 @@ export class Scheduler {
   readonly #claimer: Claimer;
   readonly #autoPauses: AutoPauseReports;
   readonly #targetBudget: TargetBudget;
+  readonly #pacer: ScavengePacer | null;
+  /** Set while a look for a quiet moment waits for its turn (see #offerQuiet). */
+  #quietOffered = false;
   /** Attempts this node owns but will not send: handed back once the database answers. */
   /** Attempts to hand back: id -> scheduledAt. */
   readonly #toRelease = new Map<string, Date>();
@@ -145,7 +148,7 @@ export class Scheduler {
       refuse: (url) => targetRefusal(url, { allowedTargets: settings.allowedTargets ?? [] }),
       ...(options.lookup ? { lookup: options.lookup } : {}),
     });
-    const pacer = new ScavengePacer({ clock, youngGeneration: options.youngGeneration ?? null });
+    this.#pacer = options.youngGeneration ? new ScavengePacer({ clock, youngGeneration: options.youngGeneration }) : null;
     this.#firing = new Firing({
       nodeId: options.nodeId,
       clock,
@@ -166,7 +169,7 @@ export class Scheduler {
         }));
         return new Set(await store.executionFindOverlaps({ candidates, now: new Date(clock.now()) }));
       },
-      onQuiet: () => pacer.quiet(this.#firing.nextDueAt),
+      onQuiet: () => this.#offerQuiet(),
     });
     this.#autoPauses = new AutoPauseReports({ dispatcher: this.#dispatcher, logger, metrics, nodeId: options.nodeId });
     this.#claimer = new Claimer({
@@ -209,7 +212,10 @@ export class Scheduler {
       this.#left(executionIds);
     });
     this.#firing.signals.on('settled', ({ executionId }) => this.#left([executionId]));
-    this.#recorder.signals.on('flushed', ({ completedIds }) => this.#left(completedIds));
+    this.#recorder.signals.on('flushed', ({ completedIds }) => {
+      this.#left(completedIds);
+      this.#offerQuiet();
+    });
     this.#membership.signals.on('heartbeat', ({ ok }) => this.#afterHeartbeat(ok));
     watchEngine(this.health, this.signals, () => clock.now());
   }
@@ -364,6 +370,22 @@ export class Scheduler {
     }
     this.#claimsHeldBack = true;
     return false;
+  }
+
+  /**
+   * Offers the pacer a quiet moment (see scavenge-pacer.ts): no request in flight and no
+   * history row waiting to be written. Looked at on the next turn, once the answers just
+   * settled or the rows just written are no longer held by the code that handled them, so a
+   * collection then finds only what the node keeps: the attempts it holds for later.
+   */
+  #offerQuiet(): void {
+    const pacer = this.#pacer;
+    if (pacer === null || this.#quietOffered) return;
+    this.#quietOffered = true;
+    setImmediate(() => {
+      this.#quietOffered = false;
+      if (this.#firing.idle && this.#recorder.pending === 0) pacer.quiet(this.#firing.nextDueAt);
+    });
   }
 
   #left(ids: Iterable<string>): void {

@@ -69,20 +69,20 @@ describe('firing occurrences', () => {
 });
 
 describe('garbage collection between bursts', () => {
-  it('collects the young generation once a burst has settled, never while its requests are in flight', async () => {
+  it('collects the young generation once a burst has settled and been written, never before', async () => {
     for (let i = 0; i < 2; i++) await world.createJob({ schedule: '* * * * * *', nextRunAt: world.at(1000) });
     // A young generation of 100 MB in which each request allocates 10 MB.
     const MB = 1024 * 1024;
     let used = 0;
     let sent = 0;
     let settled = 0;
-    const collections: { at: number; inFlight: number }[] = [];
+    const collections: { at: number; inFlight: number; unwritten: number }[] = [];
     const s = await world.startScheduler({
       youngGeneration: {
         space: () => ({ used, available: 100 * MB - used }),
         collections: () => collections.length,
         collect: () => {
-          collections.push({ at: world.clock.now(), inFlight: sent - settled });
+          collections.push({ at: world.clock.now(), inFlight: sent - settled, unwritten: settled - written });
           used = 5 * MB;
         },
       },
@@ -92,11 +92,20 @@ describe('garbage collection between bursts', () => {
       used += 10 * MB;
     });
     s.signals.on('settled', () => settled++);
-    for (let second = 1; second <= 8; second++) await world.settleAt(second * 1000, 2);
+    let written = 0;
+    s.signals.on('flushed', ({ completions }) => (written += completions));
+    for (let second = 1; second <= 8; second++) {
+      await world.settleAt(second * 1000, 2);
+      // Settled, not written yet: nothing to collect until the history is.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (second === 4) expect(collections).toEqual([]);
+      await s.flush();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     // 20 MB a burst, 30 with headroom: collected once less than that is left, after the 4th
     // burst (80 MB used) and, from 5 MB, after the 8th (85).
     expect(collections.map(({ at }) => at - T0)).toEqual([4000, 8000]);
-    expect(collections.every(({ inFlight }) => inFlight === 0)).toBe(true);
+    expect(collections.every(({ inFlight, unwritten }) => inFlight === 0 && unwritten === 0)).toBe(true);
     expect(world.receiver.requests).toHaveLength(16);
   });
 });
