@@ -52,15 +52,14 @@ function simulate(options: { capacity: number; burst: number; alive: number; sec
     clock.set(second * 1000 + 1000 - (options.quietFor ?? 900));
     pacer.quiet((second + 1) * 1000);
   }
-  return { young, pacer, duringBursts };
+  return { young, duringBursts };
 }
 
 describe('the scavenge pacer', () => {
   it('moves the scavenges of steady bursts to the quiet time between them, without one per burst', () => {
-    const { young, pacer, duringBursts } = simulate({ capacity: 64 * MB, burst: 15 * MB, alive: 3 * MB, seconds: 60 });
+    const { young, duringBursts } = simulate({ capacity: 64 * MB, burst: 15 * MB, alive: 3 * MB, seconds: 60 });
     // The first bursts teach it their size; after them no burst is interrupted.
     expect(duringBursts.slice(5).every((count) => count === 0)).toBe(true);
-    expect(pacer.collections).toBe(young.forcedScavenges);
     // 64 MiB holds four bursts of 15: a collection every third or fourth second, not every one.
     expect(young.forcedScavenges).toBeGreaterThanOrEqual(60 / 4 - 2);
     expect(young.forcedScavenges).toBeLessThanOrEqual(60 / 2);
