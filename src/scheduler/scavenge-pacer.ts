@@ -1,4 +1,4 @@
-import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Clock } from '../time/clock.js';
@@ -144,12 +144,15 @@ function scavengeCounter(): { count: number } {
   if (scavenges !== null) return scavenges;
   const counter = { count: 0 };
   new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      const { detail } = entry as { detail?: { kind?: number; flags?: number } };
-      const forced = ((detail?.flags ?? 0) & constants.NODE_PERFORMANCE_GC_FLAGS_FORCED) !== 0;
-      if (detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR && !forced) counter.count++;
-    }
+    for (const entry of list.getEntries()) if (isV8Scavenge(entry)) counter.count++;
   }).observe({ entryTypes: ['gc'] });
   scavenges = counter;
   return counter;
+}
+
+/** Whether a `gc` performance entry reports a scavenge V8 made of its own accord (not one asked for). */
+export function isV8Scavenge(entry: PerformanceEntry): boolean {
+  const { detail } = entry as { detail?: { kind?: number; flags?: number } };
+  const forced = ((detail?.flags ?? 0) & constants.NODE_PERFORMANCE_GC_FLAGS_FORCED) !== 0;
+  return detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR && !forced;
 }
