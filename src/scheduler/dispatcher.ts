@@ -4,6 +4,7 @@ import type { Clock, TimerHandle } from '../time/clock.js';
 import type { HttpMethod } from '../store/types.js';
 import { ConnectionPools } from './connection-pools.js';
 import { HostLimiter } from './host-limiter.js';
+import { LinkedList, type Linked } from './linked-list.js';
 import type { PolicyState, TargetLimiter, TargetPermit } from './target-limiter.js';
 import type { WebhookSigner } from './signing.js';
 
@@ -79,7 +80,8 @@ export class Dispatcher {
   readonly #limiter: HostLimiter;
   readonly #signer: WebhookSigner | null;
   readonly #userAgent: string;
-  readonly #inFlight = new Set<Exchange>();
+  /** Requests in flight (to interrupt them at shutdown): a list through the exchanges, not a Set (see LinkedList). */
+  readonly #inFlight = new LinkedList<Exchange>();
   readonly #targets = new Map<string, Target | string>();
   readonly #refuse: ((url: URL) => string | null) | undefined;
   readonly #policies: TargetLimiter | undefined;
@@ -177,7 +179,7 @@ export class Dispatcher {
     }
     const pool = this.#pools.pick(url.origin);
     const exchange = new Exchange(startedAt, this.#clock, url.origin, pool, permit, done, this.#exchanges);
-    this.#inFlight.add(exchange);
+    this.#inFlight.push(exchange);
     exchange.timer = this.#clock.setTimer(request.timeoutMs, () => exchange.interrupt(new RequestTimeout(request.timeoutMs)));
     this.#pools.agent(pool).dispatch(
       { origin: url.origin, path: url.path, method: request.method, headers: this.#headers(request, startedAt), body: request.body },
@@ -310,7 +312,9 @@ interface Settlement {
  * A 2xx answer's body is read and dropped (up to DRAIN_LIMIT_BYTES, then the connection is
  * closed); of any other answer the first ERROR_BODY_BYTES are kept for the history.
  */
-class Exchange implements UndiciDispatcher.DispatchHandler, Settlement {
+class Exchange implements UndiciDispatcher.DispatchHandler, Settlement, Linked<Exchange> {
+  listPrevious: Exchange | null = null;
+  listNext: Exchange | null = null;
   /** The request's timeout, cancelled when it settles. */
   timer: TimerHandle | null = null;
   /** Set once, when it settles. */
