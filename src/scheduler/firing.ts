@@ -6,6 +6,7 @@ import type { ExecutionCompletion, ExecutionRecord, ExecutionStatus } from '../s
 import { attemptRequest, backfillWithdrawal, failureNotification, occurrenceKey, RequestTemplates, type HeldAttempt } from './attempt.js';
 import { backoffDelay, type BackoffStrategy } from './backoff.js';
 import type { Dispatcher, OnSend, RequestOutcome } from './dispatcher.js';
+import { IdMap } from './id-map.js';
 import type { Recorder } from './recorder.js';
 import { LogBudget } from './log-budget.js';
 import { Signals } from './signals.js';
@@ -72,14 +73,14 @@ export class Firing {
   readonly #queue: TimerQueue<HeldAttempt>;
   readonly #templates = new RequestTemplates();
   /** Occurrences in progress here (first request sent, last attempt not settled), per job. */
-  readonly #inProgress = new Map<string, Set<string>>();
+  readonly #inProgress = new IdMap<Set<string>>();
   /** Sends, notifications and parts of a due batch not settled yet (see #begin). */
   #unsettled = 0;
   readonly #whenSettled: (() => void)[] = [];
   /** Attempts handed to `fire` and not yet settled or given up (a count: nothing reads them). */
   #active = 0;
   /** Every attempt held, queued or active, with the clock time this node took it on. */
-  readonly #held = new Map<string, number>();
+  readonly #held = new IdMap<number>();
   #accepting = true;
   /** Parts of due batches waiting for their turn (see #fireFrom). */
   #slicesPending = 0;

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import type { AutoPausedJob, ClaimLease, ExecutionCompletion, ExecutionInsert, LeasedAttempt, Store } from '../store/types.js';
 import { Fifo } from './fifo.js';
+import { IdMap } from './id-map.js';
+import { RunningMark, RunningMarks } from './running-marks.js';
 import { Signals } from './signals.js';
 
 /**
@@ -67,9 +69,9 @@ export class Recorder {
   readonly #units = new Fifo<BufferedUnit>();
   #unitRows = 0;
   /** Completions buffered or being written, by attempt id. */
-  readonly #pendingCompletions = new Set<string>();
-  /** Attempts sent whose RUNNING mark is not written yet, by id. */
-  #running = new Map<string, RunningMark>();
+  readonly #pendingCompletions = new IdMap<true>();
+  /** Attempts sent whose RUNNING mark is not written yet. */
+  readonly #running = new RunningMarks();
   #timer: TimerHandle | null = null;
   /** Clock time #timer fires at. */
   #timerAt = Infinity;
@@ -106,7 +108,7 @@ export class Recorder {
     if (rows === 0) return;
     for (const completion of unit.completions ?? []) {
       this.#running.delete(completion.id);
-      this.#pendingCompletions.add(completion.id);
+      this.#pendingCompletions.set(completion.id, true);
     }
     this.#units.push({ unit, arrivedAt: this.#clock.now() });
     this.#unitRows += rows;
@@ -119,7 +121,7 @@ export class Recorder {
   }
 
   markRunning(id: string, scheduledAt: Date, startedAt: number, leased?: LeasedAttempt): void {
-    this.#running.set(id, { scheduledAt, startedAt, leased });
+    this.#running.add(new RunningMark(id, scheduledAt, startedAt, leased));
     this.#schedule();
   }
 
@@ -171,9 +173,9 @@ export class Recorder {
     let at = now + this.#intervalMs;
     if (this.#units.length === 0) {
       // Only RUNNING marks wait: come back when the oldest is due.
-      const oldest = this.#running.values().next();
-      if (oldest.done) return;
-      at = Math.max(at, oldest.value.startedAt + this.#markAfterMs);
+      const oldest = this.#running.oldest;
+      if (!oldest) return;
+      at = Math.max(at, oldest.startedAt + this.#markAfterMs);
     }
     // While the database fails, the retry backoff decides (see #writeOnce).
     if (this.#timer && (this.#timerAt <= at || this.#failures > 0)) return;
@@ -254,31 +256,15 @@ export class Recorder {
       rows += rowsOf(buffered.unit);
     }
     this.#unitRows -= rows;
-    let running = this.#running;
-    if (allMarks) {
-      this.#running = new Map();
-    } else {
-      // Marks were added in start order (the clock's), so the old enough ones come first.
-      const before = this.#clock.now() - this.#markAfterMs;
-      running = new Map();
-      for (const [id, mark] of this.#running) {
-        if (mark.startedAt > before) break;
-        running.set(id, mark);
-      }
-      for (const id of running.keys()) this.#running.delete(id);
-    }
-    for (const { leased } of running.values()) if (leased) this.#markedLeased.add(leased);
-    return { units, running, rows: rows + running.size };
+    const running = allMarks ? this.#running.takeAll() : this.#running.takeStartedBy(this.#clock.now() - this.#markAfterMs);
+    for (const { leased } of running) if (leased) this.#markedLeased.add(leased);
+    return { units, running, rows: rows + running.length };
   }
 
   #restore(batch: Batch): void {
     this.#units.unshiftAll(batch.units);
     this.#unitRows += batch.units.reduce((sum, { unit }) => sum + rowsOf(unit), 0);
-    const completed = new Set<string>();
-    for (const { unit } of this.#units) for (const completion of unit.completions ?? []) completed.add(completion.id);
-    for (const [id, mark] of batch.running) {
-      if (!completed.has(id) && !this.#running.has(id)) this.#running.set(id, mark);
-    }
+    this.#running.restore(batch.running, (id) => this.#pendingCompletions.has(id));
   }
 
   async #write(batch: Batch): Promise<void> {
@@ -301,8 +287,8 @@ export class Recorder {
     const scheduledAt: Date[] = [];
     const starts: Date[] = [];
     const leased: LeasedAttempt[] = [];
-    for (const [id, mark] of batch.running) {
-      ids.push(id);
+    for (const mark of batch.running) {
+      ids.push(mark.id);
       scheduledAt.push(mark.scheduledAt);
       starts.push(new Date(mark.startedAt));
       if (mark.leased) leased.push(mark.leased);
@@ -319,7 +305,7 @@ export class Recorder {
     this.signals.emit('flushed', {
       inserts: inserts.length,
       completions: completions.length,
-      running: batch.running.size,
+      running: batch.running.length,
       completedIds: completions.map((c) => c.id),
     });
   }
@@ -347,15 +333,8 @@ export class Recorder {
 
 interface Batch {
   readonly units: BufferedUnit[];
-  readonly running: Map<string, RunningMark>;
+  readonly running: readonly RunningMark[];
   readonly rows: number;
-}
-
-/** A sent attempt's start, waiting to be written; scheduledAt names its partition. */
-interface RunningMark {
-  readonly scheduledAt: Date;
-  readonly startedAt: number;
-  readonly leased: LeasedAttempt | undefined;
 }
 
 /** A unit waiting to be written, with the clock time it arrived (see #writeInBackground). */

@@ -2,6 +2,7 @@
  * Puts a burst through one structure and prints the bytes of heap it leaves behind after two
  * young-generation collections (see young-garbage.ts, which runs this with --expose-gc).
  */
+import { IdMap } from '../../src/scheduler/id-map.js';
 import { LinkedList, type Linked } from '../../src/scheduler/linked-list.js';
 import type { BurstHolderName } from './young-garbage.js';
 
@@ -32,6 +33,14 @@ function holderOf(name: BurstHolderName): Holder {
     case 'set': {
       const set = new Set<Item>();
       return { add: (item) => set.add(item), remove: (item) => set.delete(item) };
+    }
+    case 'id-map': {
+      const map = new IdMap<Item>();
+      return { add: (item) => map.set(item.id, item), remove: (item) => map.delete(item.id) };
+    }
+    case 'map': {
+      const map = new Map<string, Item>();
+      return { add: (item) => map.set(item.id, item), remove: (item) => map.delete(item.id) };
     }
   }
 }

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 /** The structures young-garbage-burst.ts knows how to put a burst through. */
-export type BurstHolderName = 'linked-list' | 'set';
+export type BurstHolderName = 'linked-list' | 'set' | 'id-map' | 'map';
 
 const BURST_SCRIPT = fileURLToPath(new URL('./young-garbage-burst.ts', import.meta.url));
 
