@@ -90,7 +90,7 @@ export class Firing {
   readonly #failureLines = new LogBudget(OCCURRENCE_LINES_PER_INTERVAL, OCCURRENCE_LINES_INTERVAL_MS);
   readonly #notificationLines = new LogBudget(OCCURRENCE_LINES_PER_INTERVAL, OCCURRENCE_LINES_INTERVAL_MS);
   /** Of fire_once jobs, the first scheduled attempts held here, per job (see #overdue). */
-  readonly #fireOnceHeld = new Map<string, Set<ExecutionRecord>>();
+  readonly #fireOnceHeld = new IdMap<Set<ExecutionRecord>>();
 
   constructor(options: FiringOptions) {
     this.#options = options;

@@ -5,8 +5,8 @@ export interface Linked<T> {
 }
 
 /**
- * A doubly linked list through its items' own fields, in the order they were put in: O(1) to
- * add at either end and to take any item out, with no allocation.
+ * A doubly linked list through its items' own fields, in the order they were put in: adding at
+ * either end and taking any item out are O(1) and allocate nothing.
  *
  * Why not a Set, for objects of a burst that come and go within it (requests in flight): V8
  * replaces a Set's or Map's table as it grows or shrinks and links the old table to its
@@ -25,7 +25,7 @@ export class LinkedList<T extends Linked<T>> implements Iterable<T> {
     return this.#size;
   }
 
-  /** The item put in first (of those at the back) and not taken out yet. */
+  /** The item at the front (of those pushed, the earliest still in), or null when empty. */
   get first(): T | null {
     return this.#first;
   }

@@ -54,7 +54,9 @@ export class RunningMarks {
   takeStartedBy(startedBy: number): RunningMark[] {
     const taken: RunningMark[] = [];
     for (let mark = this.#inOrder.first; mark && mark.startedAt <= startedBy; mark = this.#inOrder.first) {
-      this.#take(mark, taken);
+      this.#inOrder.delete(mark);
+      this.#byId.delete(mark.id);
+      taken.push(mark);
     }
     return taken;
   }
@@ -75,11 +77,5 @@ export class RunningMarks {
       this.#inOrder.unshift(mark);
       this.#byId.set(mark.id, mark);
     }
-  }
-
-  #take(mark: RunningMark, taken: RunningMark[]): void {
-    this.#inOrder.delete(mark);
-    this.#byId.delete(mark.id);
-    taken.push(mark);
   }
 }
