@@ -32,22 +32,12 @@ export class LinkedList<T extends Linked<T>> implements Iterable<T> {
 
   /** Adds `item`, which must not be in a list, at the back. */
   push(item: T): void {
-    item.listNext = null;
-    item.listPrevious = this.#last;
-    if (this.#last) this.#last.listNext = item;
-    else this.#first = item;
-    this.#last = item;
-    this.#size++;
+    this.#insertBetween(item, this.#last, null);
   }
 
   /** Adds `item`, which must not be in a list, at the front. */
   unshift(item: T): void {
-    item.listPrevious = null;
-    item.listNext = this.#first;
-    if (this.#first) this.#first.listPrevious = item;
-    else this.#last = item;
-    this.#first = item;
-    this.#size++;
+    this.#insertBetween(item, null, this.#first);
   }
 
   /** Takes `item` out; false when it was not in this list. */
@@ -61,6 +51,16 @@ export class LinkedList<T extends Linked<T>> implements Iterable<T> {
     item.listNext = null;
     this.#size--;
     return true;
+  }
+
+  #insertBetween(item: T, previous: T | null, next: T | null): void {
+    item.listPrevious = previous;
+    item.listNext = next;
+    if (previous) previous.listNext = item;
+    else this.#first = item;
+    if (next) next.listPrevious = item;
+    else this.#last = item;
+    this.#size++;
   }
 
   /** Whether `item` is in this list (an item is in one list at most). */
