@@ -25,8 +25,22 @@ export interface TransactionOptions {
   readonly unbounded?: boolean;
 }
 
+/** NOTIFY and LISTEN between the processes sharing one database. */
+export interface DbNotifications {
+  /** Sends `payload` on `channel` to every session listening, this process's included. */
+  notify(channel: string, payload: string): Promise<void>;
+  /**
+   * Calls `onNotify` with every payload sent on `channel`, and `onResumed` when listening
+   * resumes after its connection was lost (what was sent meanwhile went unheard). Resolves
+   * after the first attempt to listen, successful or not: it keeps trying by itself.
+   */
+  listen(channel: string, handlers: { readonly onNotify: (payload: string) => void; readonly onResumed: () => void }): Promise<() => Promise<void>>;
+}
+
 export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
+  /** Null where one process holds the database (PGlite): there is nobody else to tell. */
+  readonly notifications: DbNotifications | null;
   /**
    * The statements a node's liveness hangs on (heartbeat, clock reading, readiness, marking
    * the node stopped): one connection of their own and the shorter bound, so they neither wait

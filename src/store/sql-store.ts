@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { JobSchedulerError } from '../errors.js';
 import { isUuid } from '../ids.js';
@@ -8,7 +9,7 @@ import { againToleratingDuplicates, databaseFailure, toStoreError, type Database
 import { migrate } from './migrate.js';
 import { withRetry, type RetryOptions } from './retry.js';
 import { backfillOccurrences } from './sql/backfill.js';
-import { claimDueJobs, claimUnownedExecutions, executionSelectOwnedOpen } from './sql/claims.js';
+import { claimDueJobs, claimHorizon, claimUnownedExecutions, executionSelectOwnedOpen } from './sql/claims.js';
 import { executionCompleteLeased, leasesDelete, leasesMaterializeOfOwners } from './sql/leases.js';
 import {
   executionCompleteMany,
@@ -44,6 +45,8 @@ import {
 import type {
   AutoPausedJob,
   ClaimedAttempt,
+  ClaimHorizon,
+  ClaimHorizonParams,
   ExecutionClaimDueParams,
   ExecutionCompletion,
   ExecutionInsert,
@@ -94,6 +97,12 @@ export interface SqlStoreOptions {
 }
 
 /**
+ * The channel of wake-ups between the nodes. Its payload names the sender and the schema the
+ * change was made in, so nodes on other tables of the same database ignore it.
+ */
+const WAKE_CHANNEL = 'jobscheduler_wake';
+
+/**
  * The Store over any Db. Every method goes through #op, which retries transient failures
  * (only when that cannot write twice) and maps whatever escapes to the error catalogue.
  */
@@ -104,11 +113,18 @@ export class SqlStore implements Store {
   readonly #retry: RetryOptions;
   /** The readiness ping in progress, shared by every probe that arrives meanwhile. */
   #ping: Promise<void> | null = null;
+  /** Called when something a scheduler acts on may be due sooner (watchWakeUps). */
+  readonly #wakes = new Set<() => void>();
+  /** Listening to other nodes' changes, once something watches; null until then or without other nodes. */
+  #listening: Promise<() => Promise<void>> | null = null;
+  /** What this store's wake-ups carry: who sent it (a random id), a space, the schema it concerns. */
+  readonly #announcement: string;
 
   constructor(options: SqlStoreOptions) {
     this.#db = options.db;
     this.kind = options.db.kind;
     this.#options = options;
+    this.#announcement = `${randomBytes(8).toString('hex')} ${this.#scope}`;
     this.#retry = {
       retries: options.retry?.retries ?? 4,
       baseDelayMs: options.retry?.baseDelayMs ?? 50,
@@ -143,8 +159,56 @@ export class SqlStore implements Store {
     });
   }
 
-  close(): Promise<void> {
-    return this.#db.close();
+  async close(): Promise<void> {
+    const listening = this.#listening;
+    this.#listening = null;
+    if (listening) await (await listening)();
+    await this.#db.close();
+  }
+
+  async watchWakeUps(wake: () => void): Promise<() => void> {
+    this.#wakes.add(wake);
+    const notifications = this.#db.notifications;
+    if (notifications) {
+      this.#listening ??= notifications.listen(WAKE_CHANNEL, {
+        // Its own announcements woke this store's watchers already.
+        onNotify: (payload) => {
+          if (payload !== this.#announcement && payload.slice(payload.indexOf(' ') + 1) === this.#scope) this.#wakeAll();
+        },
+        onResumed: () => this.#wakeAll(),
+      });
+      await this.#listening;
+    }
+    return () => this.#wakes.delete(wake);
+  }
+
+  /** Which nodes a change concerns: those on the same tables (the schema). */
+  get #scope(): string {
+    return this.#options.schema ?? '';
+  }
+
+  #wakeAll(): void {
+    for (const wake of this.#wakes) wake();
+  }
+
+  /**
+   * A write made something due sooner than a claimer's last look may have seen: this process's
+   * watchers are woken at once, the other nodes through the database. Not awaited, and a
+   * failure only logged: the write stands, and every node looks again within half a
+   * look-ahead however it hears.
+   */
+  #announce(): void {
+    this.#wakeAll();
+    this.#db.notifications?.notify(WAKE_CHANNEL, this.#announcement).catch((error: unknown) => {
+      this.#options.logger.debug({ err: error }, 'could not tell the other nodes of a change; they see it at their next look');
+    });
+  }
+
+  /** `result` once it is in, announced (see #announce) unless `announces` says it changed nothing due. */
+  async #announced<T>(result: Promise<T>, announces: (value: T) => boolean = () => true): Promise<T> {
+    const value = await result;
+    if (announces(value)) this.#announce();
+    return value;
   }
 
   async jobCreate(params: JobCreateParams): Promise<JobRecord> {
@@ -154,11 +218,13 @@ export class SqlStore implements Store {
 
   jobCreateMany(params: readonly JobCreateParams[]): Promise<JobRecord[]> {
     if (params.length === 0) return Promise.resolve([]);
-    return this.#op('jobCreateMany', false, async () => {
-      // One statement: all rows are stored or, on any error, none is.
-      const defaults = await jobInsertMany(this.#db, params);
-      return params.map((job) => createdJobRecord(job, defaults));
-    });
+    return this.#announced(
+      this.#op('jobCreateMany', false, async () => {
+        // One statement: all rows are stored or, on any error, none is.
+        const defaults = await jobInsertMany(this.#db, params);
+        return params.map((job) => createdJobRecord(job, defaults));
+      }),
+    );
   }
 
   jobGet(id: string): Promise<JobRecord> {
@@ -185,6 +251,10 @@ export class SqlStore implements Store {
   }
 
   jobUpdate(params: JobUpdateParams): Promise<JobRecord> {
+    return this.#announced(this.#updateJob(params));
+  }
+
+  #updateJob(params: JobUpdateParams): Promise<JobRecord> {
     return this.#op('jobUpdate', false, async () => {
       if (!isUuid(params.id)) throw jobNotFound(params.id);
       const row = await jobUpdateById(this.#db, { id: params.id, patch: params.patch, expectedVersion: params.expectedVersion ?? null });
@@ -223,9 +293,12 @@ export class SqlStore implements Store {
     // Idempotent: duplicate inserts are skipped and finished rows are never rewritten. Leased
     // outcomes are first inserted without looking for their rows; should one be there, the
     // transaction fails whole and the batch is written again, completing rows where they are.
-    return this.#op('executionWrite', true, () =>
+    const written = this.#op('executionWrite', true, () =>
       againToleratingDuplicates((completeExisting) => this.#writeExecutions(inserts, completions, leasesDone, completeExisting)),
     );
+    // Run-now requests, and retries a stopping node leaves: attempts for any node to claim.
+    const queued = inserts.some((insert) => insert.status === 'SCHEDULED' && insert.ownerNode === null);
+    return queued ? this.#announced(written) : written;
   }
 
   #writeExecutions(
@@ -255,11 +328,11 @@ export class SqlStore implements Store {
 
   executionBackfill(params: ExecutionBackfillParams): Promise<ExecutionBackfillResult> {
     // Idempotent by design (see the Store contract): a retry after an unknown outcome queues nothing twice.
-    return this.#op('executionBackfill', true, async () => {
+    return this.#announced(this.#op('executionBackfill', true, async () => {
       const result = isUuid(params.jobId) ? await backfillOccurrences(this.#db, params) : null;
       if (!result) throw jobNotFound(params.jobId);
       return result;
-    });
+    }));
   }
 
   executionList(params: ExecutionListParams): Promise<Page<ExecutionRecord>> {
@@ -332,16 +405,22 @@ export class SqlStore implements Store {
 
   async executionRelease(params: ExecutionReleaseParams): Promise<void> {
     if (params.ids.length === 0) return;
-    await this.#op('executionRelease', true, async () => {
-      // Every lease of the node becomes rows first: what it hands back then has rows to hand
-      // back, and what it still sends completes those rows.
-      await leasesMaterializeOfOwners(this.#db, [params.nodeId]);
-      await executionReleaseOwned(this.#db, params);
-    });
+    await this.#announced(
+      this.#op('executionRelease', true, async () => {
+        // Every lease of the node becomes rows first: what it hands back then has rows to hand
+        // back, and what it still sends completes those rows.
+        await leasesMaterializeOfOwners(this.#db, [params.nodeId]);
+        await executionReleaseOwned(this.#db, params);
+      }),
+    );
+  }
+
+  claimHorizon(params: ClaimHorizonParams): Promise<ClaimHorizon> {
+    return this.#op('claimHorizon', true, () => claimHorizon(this.#db, params));
   }
 
   targetPolicyCreate(params: TargetPolicyDefinition & { readonly id: string }): Promise<TargetPolicyRecord> {
-    return this.#op('targetPolicyCreate', false, () => targetPolicyInsert(this.#db, params));
+    return this.#announced(this.#op('targetPolicyCreate', false, () => targetPolicyInsert(this.#db, params)));
   }
 
   targetPolicyGet(id: string): Promise<TargetPolicyRecord> {
@@ -357,6 +436,10 @@ export class SqlStore implements Store {
   }
 
   targetPolicyUpdate(params: TargetPolicyUpdateParams): Promise<TargetPolicyRecord> {
+    return this.#announced(this.#updateTargetPolicy(params));
+  }
+
+  #updateTargetPolicy(params: TargetPolicyUpdateParams): Promise<TargetPolicyRecord> {
     return this.#op('targetPolicyUpdate', false, async () => {
       if (!isUuid(params.id)) throw targetPolicyNotFound(params.id);
       const updated = await targetPolicyUpdateById(this.#db, { id: params.id, patch: params.patch, expectedVersion: params.expectedVersion ?? null });
@@ -372,9 +455,11 @@ export class SqlStore implements Store {
   }
 
   targetPolicyDelete(id: string): Promise<void> {
-    return this.#op('targetPolicyDelete', true, async () => {
-      if (!isUuid(id) || !(await targetPolicyDeleteById(this.#db, id))) throw targetPolicyNotFound(id);
-    });
+    return this.#announced(
+      this.#op('targetPolicyDelete', true, async () => {
+        if (!isUuid(id) || !(await targetPolicyDeleteById(this.#db, id))) throw targetPolicyNotFound(id);
+      }),
+    );
   }
 
   targetBudgetExchange(params: TargetBudgetExchangeParams): Promise<{ readonly policies: TargetPolicyRecord[]; readonly shares: readonly TargetUsage[] }> {
@@ -402,7 +487,11 @@ export class SqlStore implements Store {
   }
 
   nodeReapDead(params: { readonly timeoutMs: number }): Promise<NodeReapResult> {
-    return this.#op('nodeReapDead', true, () => nodeReapDead(this.#db, params));
+    // Attempts handed back are for any node; a node gone changes every node's share.
+    return this.#announced(
+      this.#op('nodeReapDead', true, () => nodeReapDead(this.#db, params)),
+      (reaped) => reaped.requeued > 0 || reaped.deadNodes.length > 0,
+    );
   }
 
   async #op<T>(operation: string, idempotent: boolean, fn: () => Promise<T>): Promise<T> {

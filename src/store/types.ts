@@ -400,6 +400,22 @@ export interface KnownJobs {
  * is at or before `othersUntil`, a point their owner should have passed: a dead, cut-off or
  * overloaded owner delays them by that much at most, and the database row lock still decides.
  */
+/** Where claimable work begins (Store.claimHorizon); instants in milliseconds since the epoch. */
+export interface ClaimHorizon {
+  /** The earliest due instant of a runnable job of this node's shard (of every job without a share); null: none. */
+  readonly ownDueMs: number | null;
+  /** The earliest due instant of any runnable job, whichever node's shard it is in; null: none. */
+  readonly anyDueMs: number | null;
+  /** Whether an unowned attempt is due by `unownedUntil`. */
+  readonly unownedDue: boolean;
+}
+
+export interface ClaimHorizonParams {
+  /** This node's place among the live claiming nodes; null: it claims every job. */
+  readonly share: { readonly index: number; readonly count: number } | null;
+  readonly unownedUntil: Date;
+}
+
 export interface ClaimShare {
   readonly index: number;
   readonly count: number;
@@ -648,6 +664,16 @@ export interface Store {
   jobClaimDue(params: JobClaimDueParams): Promise<ClaimedAttempt[]>;
   /** Takes ownership of unowned due attempts (FOR UPDATE SKIP LOCKED) and returns them. */
   executionClaimDue(params: ExecutionClaimDueParams): Promise<ClaimedAttempt[]>;
+  /** When claimable work begins, in one statement that locks nothing: a claimer sleeps until then. */
+  claimHorizon(params: ClaimHorizonParams): Promise<ClaimHorizon>;
+  /**
+   * Calls `wake` when something a scheduler acts on may have become due sooner than its last
+   * look saw, written through this store or (PostgreSQL) by any other node: a job created or
+   * changed, an attempt queued for any node, a target policy changed; and when listening
+   * resumes after a lost connection, since changes may have gone unheard meanwhile. Resolves
+   * once listening; the function it gives stops calling `wake`.
+   */
+  watchWakeUps(wake: () => void): Promise<() => void>;
   /**
    * Open (SCHEDULED or RUNNING) attempts owned by `nodeId`, due before `dueBefore`, oldest
    * first: a node adopts what it owns but does not hold (a previous life under the same id,

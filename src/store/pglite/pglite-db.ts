@@ -30,6 +30,8 @@ interface PgliteQueryable {
 export class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
   readonly control: Queryable = this;
+  /** One process holds the database (the data directory is locked): nobody else to tell. */
+  readonly notifications = null;
   readonly #pg: PGlite;
   readonly #lock: DataDirLock | null;
   readonly #mutex = new Mutex();

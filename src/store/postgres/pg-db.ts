@@ -1,11 +1,12 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { settings } from '../../config/schema.js';
-import { DbConnectionError, DbTimeoutError, type Db, type Queryable, type QueryResult, type TransactionOptions } from '../db.js';
+import { DbConnectionError, DbTimeoutError, type Db, type DbNotifications, type Queryable, type QueryResult, type TransactionOptions } from '../db.js';
 import { quoteIdent } from '../sql/identifiers.js';
-import { statementText, type Statement } from '../statement.js';
+import { named, statementText, type Statement } from '../statement.js';
 import { databaseTimeouts, type DatabaseTimeouts } from '../timeouts.js';
 import { BoundedCall } from './bounded-call.js';
+import { PgListener } from './pg-listener.js';
 
 export interface PgDbOptions {
   readonly connectionString: string;
@@ -59,6 +60,7 @@ interface LaneSettings extends Omit<Lane, 'pool'> {
 export class PgDb implements Db {
   readonly kind = 'postgres' as const;
   readonly control: Queryable;
+  readonly notifications: DbNotifications;
   readonly #main: Lane;
   readonly #control: Lane;
   readonly #logger: Logger;
@@ -67,6 +69,7 @@ export class PgDb implements Db {
   readonly #inFlight = new Set<BoundedCall>();
   /** Every open connection, so close() can cut those a polite goodbye cannot end. */
   readonly #clients = new Set<pg.PoolClient>();
+  readonly #listeners = new Set<PgListener>();
   #controlFailing = false;
   #sessionWarned = false;
   /** Resolves close()'s wait for the last connection to end. */
@@ -94,6 +97,28 @@ export class PgDb implements Db {
       query: (statement, values = []) => this.#run(this.#control, false, (client, call) => runQuery(client, call, this.#sent(statement), values)),
       script: async (text) => {
         await this.#run(this.#control, false, (client, call) => runQuery(client, call, text, undefined));
+      },
+    };
+    this.notifications = {
+      notify: async (channel, payload) => {
+        await this.query(NOTIFY, [channel, payload]);
+      },
+      listen: async (channel, handlers) => {
+        const listener = new PgListener({
+          connectionString: options.connectionString,
+          applicationName: options.applicationName ?? 'jobscheduler',
+          logger: options.logger,
+          channel,
+          connectMs: timeouts.connectMs,
+          keepAliveMs: timeouts.controlMs,
+          ...handlers,
+        });
+        this.#listeners.add(listener);
+        await listener.start();
+        return async () => {
+          this.#listeners.delete(listener);
+          await listener.stop();
+        };
       },
     };
   }
@@ -139,6 +164,8 @@ export class PgDb implements Db {
    * has stopped everything else) is work nobody waits for.
    */
   async close(): Promise<void> {
+    await Promise.all([...this.#listeners].map((listener) => listener.stop()));
+    this.#listeners.clear();
     const pools = [this.#main.pool, this.#control.pool].filter((pool) => !pool.ended && !pool.ending);
     const ended = Promise.all(pools.map((pool) => pool.end()));
     const gone = ended.then(
@@ -268,6 +295,8 @@ export class PgDb implements Db {
     if (stuck.length > 0) this.#logger.info({ calls: stuck.length }, 'database answers again; calls waiting on silent connections are tried again on fresh ones');
   }
 }
+
+const NOTIFY = named('notify', 'SELECT pg_notify($1, $2)');
 
 /** Without settings, the bounds follow from the default heartbeat interval and node timeout. */
 const DEFAULT_LIVENESS = { heartbeatIntervalMs: settings.heartbeatIntervalMs.default, nodeTimeoutMs: settings.nodeTimeoutMs.default };

@@ -3,7 +3,7 @@ import { FROM_MILLIS, millisOrNull, plainArray, TO_MILLIS } from './arrays.js';
 import type { Db, Queryable } from '../db.js';
 import { againToleratingDuplicates } from '../errors.js';
 import { named } from '../statement.js';
-import type { JobBound, ClaimedAttempt, ClaimLease, ClaimShare, ExecutionClaimDueParams, ExecutionInsert, ExecutionRecord, ExecutionListOwnedParams, JobClaimDueParams, ScheduledJob } from '../types.js';
+import type { JobBound, ClaimedAttempt, ClaimHorizon, ClaimHorizonParams, ClaimLease, ClaimShare, ExecutionClaimDueParams, ExecutionInsert, ExecutionRecord, ExecutionListOwnedParams, JobClaimDueParams, ScheduledJob } from '../types.js';
 import { executionInsertManyReturningIds } from './executions.js';
 import { leaseInsert, leasesMaterializeOwnDueBefore, type LeaseEntry } from './leases.js';
 import {
@@ -323,6 +323,36 @@ export async function claimUnownedExecutions(db: Queryable, params: ExecutionCla
   if (any.rows.length === 0) return [];
   const result = await db.query<ExecutionRow & Record<string, unknown>>(CLAIM_UNOWNED_DUE, [params.nodeId, until, params.limit]);
   return result.rows.map((row) => ({ execution: toExecutionRecord(row), job: toScheduledJob(unprefixJob(row, JOB_PREFIX)) }));
+}
+
+/** The earliest due runnable job, among those `shard` admits: the index on next_due_at, in order, first match. */
+const earliestDue = (shard: string): string =>
+  `(SELECT ${TO_MILLIS('n.next_due_at')} FROM job_next_runs n
+    WHERE n.runnable AND n.next_due_at IS NOT NULL AND n.next_run_at IS NOT NULL AND ${shard}
+    ORDER BY n.next_due_at LIMIT 1)`;
+
+const CLAIM_HORIZON = named(
+  'claim_horizon',
+  `SELECT ${earliestDue('($1::int IS NULL OR n.shard % $1::int = $2::int)')} AS own_due_ms,
+     ${earliestDue('true')} AS any_due_ms,
+     EXISTS (SELECT 1 FROM executions WHERE ${unownedDueBy('$3::timestamptz')}) AS unowned_due`,
+);
+
+/**
+ * Where claimable work begins, so that a claimer with nothing to do sleeps until then instead
+ * of asking every interval (each empty round was a transaction and a look: four statements).
+ * The job instants mirror the claim's own conditions (selectDueForUpdate); the unowned attempts
+ * are the claim's look, since they are claimed a whole look-ahead ahead and a claimer never
+ * sleeps longer than half of one.
+ */
+export async function claimHorizon(db: Queryable, params: ClaimHorizonParams): Promise<ClaimHorizon> {
+  const { rows } = await db.query<{ own_due_ms: number | null; any_due_ms: number | null; unowned_due: boolean }>(CLAIM_HORIZON, [
+    params.share?.count ?? null,
+    params.share?.index ?? null,
+    params.unownedUntil.toISOString(),
+  ]);
+  const row = rows[0]!;
+  return { ownDueMs: row.own_due_ms, anyDueMs: row.any_due_ms, unownedDue: row.unowned_due };
 }
 
 /**
