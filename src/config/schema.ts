@@ -255,7 +255,7 @@ export const settings = {
   },
   claimIntervalMs: {
     env: 'JOBSCHEDULER_CLAIM_INTERVAL_MS',
-    description: 'How often a scheduler node claims due work.',
+    description: 'The least time between two claim rounds of a scheduler node. A node with nothing due sleeps longer, until its earliest job is due within half the look-ahead (at most half the look-ahead and half this interval); a job or attempt written on any node wakes it.',
     default: 250,
     parse: integer(10, 60000),
   },

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import type { Clock } from '../time/clock.js';
-import type { ClaimedAttempt, ClaimShare, OccurrencePlan, ScheduledJob, Store } from '../store/types.js';
+import type { ClaimedAttempt, ClaimHorizon, ClaimShare, OccurrencePlan, ScheduledJob, Store } from '../store/types.js';
 import { INSTANT_RANGE } from '../jobs/definition.js';
 import { JobCache } from './job-cache.js';
 import { Loop } from './loop.js';
@@ -56,12 +56,20 @@ const MISSED_JOB_IDS_LOGGED = 10;
  * due jobs (their occurrences become attempts owned by this node, planned by the misfire
  * rules) and unowned due attempts (retries, run-now requests, work released by a stopping
  * node or requeued from a dead one). One round is a few statements whatever the job count.
+ *
+ * A round first looks where claimable work begins (one statement that locks nothing) and
+ * claims only what is due. A node with nothing due sleeps until its earliest job enters the
+ * claim window, half a look-ahead at most; a wake-up (a job written, an attempt queued, on
+ * this node or another) ends that sleep after the usual interval. An idle node asks one
+ * statement every half look-ahead where it asked four every interval.
  */
 export class Claimer {
   readonly signals = new Signals<ClaimerEvents>();
   readonly #options: ClaimerOptions;
   readonly #loop: Loop;
   #behind = false;
+  /** When to look again after a round that found nothing due; undefined: after the interval. */
+  #wakeAt: number | undefined;
   #failures = 0;
   readonly #knownJobs = new JobCache();
 
@@ -73,7 +81,7 @@ export class Claimer {
       logger: options.logger,
       intervalMs: options.intervalMs,
       run: () => this.claimOnce(),
-      nextDelay: () => (this.#behind ? 0 : undefined),
+      nextDelay: () => (this.#behind ? 0 : this.#wakeAt === undefined ? undefined : this.#wakeAt - options.clock.now()),
       // Claims run a look-ahead ahead of the instants they plan, so a quarter of it spent
       // waiting for a burst of requests to leave costs no firing its time.
       // A round that came back full (a backlog) goes on at once.
@@ -90,16 +98,24 @@ export class Claimer {
     return this.#loop.stop();
   }
 
+  /** Something may be due sooner than the last round saw (a job written, an attempt queued): a long sleep ends. */
+  wake(): void {
+    this.#loop.wake();
+  }
+
   /** One claim round now. */
   async claimOnce(): Promise<void> {
-    const { canClaim, clock, logger, nodeId } = this.#options;
+    const { canClaim, clock, logger, nodeId, lookaheadMs } = this.#options;
+    this.#wakeAt = undefined;
     if (!canClaim()) return;
     let jobs = 0;
     let attempts = 0;
     let missed = 0;
     let full = false;
     try {
-      for (let batch = 0; batch < MAX_BATCHES_PER_ROUND && canClaim(); batch++) {
+      const lookedAt = clock.now();
+      const horizon = await this.#options.store.claimHorizon({ share: this.#place(), unownedUntil: new Date(lookedAt + lookaheadMs) });
+      for (let batch = 0; batch < MAX_BATCHES_PER_ROUND && this.#jobsDue(horizon, lookedAt) && canClaim(); batch++) {
         const now = clock.now();
         const result = await this.#claimJobs(now);
         jobs += result.jobs;
@@ -108,7 +124,7 @@ export class Claimer {
         full = result.jobs >= this.#options.batchSize;
         if (!full) break;
       }
-      for (let batch = 0; batch < MAX_BATCHES_PER_ROUND && canClaim(); batch++) {
+      for (let batch = 0; batch < MAX_BATCHES_PER_ROUND && horizon.unownedDue && canClaim(); batch++) {
         const claimed = await this.#options.store.executionClaimDue({
           nodeId,
           until: new Date(clock.now() + this.#options.lookaheadMs),
@@ -121,6 +137,7 @@ export class Claimer {
       }
       if (this.#failures > 0) logger.info({ nodeId, failures: this.#failures }, 'claiming again');
       this.#failures = 0;
+      if (jobs === 0 && attempts === 0) this.#wakeAt = this.#nextLook(horizon, lookedAt);
     } catch (error) {
       this.#failures++;
       if (this.#failures === 1) logger.warn({ err: error, nodeId }, 'claim failed; trying again every interval');
@@ -147,9 +164,41 @@ export class Claimer {
    * most, well within the time they are claimed ahead of their instant.
    */
   #share(now: number): ClaimShare | null {
+    const place = this.#place();
+    return place && { ...place, othersUntil: new Date(now + this.#options.lookaheadMs / 4) };
+  }
+
+  #place(): { readonly index: number; readonly count: number } | null {
     const place = this.#options.share?.() ?? null;
-    if (place === null || place.count <= 1) return null;
-    return { ...place, othersUntil: new Date(now + this.#options.lookaheadMs / 4) };
+    return place === null || place.count <= 1 ? null : place;
+  }
+
+  /** Whether a job claim would find anything: the conditions of the claim itself (see #share and #claimJobs). */
+  #jobsDue(horizon: ClaimHorizon, now: number): boolean {
+    const { lookaheadMs } = this.#options;
+    return (horizon.ownDueMs !== null && horizon.ownDueMs <= now + lookaheadMs / 2) || (horizon.anyDueMs !== null && horizon.anyDueMs <= now + lookaheadMs / 4);
+  }
+
+  /**
+   * After a round with nothing due (looked at `lookedAt`): look again half an interval after
+   * the earliest job enters its claim window, at least an interval after this look, and at
+   * most half a look-ahead and half an interval after it. Unowned attempts are claimed a whole look-ahead ahead, so a look that often
+   * still takes them nearly half a look-ahead ahead; a change this node does not hear of (its
+   * listening connection lost) waits that long at most. A wake-up ends the sleep early
+   * (Loop.wake).
+   *
+   * Why half an interval after: the instant a window opens, or half a look-ahead after a round
+   * that followed a burst, is often the instant earlier occurrences fire (every-second jobs
+   * open theirs on whole seconds), and a round then would plan its jobs before that burst
+   * leaves. Half an interval later it runs between bursts, as a round of a fixed rhythm did on
+   * average.
+   */
+  #nextLook(horizon: ClaimHorizon, lookedAt: number): number {
+    const { intervalMs, lookaheadMs } = this.#options;
+    const ownAt = horizon.ownDueMs === null ? Infinity : horizon.ownDueMs - lookaheadMs / 2;
+    const othersAt = horizon.anyDueMs === null ? Infinity : horizon.anyDueMs - lookaheadMs / 4;
+    const opens = Math.min(lookedAt + lookaheadMs / 2, ownAt, othersAt);
+    return Math.max(lookedAt + intervalMs, opens + intervalMs / 2);
   }
 
   #handOver(attempts: ClaimedAttempt[]): number {

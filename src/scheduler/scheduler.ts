@@ -110,6 +110,8 @@ export class Scheduler {
   #releasing: Promise<boolean> | null = null;
   #lifeStartedAt = 0;
   #lastSweepAt = 0;
+  /** Stops the wake-ups of the claim and budget loops (Store.watchWakeUps). */
+  #stopWatching: () => void = () => undefined;
   readonly #maxBacklogRows: number;
   /** Set while claims wait for the history to be written (see #historyKeepsUp). */
   #claimsHeldBack = false;
@@ -197,6 +199,7 @@ export class Scheduler {
       nodeId: options.nodeId,
       limiter: targets,
       intervalMs: settings.claimIntervalMs,
+      idleIntervalMs: settings.lookaheadMs / 2,
       nodeTimeoutMs: settings.nodeTimeoutMs,
       mayRun: () => this.#state === 'running' && this.#membership.leaseValid(),
     });
@@ -276,6 +279,10 @@ export class Scheduler {
     // The target policies are known before anything is claimed: a claim that ran first would
     // send with no limits until the budget loop's first round, as many requests as were due.
     await this.#targetBudget.round();
+    this.#stopWatching = await this.#options.store.watchWakeUps(() => {
+      this.#claimer.wake();
+      this.#targetBudget.wake();
+    });
     this.#claimer.start();
     this.#targetBudget.start();
     this.#logger.info(
@@ -295,6 +302,7 @@ export class Scheduler {
     const deadline = this.#clock.now() + shutdownGraceMs;
     this.#state = 'stopping';
     this.#logger.info({ graceMs: shutdownGraceMs }, 'scheduler stopping');
+    this.#stopWatching();
     await Promise.all([this.#claimer.stop(), this.#targetBudget.stop()]);
     for (const attempt of this.#firing.close()) this.#toRelease.set(attempt.execution.id, attempt.execution.scheduledAt);
     // A database that takes neither the hand-back nor heartbeats gets one more try at the

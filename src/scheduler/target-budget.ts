@@ -18,6 +18,8 @@ export interface TargetBudgetOptions {
   readonly nodeId: string;
   readonly limiter: TargetLimiter;
   readonly intervalMs: number;
+  /** The pause while no policy exists anywhere: a policy written wakes the loop (Store.watchWakeUps). */
+  readonly idleIntervalMs: number;
   readonly nodeTimeoutMs: number;
   /** Asked before every round; false (no valid lease, shutting down) skips it. */
   readonly mayRun: () => boolean;
@@ -37,11 +39,25 @@ export class TargetBudget {
   readonly #loop: Loop;
   #failing = false;
   #lastRoundAt: number;
+  #policies = 0;
 
   constructor(options: TargetBudgetOptions) {
     this.#options = options;
     this.#lastRoundAt = options.clock.now();
-    this.#loop = new Loop({ name: 'target budget', clock: options.clock, logger: options.logger, intervalMs: options.intervalMs, run: () => this.round() });
+    this.#loop = new Loop({
+      name: 'target budget',
+      clock: options.clock,
+      logger: options.logger,
+      intervalMs: options.intervalMs,
+      run: () => this.round(),
+      // With no policy there is nothing to share: most deployments. A policy created on any node wakes every node's loop.
+      nextDelay: () => (this.#policies === 0 && !this.#failing ? Math.max(options.intervalMs, options.idleIntervalMs) : undefined),
+    });
+  }
+
+  /** A target policy may have changed. */
+  wake(): void {
+    this.#loop.wake();
   }
 
   start(): void {
@@ -73,6 +89,7 @@ export class TargetBudget {
         },
       });
       limiter.update(policies, shares);
+      this.#policies = policies.length;
       this.#lastRoundAt = clock.now();
       if (this.#failing) logger.info({ nodeId }, 'target budget rounds work again');
       this.#failing = false;
