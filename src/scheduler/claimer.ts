@@ -173,7 +173,7 @@ export class Claimer {
     return place === null || place.count <= 1 ? null : place;
   }
 
-  /** Whether a job claim would find anything: the conditions of the claim itself (see #share and #claimJobs). */
+  /** Whether a job claim would find anything: the claim's own windows (#claimJobs' until, #share's othersUntil). */
   #jobsDue(horizon: ClaimHorizon, now: number): boolean {
     const { lookaheadMs } = this.#options;
     return (horizon.ownDueMs !== null && horizon.ownDueMs <= now + lookaheadMs / 2) || (horizon.anyDueMs !== null && horizon.anyDueMs <= now + lookaheadMs / 4);
@@ -182,10 +182,10 @@ export class Claimer {
   /**
    * After a round with nothing due (looked at `lookedAt`): look again half an interval after
    * the earliest job enters its claim window, at least an interval after this look, and at
-   * most half a look-ahead and half an interval after it. Unowned attempts are claimed a whole look-ahead ahead, so a look that often
-   * still takes them nearly half a look-ahead ahead; a change this node does not hear of (its
-   * listening connection lost) waits that long at most. A wake-up ends the sleep early
-   * (Loop.wake).
+   * most half a look-ahead and half an interval after it. Unowned attempts are claimed a whole
+   * look-ahead ahead, so a look that often still takes them nearly half a look-ahead ahead; a
+   * change this node does not hear of (its listening connection lost) waits that long at most.
+   * A wake-up ends the sleep early (Loop.wake).
    *
    * Why half an interval after: the instant a window opens, or half a look-ahead after a round
    * that followed a burst, is often the instant earlier occurrences fire (every-second jobs
