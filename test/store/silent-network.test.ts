@@ -67,6 +67,16 @@ describe.skipIf(!TEST_DATABASE_URL)('PostgreSQL behind a network that goes silen
     });
   });
 
+  it('closes, listening connection included, when the network has gone silent', async () => {
+    let wakes = 0;
+    await store.watchWakeUps(() => wakes++);
+    proxy.silence();
+    // A goodbye on a silent network is never acknowledged: close() cuts what does not answer.
+    await store.close();
+    expect(wakes).toBe(0);
+    open();
+  });
+
   it('answers the first call after the network heals on a fresh connection', async () => {
     proxy.silence();
     await expect(store.jobList({ limit: 1 })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });

@@ -30,7 +30,9 @@ export async function startSilentProxy(databaseUrl: string): Promise<SilentProxy
   let accepted = 0;
   let silent = false;
 
-  const proxy: Server = createServer((client) => {
+  // Half-open allowed: a client's goodbye (its FIN) is passed on, or on a silent link lost, as
+  // a firewall dropping packets loses it; the client then hears no close back.
+  const proxy: Server = createServer({ allowHalfOpen: true }, (client) => {
     accepted++;
     const server = connect(Number(target.port || 5432), target.hostname);
     const link: Link = { client, server, silent };
@@ -38,6 +40,9 @@ export async function startSilentProxy(databaseUrl: string): Promise<SilentProxy
     // Bytes on a silent link are dropped, never delivered late: that link is dead for good.
     client.on('data', (chunk) => {
       if (!link.silent) server.write(chunk);
+    });
+    client.on('end', () => {
+      if (!link.silent) server.end();
     });
     server.on('data', (chunk) => {
       if (!link.silent) client.write(chunk);

@@ -19,6 +19,8 @@ export interface PgListenerOptions {
 /** The first pause before connecting again; it doubles with every failure in a row, up to the most. */
 const RECONNECT_FIRST_MS = 250;
 const RECONNECT_MOST_MS = 5000;
+/** How long stop() waits for the server to acknowledge its goodbye. */
+const GOODBYE_MS = 500;
 
 /**
  * One connection of its own, outside the pools, that LISTENs on a channel: a pooled connection
@@ -43,13 +45,22 @@ export class PgListener {
     return this.#open();
   }
 
+  /**
+   * Says goodbye, and cuts the connection if no answer comes within GOODBYE_MS: on a silent
+   * network the goodbye is never acknowledged, and a node stopping must not wait for it.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     const client = this.#client;
     this.#client = null;
-    await client?.end().catch(() => undefined);
+    if (!client) return;
+    let timer: NodeJS.Timeout | undefined;
+    const ended = client.end().catch(() => undefined);
+    await Promise.race([ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, GOODBYE_MS)))]);
+    clearTimeout(timer);
+    client.connection.stream.destroy();
   }
 
   async #open(): Promise<void> {
