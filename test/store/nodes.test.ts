@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NodeRegisterParams } from '../../src/store/types.js';
 import { attempt, at, jobParams } from './fixtures.js';
 import { describeStore } from './harness.js';
+import { spyOnStatements } from './statement-spy.js';
 
 function node(id: string): NodeRegisterParams {
   return { id, hostname: 'host-1', pid: 4242, role: 'all', version: '0.1.0' };
@@ -84,6 +85,18 @@ describeStore('nodes', (context) => {
       await ageHeartbeat('alive', 5);
       expect(await store.nodeReapDead({ timeoutMs: 10_000 })).toEqual({ deadNodes: ['dead'], requeued: 0, lost: 0 });
       expect(await store.nodeReapDead({ timeoutMs: 10_000 })).toEqual({ deadNodes: [], requeued: 0, lost: 0 });
+    });
+
+    it('finds nothing to do in one statement, outside any transaction', async () => {
+      const { store, db } = context();
+      await store.nodeRegister(node('alive'));
+      const job = await store.jobCreate(jobParams());
+      await store.executionWrite({ inserts: [attempt(job.id, at('2026-01-01T00:00:00Z'), { ownerNode: 'alive' })] });
+      const sent: string[] = [];
+      const reaped = await spyOnStatements(db, (text) => void sent.push(text), () => store.nodeReapDead({ timeoutMs: 10_000 }));
+      expect(reaped).toEqual({ deadNodes: [], requeued: 0, lost: 0 });
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toMatch(/^SELECT EXISTS/);
     });
 
     it('settles work left behind by a node that stopped gracefully without releasing it', async () => {
