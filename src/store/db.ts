@@ -31,10 +31,11 @@ export interface DbNotifications {
   notify(channel: string, payload: string): Promise<void>;
   /**
    * Calls `onNotify` with every payload sent on `channel`, and `onResumed` when listening
-   * resumes after its connection was lost (what was sent meanwhile went unheard). Resolves
-   * after the first attempt to listen, successful or not: it keeps trying by itself.
+   * resumes after its connection was lost (what was sent meanwhile went unheard), until the
+   * database is closed. Resolves after the first attempt to listen, successful or not: it
+   * keeps trying by itself.
    */
-  listen(channel: string, handlers: { readonly onNotify: (payload: string) => void; readonly onResumed: () => void }): Promise<() => Promise<void>>;
+  listen(channel: string, handlers: { readonly onNotify: (payload: string) => void; readonly onResumed: () => void }): Promise<void>;
 }
 
 export interface Db extends Queryable {

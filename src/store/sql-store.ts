@@ -115,8 +115,8 @@ export class SqlStore implements Store {
   #ping: Promise<void> | null = null;
   /** Called when something a scheduler acts on may be due sooner (watchWakeUps). */
   readonly #wakes = new Set<() => void>();
-  /** Listening to other nodes' changes, once something watches; null until then or without other nodes. */
-  #listening: Promise<() => Promise<void>> | null = null;
+  /** Listening to other nodes' changes, once something watches, until close(); null until then or without other nodes. */
+  #listening: Promise<void> | null = null;
   /** What this store's wake-ups carry: who sent it (a random id), a space, the schema it concerns. */
   readonly #announcement: string;
 
@@ -159,10 +159,9 @@ export class SqlStore implements Store {
     });
   }
 
+  /** The database's close ends the listening connection too, beside the pools: on a silent network each waits out its goodbye, at once. */
   async close(): Promise<void> {
-    const listening = this.#listening;
     this.#listening = null;
-    if (listening) await (await listening)();
     await this.#db.close();
   }
 

@@ -115,10 +115,6 @@ export class PgDb implements Db {
         });
         this.#listeners.add(listener);
         await listener.start();
-        return async () => {
-          this.#listeners.delete(listener);
-          await listener.stop();
-        };
       },
     };
   }
@@ -164,7 +160,7 @@ export class PgDb implements Db {
    * has stopped everything else) is work nobody waits for.
    */
   async close(): Promise<void> {
-    await Promise.all([...this.#listeners].map((listener) => listener.stop()));
+    const listeners = Promise.all([...this.#listeners].map((listener) => listener.stop()));
     this.#listeners.clear();
     const pools = [this.#main.pool, this.#control.pool].filter((pool) => !pool.ended && !pool.ending);
     const ended = Promise.all(pools.map((pool) => pool.end()));
@@ -179,7 +175,7 @@ export class PgDb implements Db {
     await Promise.race([gone, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GOODBYE_MS)))]);
     clearTimeout(timer);
     for (const client of this.#clients) client.connection.stream.destroy();
-    await ended;
+    await Promise.all([ended, listeners]);
   }
 
   #lane(options: PgDbOptions, timeouts: DatabaseTimeouts, lane: LaneSettings): Lane {
