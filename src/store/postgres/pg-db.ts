@@ -7,6 +7,7 @@ import { named, statementText, type Statement } from '../statement.js';
 import { databaseTimeouts, type DatabaseTimeouts } from '../timeouts.js';
 import { BoundedCall } from './bounded-call.js';
 import { PgListener } from './pg-listener.js';
+import { waitAtMost } from './wait-at-most.js';
 
 export interface PgDbOptions {
   readonly connectionString: string;
@@ -171,9 +172,7 @@ export class PgDb implements Db {
           if (this.#clients.size === 0) resolve();
         }),
     );
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([gone, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GOODBYE_MS)))]);
-    clearTimeout(timer);
+    await waitAtMost(gone, CLOSE_GOODBYE_MS);
     for (const client of this.#clients) client.connection.stream.destroy();
     await Promise.all([ended, listeners]);
   }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { quoteIdent } from '../sql/identifiers.js';
+import { waitAtMost } from './wait-at-most.js';
 
 export interface PgListenerOptions {
   readonly connectionString: string;
@@ -56,10 +57,7 @@ export class PgListener {
     const client = this.#client;
     this.#client = null;
     if (!client) return;
-    let timer: NodeJS.Timeout | undefined;
-    const ended = client.end().catch(() => undefined);
-    await Promise.race([ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, GOODBYE_MS)))]);
-    clearTimeout(timer);
+    await waitAtMost(client.end(), GOODBYE_MS);
     client.connection.stream.destroy();
   }
 

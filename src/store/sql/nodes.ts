@@ -65,10 +65,13 @@ const GONE_OWNERS = named(
   WHERE id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM scheduler_nodes n WHERE n.id = owners.id AND n.stopped_at IS NULL)`,
 );
 
+/** A live node whose heartbeat is older than $1 milliseconds, by the database's clock. */
+const HEARTBEAT_OVERDUE = `stopped_at IS NULL AND heartbeat_at < now() - $1::int * interval '1 millisecond'`;
+
 /** Whether a reap would find anything: a live node's heartbeat overdue, or leases or open attempts of owners gone. */
 const ANYTHING_TO_REAP = named(
   'node_anything_to_reap',
-  `SELECT EXISTS (SELECT 1 FROM scheduler_nodes WHERE stopped_at IS NULL AND heartbeat_at < now() - $1::int * interval '1 millisecond')
+  `SELECT EXISTS (SELECT 1 FROM scheduler_nodes WHERE ${HEARTBEAT_OVERDUE})
      OR EXISTS (${GONE_LEASE_OWNERS.text})
      OR EXISTS (${GONE_OWNERS.text}) AS found`,
 );
@@ -87,9 +90,7 @@ export async function nodeReapDead(db: Db, params: { timeoutMs: number }): Promi
   if (!look.rows[0]!.found) return { deadNodes: [], requeued: 0, lost: 0 };
   return db.transaction(async (tx) => {
     const dead = await tx.query<{ id: string }>(
-      `UPDATE scheduler_nodes SET stopped_at = now()
-       WHERE stopped_at IS NULL AND heartbeat_at < now() - $1::int * interval '1 millisecond'
-       RETURNING id`,
+      `UPDATE scheduler_nodes SET stopped_at = now() WHERE ${HEARTBEAT_OVERDUE} RETURNING id`,
       [params.timeoutMs],
     );
     // Leased attempts of a gone owner get their rows first (SCHEDULED, owned by it), and are
