@@ -9,7 +9,7 @@
  * Run: npm run bench -- [--jobs 10000] [--seconds 60] [--warmup 10] [--nodes 1]
  *        [--type AT_MOST_ONCE|AT_LEAST_ONCE] [--delay 0] [--max-per-host n] [--runs 1]
  *        [--name fire-...] [--profile] [--pg-activity] [--pg-statements] [--engine scheduler|bare] [--node-arg=--flag ...]
- *        [--pause-at s [--pause-fraction 0.5]]
+ *        [--pause-at s [--pause-fraction 0.5]] [--capacity [--step 500] [--max-jobs n]]
  *   BENCH_DATABASE_URL (else TEST_DATABASE_URL, else DATABASE_URL): a PostgreSQL whose user may
  *   create databases; each run gets its own database, dropped at the end.
  *   JOBSCHEDULER_* variables reach the nodes unchanged (e.g. JOBSCHEDULER_LOOKAHEAD_MS).
@@ -21,9 +21,13 @@
  *   256 connections unless --max-per-host gives another number;
  *   --pause-at pauses a fraction of the jobs s seconds into the window (all in two statements)
  *   and reports how many seconds after that the remaining jobs still had MISSED occurrences:
- *   how fast a node past its capacity recovers once the load drops under it.
+ *   how fast a node past its capacity recovers once the load drops under it;
+ *   --capacity searches for the capacity: a window at --jobs, then one at every --step more jobs
+ *   (each with its own database and nodes), until a window has a missed occurrence or --max-jobs
+ *   (default 4x --jobs) is passed, and reports the largest N whose window missed none.
  *
- * Writes bench/results/<name>.json and prints a markdown table (the median row when --runs > 1).
+ * Writes bench/results/<name>.json and prints a markdown table (the median row when --runs > 1;
+ * one row per N with --capacity).
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -54,6 +58,9 @@ const { values: args } = parseArgs({
     'node-arg': { type: 'string', multiple: true },
     'pause-at': { type: 'string' },
     'pause-fraction': { type: 'string', default: '0.5' },
+    capacity: { type: 'boolean', default: false },
+    step: { type: 'string', default: '500' },
+    'max-jobs': { type: 'string' },
   },
 });
 
@@ -74,8 +81,18 @@ const options = {
   nodeArgs: args['node-arg'],
   pauseAtSeconds: args['pause-at'] === undefined ? null : Number(args['pause-at']),
   pauseFraction: Number(args['pause-fraction']),
+  capacity: args.capacity,
+  step: Number(args.step),
+  maxJobs: args['max-jobs'] === undefined ? 4 * Number(args.jobs) : Number(args['max-jobs']),
 };
 if (options.type !== 'AT_MOST_ONCE' && options.type !== 'AT_LEAST_ONCE') throw new Error('--type is AT_MOST_ONCE or AT_LEAST_ONCE');
+if (options.capacity) {
+  // Each window of the search is one N: a median over runs or a pause within it would measure something else.
+  if (options.runs !== 1) throw new Error('--capacity runs one window per N: leave out --runs');
+  if (options.pauseAtSeconds !== null) throw new Error('--capacity and --pause-at measure different things: use one');
+  if (!(Number.isInteger(options.step) && options.step > 0)) throw new Error(`--step must be a whole number of jobs above 0, got ${args.step}`);
+  if (!(options.maxJobs >= options.jobs)) throw new Error(`--max-jobs (${options.maxJobs}) must be at least --jobs (${options.jobs})`);
+}
 /** Requests in flight to the one receiver at once: the engine's own default unless told. */
 const maxPerHost = args['max-per-host'] ? Number(args['max-per-host']) : null;
 /**
@@ -87,7 +104,9 @@ const FLOOR_CONNECTIONS = 256;
 const floorConnections = maxPerHost ?? FLOOR_CONNECTIONS;
 const name =
   args.name ??
-  (options.engine === 'bare'
+  (options.capacity
+    ? `fire-capacity-${options.engine === 'bare' ? 'bare' : `k${options.nodes}`}-from${options.jobs}-step${options.step}-d${options.delayMs}`
+    : options.engine === 'bare'
     ? `fire-bare-n${options.jobs}-d${options.delayMs}`
     : `fire-n${options.jobs}-k${options.nodes}-d${options.delayMs}-${options.type === 'AT_MOST_ONCE' ? 'amo' : 'alo'}`);
 const engineEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => key.startsWith('JOBSCHEDULER_'))) as Record<string, string>;
@@ -129,18 +148,18 @@ interface PauseFigures {
   readonly missedPerSecondAfter: number[];
 }
 
-async function run(index: number): Promise<RunResult> {
+async function run(index: number, jobs: number): Promise<RunResult> {
   const database = await createBenchDatabase('bench_fire');
   const nodes: NodeProcess[] = [];
   let receiver: ReceiverProcess | null = null;
   try {
     receiver = await spawnReceiver();
-    const jobIds = await createJobs(database.store, options.jobs, { api: receiver.url, schedule: '* * * * * *', type: options.type });
+    const jobIds = await createJobs(database.store, jobs, { api: receiver.url, schedule: '* * * * * *', type: options.type });
     const profileDir = options.profile ? fileURLToPath(new URL(`./results/profiles/${name}/`, import.meta.url)) : undefined;
     for (let i = 1; i <= options.nodes && options.engine === 'scheduler'; i++) {
       nodes.push(
         await spawnNode({
-          id: `bench-node-${i}${options.runs > 1 ? `-run${index}` : ''}`,
+          id: `bench-node-${i}${options.runs > 1 || options.capacity ? `-run${index}` : ''}`,
           databaseUrl: database.url,
           env: engineEnv,
           nodeArgs: options.nodeArgs,
@@ -155,7 +174,7 @@ async function run(index: number): Promise<RunResult> {
     const windowEnd = windowStart + options.seconds * 1000;
     const drainMs = 3000 + 2 * options.delayMs;
     receiver.configure({
-      jobs: options.jobs,
+      jobs,
       firstSecond,
       seconds: options.warmup + options.seconds + Math.ceil(drainMs / 1000) + 2,
       windowStart,
@@ -163,7 +182,7 @@ async function run(index: number): Promise<RunResult> {
       delayMs: options.delayMs,
     });
     if (options.engine === 'scheduler') await startJobsAt(database.client, new Date(firstSecond));
-    console.error(`run ${index}: ${options.jobs} jobs from ${new Date(firstSecond).toISOString()}, warm-up ${options.warmup} s, window ${options.seconds} s`);
+    console.error(`run ${index}: ${jobs} jobs from ${new Date(firstSecond).toISOString()}, warm-up ${options.warmup} s, window ${options.seconds} s`);
 
     // A live table has statistics (autovacuum analyses it as it grows); a database made a
     // few seconds ago has none, and the planner would take its growing tables for empty ones.
@@ -349,47 +368,90 @@ function medianResult(results: readonly RunResult[]): RunResult {
   };
 }
 
-async function main(): Promise<void> {
-  const results: RunResult[] = [];
-  for (let index = 1; index <= options.runs; index++) {
-    const result = await run(index);
-    results.push(result);
-    console.error(markdownTable(HEADER, [row(`${name} #${index}`, result)]));
-    if (result.pause) {
-      const { pausedJobs, missedBefore, missedAfter, recoverySeconds, missedPerSecondAfter } = result.pause;
+/** Prints one run's row and what else it measured (the pause, PostgreSQL's activity and statements). */
+function printRun(label: string, result: RunResult): void {
+  console.error(markdownTable(HEADER, [row(label, result)]));
+  if (result.pause) {
+    const { pausedJobs, missedBefore, missedAfter, recoverySeconds, missedPerSecondAfter } = result.pause;
+    console.error(
+      `pause: ${pausedJobs} jobs paused; the others missed ${missedBefore} occurrences before and ${missedAfter} after, ` +
+        `none from ${recoverySeconds} s after the pause on; per second after it: ${missedPerSecondAfter.join(' ')}`,
+    );
+  }
+  if (result.postgres.activity.length > 0) {
+    console.error(`pg_stat_activity, ${result.postgres.activitySamples} samples of the run's active backends:`);
+    for (const { what, samples } of result.postgres.activity) console.error(`  ${String(samples).padStart(6)}  ${what}`);
+  }
+  if (result.postgres.statements.length > 0) {
+    const window = options.seconds;
+    console.error(
+      `pg_stat_statements over the ${window} s window (execution time, ms per second of window; planning time, the same, with pg_stat_statements.track_planning; calls; mean ms; rows):`,
+    );
+    for (const { query, calls, totalMs, meanMs, planMs, rows } of result.postgres.statements) {
       console.error(
-        `pause: ${pausedJobs} jobs paused; the others missed ${missedBefore} occurrences before and ${missedAfter} after, ` +
-          `none from ${recoverySeconds} s after the pause on; per second after it: ${missedPerSecondAfter.join(' ')}`,
+        `  ${fmt(totalMs / window, 1).padStart(8)}  ${fmt(planMs / window, 1).padStart(6)}  ${fmt(calls).padStart(8)}  ${fmt(meanMs, 3).padStart(8)}  ${fmt(rows).padStart(10)}  ${query}`,
       );
-    }
-    if (result.postgres.activity.length > 0) {
-      console.error(`pg_stat_activity, ${result.postgres.activitySamples} samples of the run's active backends:`);
-      for (const { what, samples } of result.postgres.activity) console.error(`  ${String(samples).padStart(6)}  ${what}`);
-    }
-    if (result.postgres.statements.length > 0) {
-      const window = options.seconds;
-      console.error(
-        `pg_stat_statements over the ${window} s window (execution time, ms per second of window; planning time, the same, with pg_stat_statements.track_planning; calls; mean ms; rows):`,
-      );
-      for (const { query, calls, totalMs, meanMs, planMs, rows } of result.postgres.statements) {
-        console.error(
-          `  ${fmt(totalMs / window, 1).padStart(8)}  ${fmt(planMs / window, 1).padStart(6)}  ${fmt(calls).padStart(8)}  ${fmt(meanMs, 3).padStart(8)}  ${fmt(rows).padStart(10)}  ${query}`,
-        );
-      }
     }
   }
+}
+
+async function writeRuns(extra: Record<string, unknown>): Promise<string> {
   const postgresVersion = await serverVersion();
-  const summary = options.runs > 1 ? medianResult(results) : results[0]!;
-  const path = writeResult(name, {
+  return writeResult(name, {
     name,
     date: new Date().toISOString(),
     machine: describeMachine(postgresVersion),
     options: { ...options, maxPerHost, ...(options.engine === 'bare' ? { floorConnections } : {}), engineEnv },
-    summary,
-    runs: results,
+    ...extra,
   });
+}
+
+async function measureRuns(): Promise<void> {
+  const results: RunResult[] = [];
+  for (let index = 1; index <= options.runs; index++) {
+    const result = await run(index, options.jobs);
+    results.push(result);
+    printRun(`${name} #${index}`, result);
+  }
+  const summary = options.runs > 1 ? medianResult(results) : results[0]!;
+  const path = await writeRuns({ summary, runs: results });
   console.log(markdownTable(HEADER, [row(options.runs > 1 ? `${name} (median of ${options.runs})` : name, summary)]));
   console.log(`\n${fmt(summary.delivered.perSecond)} firings/s delivered; written to ${path}`);
+}
+
+/**
+ * The capacity as the targets define it: the largest N whose whole window missed no
+ * occurrence. One window per N, from --jobs up by --step, stopping at the first that missed:
+ * the next N up would be measured on the same edge. A single window decides each N, so on a
+ * noisy machine run it twice (or alternate it with the build it is compared with).
+ */
+async function searchCapacity(): Promise<void> {
+  const windows: { jobs: number; result: RunResult }[] = [];
+  let largestClean: number | null = null;
+  for (let jobs = options.jobs, index = 1; jobs <= options.maxJobs; jobs += options.step, index++) {
+    const result = await run(index, jobs);
+    windows.push({ jobs, result });
+    printRun(`${name} N=${jobs}`, result);
+    if (result.missed > 0) break;
+    largestClean = jobs;
+  }
+  const firstMissed = windows.find((window) => window.result.missed > 0) ?? null;
+  const path = await writeRuns({
+    capacity: { largestClean, firstMissed: firstMissed && { jobs: firstMissed.jobs, missed: firstMissed.result.missed } },
+    runs: windows.map(({ jobs, result }) => ({ jobs, ...result })),
+  });
+  console.log(markdownTable(['N', ...HEADER.slice(1)], windows.map(({ jobs, result }) => row(fmt(jobs), result))));
+  const verdict =
+    largestClean === null
+      ? `none: the first window, N=${fmt(options.jobs)}, already missed ${fmt(firstMissed!.result.missed)} occurrences; start lower`
+      : `${fmt(largestClean)} jobs firing every second with none missed in ${options.seconds} s` +
+        (firstMissed ? `; N=${fmt(firstMissed.jobs)} missed ${fmt(firstMissed.result.missed)}` : `; --max-jobs ${fmt(options.maxJobs)} reached without a miss`);
+  console.log(`\ncapacity: ${verdict}; written to ${path}`);
+}
+
+async function main(): Promise<void> {
+  if (options.capacity) await searchCapacity();
+  else await measureRuns();
 }
 
 async function serverVersion(): Promise<string> {
