@@ -427,15 +427,15 @@ async function measureRuns(): Promise<void> {
  */
 async function searchCapacity(): Promise<void> {
   const windows: { jobs: number; result: RunResult }[] = [];
-  let largestClean: number | null = null;
   for (let jobs = options.jobs, index = 1; jobs <= options.maxJobs; jobs += options.step, index++) {
     const result = await run(index, jobs);
     windows.push({ jobs, result });
     printRun(`${name} N=${jobs}`, result);
     if (result.missed > 0) break;
-    largestClean = jobs;
   }
+  // The search stops at the first window that missed: every window before it missed none.
   const firstMissed = windows.find((window) => window.result.missed > 0) ?? null;
+  const largestClean = windows.findLast((window) => window.result.missed === 0)?.jobs ?? null;
   const path = await writeRuns({
     capacity: { largestClean, firstMissed: firstMissed && { jobs: firstMissed.jobs, missed: firstMissed.result.missed } },
     runs: windows.map(({ jobs, result }) => ({ jobs, ...result })),
