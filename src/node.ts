@@ -20,8 +20,8 @@ import type { Clock } from './time/clock.js';
 import { systemClock } from './time/system-clock.js';
 
 /**
- * The composition root: one node is a store, a scheduling engine with its history retention
- * sweep (roles all and scheduler) and an HTTP server, started in that order. The server of
+ * The composition root: one node is a store, an HTTP server and a scheduling engine with its
+ * history retention sweep (roles all and scheduler), started in that order. The server of
  * roles all and api serves the API and the dashboard; that of role scheduler only /health,
  * /ready and /metrics, so the nodes that fire can be probed and scraped like the others.
  *
@@ -107,8 +107,6 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       engine = { scheduler, sweeper };
       // Partitions first, so the first claims land in them rather than in the default one.
       await sweeper.prepare();
-      await scheduler.start();
-      sweeper.start();
     }
 
     app = await buildServer({
@@ -122,6 +120,12 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       ...(engine ? { engine: { health: engine.scheduler.health, failureMs: config.readyFailureMs } } : {}),
     });
     await app.listen({ host: config.host, port: config.port });
+    // The engine starts once the server listens: a job aimed at this node finds it answering,
+    // and a port already taken fails the start before anything is claimed or sent.
+    if (engine) {
+      await engine.scheduler.start();
+      engine.sweeper.start();
+    }
     const { port } = app.server.address() as AddressInfo;
     const address = `http://${isIPv6(config.host) ? `[${config.host}]` : config.host}:${port}`;
     return { nodeId, address, store, metrics, retention: engine?.sweeper ?? null, close };

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { isJobSchedulerError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logging.js';
 import { startNode } from '../../src/node.js';
+import { createStore } from '../../src/store/index.js';
 
 const CHILD = fileURLToPath(new URL('./serve-child.ts', import.meta.url));
 /** tsx's loader by absolute URL: the child runs in a scratch directory, away from node_modules. */
@@ -62,6 +63,26 @@ describe('a node', { timeout: 90_000 }, () => {
       await node.close();
     }
     await expect(fetch(`${node.address}/health`)).rejects.toThrow();
+  });
+
+  it('fails to start on a port already taken before its engine joins the cluster, claims or sends', async () => {
+    const taken = createServer();
+    taken.listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const error = await startNode({ config: config({ PORT: String(port) }), logger: silentLogger() }).catch((caught: unknown) => caught);
+      expect((error as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
+    } finally {
+      taken.close();
+    }
+    // The engine starts after the server listens, so this node never registered itself.
+    const store = await createStore({ dataDir: join(dataDir, 'db') });
+    try {
+      expect(await store.nodeList()).toEqual([]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('refuses a non-loopback host without API keys before touching the data directory', async () => {
