@@ -35,7 +35,7 @@ export function plainArray<T>(items: readonly T[], pick: (item: T) => PlainEleme
     const value = pick(items[i]!);
     parts[i] = value == null ? 'NULL' : String(value);
   }
-  return `{${parts.join(',')}}`;
+  return arrayLiteral(parts);
 }
 
 const ARRAY_ESCAPED = /["\\]/g;
@@ -56,5 +56,17 @@ export function textArray<T>(items: readonly T[], pick: (item: T) => string | nu
     }
     parts[i] = quoted;
   }
-  return `{${parts.join(',')}}`;
+  return arrayLiteral(parts);
+}
+
+/**
+ * The elements in braces as one flat string. Joined after the braces are on the first and
+ * last elements, not wrapped around the joined text: wrapping makes a rope that the driver's
+ * byte count then copies whole, a second copy of every array of every batch.
+ */
+function arrayLiteral(parts: string[]): string {
+  if (parts.length === 0) return '{}';
+  parts[0] = `{${parts[0]}`;
+  parts[parts.length - 1] += '}';
+  return parts.join(',');
 }
