@@ -8,12 +8,16 @@
  *
  * Run: npm run bench -- [--jobs 10000] [--seconds 60] [--warmup 10] [--nodes 1]
  *        [--type AT_MOST_ONCE|AT_LEAST_ONCE] [--delay 0] [--max-per-host n] [--runs 1]
- *        [--name fire-...] [--profile] [--pg-activity] [--pg-statements] [--engine scheduler|bare] [--node-arg=--flag ...]
+ *        [--name fire-...] [--profile] [--gc] [--pg-activity] [--pg-statements] [--engine scheduler|bare] [--node-arg=--flag ...]
  *        [--pause-at s [--pause-fraction 0.5]] [--capacity [--step 500] [--max-jobs n]]
  *   BENCH_DATABASE_URL (else TEST_DATABASE_URL, else DATABASE_URL): a PostgreSQL whose user may
  *   create databases; each run gets its own database, dropped at the end.
  *   JOBSCHEDULER_* variables reach the nodes unchanged (e.g. JOBSCHEDULER_LOOKAHEAD_MS).
  *   --profile writes each node's (or the floor's) V8 CPU profile to bench/results/profiles/<name>/;
+ *   --gc logs each node's (or the floor's) garbage collections to bench/results/gc/<name>/ and
+ *   reports the window's: young and full collections, pauses, the old generation's growth;
+ *   --node-arg adds a Node.js flag to those `npm start` gives a node (a flag given again
+ *   overrides: V8 keeps the last value);
  *   --pg-activity samples pg_stat_activity every 100 ms and prints what the backends were doing;
  *   --pg-statements prints the window's statements by execution time (pg_stat_statements, which
  *   the server must load through shared_preload_libraries);
@@ -29,11 +33,13 @@
  * Writes bench/results/<name>.json and prints a markdown table (the median row when --runs > 1;
  * one row per N with --capacity).
  */
+import { mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { DeliveryGuarantee } from '../src/store/types.js';
 import { spawnBareFirer, spawnNode, spawnReceiver, type NodeProcess, type ReceiverProcess } from './harness/children.js';
+import { gcFigures, type GcFigures } from './harness/gc.js';
 import { adminUrl, createBenchDatabase, createJobs, pauseJobs, startJobsAt } from './harness/database.js';
 import { PgMonitor, type PgFigures } from './harness/pg-monitor.js';
 import { CpuMeter, loadAverage, machineCpu, rssMiB } from './harness/proc.js';
@@ -52,6 +58,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '1' },
     name: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    gc: { type: 'boolean', default: false },
     'pg-activity': { type: 'boolean', default: false },
     'pg-statements': { type: 'boolean', default: false },
     engine: { type: 'string', default: 'scheduler' },
@@ -73,11 +80,12 @@ const options = {
   delayMs: Number(args.delay),
   runs: Number(args.runs),
   profile: args.profile,
+  gc: args.gc,
   pgActivity: args['pg-activity'],
   pgStatements: args['pg-statements'],
   /** 'bare': no scheduler, undici alone fires at every whole second (the floor). */
   engine: args.engine === 'bare' ? ('bare' as const) : ('scheduler' as const),
-  /** Flags for the node processes instead of npm start's, e.g. --node-arg=--max-semi-space-size=16 (V8's default). */
+  /** Flags for the node processes after npm start's, e.g. --node-arg=--max-semi-space-size=16 (V8's default). */
   nodeArgs: args['node-arg'],
   pauseAtSeconds: args['pause-at'] === undefined ? null : Number(args['pause-at']),
   pauseFraction: Number(args['pause-fraction']),
@@ -137,6 +145,8 @@ interface RunResult {
   readonly nodeProblems: Record<string, { readonly count: number; readonly first: string[] }>;
   /** With --pause-at: the remaining jobs' MISSED occurrences per second from the pause on, and the recovery. */
   readonly pause: PauseFigures | null;
+  /** With --gc: each node's garbage collections in the window (null where its log is missing). */
+  readonly gc: Record<string, GcFigures | null> | null;
 }
 
 interface PauseFigures {
@@ -156,20 +166,36 @@ async function run(index: number, jobs: number): Promise<RunResult> {
     receiver = await spawnReceiver();
     const jobIds = await createJobs(database.store, jobs, { api: receiver.url, schedule: '* * * * * *', type: options.type });
     const profileDir = options.profile ? fileURLToPath(new URL(`./results/profiles/${name}/`, import.meta.url)) : undefined;
+    const runSuffix = options.runs > 1 || options.capacity ? `-run${index}` : '';
+    const gcLogs = new Map<string, string>();
+    const gcLogOf = (id: string): string | undefined => {
+      if (!options.gc) return undefined;
+      const dir = fileURLToPath(new URL(`./results/gc/${name}/`, import.meta.url));
+      mkdirSync(dir, { recursive: true });
+      const file = `${dir}${id}.jsonl`;
+      rmSync(file, { force: true });
+      gcLogs.set(id, file);
+      return file;
+    };
     for (let i = 1; i <= options.nodes && options.engine === 'scheduler'; i++) {
+      const id = `bench-node-${i}${runSuffix}`;
+      const gcLog = gcLogOf(id);
       nodes.push(
         await spawnNode({
-          id: `bench-node-${i}${options.runs > 1 || options.capacity ? `-run${index}` : ''}`,
+          id,
           databaseUrl: database.url,
           env: engineEnv,
           nodeArgs: options.nodeArgs,
           ...(profileDir ? { cpuProfileDir: profileDir } : {}),
+          ...(gcLog ? { gcLog } : {}),
         }),
       );
     }
 
     const firstSecond = Math.ceil(Date.now() / 1000) * 1000 + 2000;
-    if (options.engine === 'bare') nodes.push(await spawnBareFirer({ url: receiver.url, jobIds, firstSecond, connections: floorConnections }, profileDir));
+    if (options.engine === 'bare') {
+      nodes.push(await spawnBareFirer({ url: receiver.url, jobIds, firstSecond, connections: floorConnections }, profileDir, gcLogOf(`bare-undici${runSuffix}`)));
+    }
     const windowStart = firstSecond + options.warmup * 1000;
     const windowEnd = windowStart + options.seconds * 1000;
     const drainMs = 3000 + 2 * options.delayMs;
@@ -248,6 +274,7 @@ async function run(index: number, jobs: number): Promise<RunResult> {
       if (row.status === 'SUCCEEDED') byNode[row.owner_node ?? 'none'] = (byNode[row.owner_node ?? 'none'] ?? 0) + Number(row.count);
     }
     const pause = pauseAt === null ? null : await pauseFigures(database.client, { paused, pauseAt, windowStart, windowEnd });
+    const gc = options.gc ? Object.fromEntries([...gcLogs].map(([id, file]) => [id, gcFigures(file, windowStart, windowEnd)])) : null;
     const delivered = received.windowOccurrences;
     const per1000 = (seconds: number): number => (seconds / Math.max(1, delivered)) * 1000;
     const windowSeconds = (windowEnd - windowStart) / 1000;
@@ -281,6 +308,7 @@ async function run(index: number, jobs: number): Promise<RunResult> {
       loadAverage: load,
       nodeProblems,
       pause,
+      gc,
     };
   } finally {
     await Promise.all(nodes.map((node) => node.stop().catch(() => null)));
@@ -376,6 +404,17 @@ function printRun(label: string, result: RunResult): void {
     console.error(
       `pause: ${pausedJobs} jobs paused; the others missed ${missedBefore} occurrences before and ${missedAfter} after, ` +
         `none from ${recoverySeconds} s after the pause on; per second after it: ${missedPerSecondAfter.join(' ')}`,
+    );
+  }
+  for (const [id, gc] of Object.entries(result.gc ?? {})) {
+    if (!gc) {
+      console.error(`gc ${id}: no log`);
+      continue;
+    }
+    console.error(
+      `gc ${id}: ${gc.youngCollections} young collections (+${gc.youngCollectionsAsked} asked for), ${gc.fullCollections} full; ` +
+        `pauses ${fmt(gc.pauseMsPerSecond, 1)} ms/s; old generation growing ${fmt(gc.oldGrowthMiBPerSecond, 2)} MiB/s` +
+        (gc.oldAfterFullMiB === null ? '' : `, ${fmt(gc.oldAfterFullMiB, 1)} MiB after the last full collection`),
     );
   }
   if (result.postgres.activity.length > 0) {

@@ -10,8 +10,9 @@ import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BareConfig } from './bare-firer.js';
+import { GC_OBSERVER } from './gc.js';
 import type { ReceiverConfig, ReceiverReport } from './receiver.js';
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
@@ -44,8 +45,13 @@ export interface NodeSpawnOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Write a V8 CPU profile of the node into this directory when it exits. */
   readonly cpuProfileDir?: string;
-  /** Node flags for the node process; default NODE_FLAGS_OF_NPM_START. */
+  /**
+   * Node flags added after NODE_FLAGS_OF_NPM_START: a flag given again overrides it (V8 keeps
+   * the last value), e.g. --max-semi-space-size=16 for V8's default.
+   */
   readonly nodeArgs?: readonly string[];
+  /** Log every garbage collection of the node to this file (gc-observer.mjs). */
+  readonly gcLog?: string;
 }
 
 /** The flags `npm start` gives a node (package.json), so a bench node runs as a started one. */
@@ -54,7 +60,7 @@ export const NODE_FLAGS_OF_NPM_START: readonly string[] = ['--max-semi-space-siz
 /** Starts one node and resolves once its engine reports "scheduler started". */
 export async function spawnNode(options: NodeSpawnOptions): Promise<NodeProcess> {
   buildProgram();
-  const execArgv = [...(options.nodeArgs ?? NODE_FLAGS_OF_NPM_START)];
+  const execArgv = [...NODE_FLAGS_OF_NPM_START, ...(options.nodeArgs ?? []), ...gcObserverArgs(options.gcLog)];
   if (options.cpuProfileDir) {
     mkdirSync(options.cpuProfileDir, { recursive: true });
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${options.id}.cpuprofile`);
@@ -65,6 +71,7 @@ export async function spawnNode(options: NodeSpawnOptions): Promise<NodeProcess>
     env: {
       ...process.env,
       ...options.env,
+      ...gcObserverEnv(options.gcLog),
       DATABASE_URL: options.databaseUrl,
       JOBSCHEDULER_ROLE: 'scheduler',
       // Several nodes share this machine: each takes a free port for its probes and metrics.
@@ -112,13 +119,13 @@ export async function spawnNode(options: NodeSpawnOptions): Promise<NodeProcess>
 }
 
 /** The HTTP-only floor (see bare-firer.ts), shaped like a node for the harness. */
-export async function spawnBareFirer(config: Omit<BareConfig, 'type'>, cpuProfileDir?: string): Promise<NodeProcess> {
-  const execArgv = ['--import', 'tsx'];
+export async function spawnBareFirer(config: Omit<BareConfig, 'type'>, cpuProfileDir?: string, gcLog?: string): Promise<NodeProcess> {
+  const execArgv = ['--import', 'tsx', ...gcObserverArgs(gcLog)];
   if (cpuProfileDir) {
     mkdirSync(cpuProfileDir, { recursive: true });
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`);
   }
-  const child = fork(here('./bare-firer.ts'), [], { execArgv });
+  const child = fork(here('./bare-firer.ts'), [], { execArgv, env: { ...process.env, ...gcObserverEnv(gcLog) } });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve) => {
     child.once('message', () => resolve());
@@ -135,6 +142,14 @@ export async function spawnBareFirer(config: Omit<BareConfig, 'type'>, cpuProfil
       return 0;
     },
   };
+}
+
+function gcObserverArgs(gcLog: string | undefined): string[] {
+  return gcLog === undefined ? [] : ['--import', pathToFileURL(GC_OBSERVER).href];
+}
+
+function gcObserverEnv(gcLog: string | undefined): Record<string, string> {
+  return gcLog === undefined ? {} : { BENCH_GC_LOG: gcLog };
 }
 
 export interface ReceiverProcess {
