@@ -2,7 +2,8 @@
  * Loaded into a bench node (or the floor) with `--import` under `npm run bench -- --gc`: writes
  * one JSON line per garbage collection to the file BENCH_GC_LOG names, with the wall-clock time
  * it ended, its kind, whether it was asked for (the scavenge pacer's) and the young and old
- * generations' used bytes just after it. The bench reads the file once the node has stopped
+ * generations' used bytes as read when the observer hears of it: right after it, or after the
+ * last of several reported together. The bench reads the file once the node has stopped
  * (gc.ts). Plain JavaScript: it runs in the node as users start it, without tsx.
  *
  * Why not --trace-gc: the node's standard output carries its log, which the bench reads.
