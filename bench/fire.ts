@@ -15,7 +15,9 @@
  *   JOBSCHEDULER_* variables reach the nodes unchanged (e.g. JOBSCHEDULER_LOOKAHEAD_MS).
  *   --profile writes each node's (or the floor's) V8 CPU profile to bench/results/profiles/<name>/;
  *   --gc logs each node's (or the floor's) garbage collections to bench/results/gc/<name>/ and
- *   reports the window's: young and full collections, pauses, the old generation's growth;
+ *   reports the window's: young and full collections, pauses, the old generation's growth; a
+ *   node's standard output lines that are not log lines (V8's traces, e.g. with
+ *   --node-arg=--trace-gc-nvp) are kept there too;
  *   --node-arg adds a Node.js flag to those `npm start` gives a node (a flag given again
  *   overrides: V8 keeps the last value);
  *   --pg-activity samples pg_stat_activity every 100 ms and prints what the backends were doing;
@@ -168,12 +170,15 @@ async function run(index: number, jobs: number): Promise<RunResult> {
     const profileDir = options.profile ? fileURLToPath(new URL(`./results/profiles/${name}/`, import.meta.url)) : undefined;
     const runSuffix = options.runs > 1 || options.capacity ? `-run${index}` : '';
     const gcLogs = new Map<string, string>();
+    const gcDir = fileURLToPath(new URL(`./results/gc/${name}/`, import.meta.url));
+    const gcFile = (file: string): string => {
+      mkdirSync(gcDir, { recursive: true });
+      rmSync(`${gcDir}${file}`, { force: true });
+      return `${gcDir}${file}`;
+    };
     const gcLogOf = (id: string): string | undefined => {
       if (!options.gc) return undefined;
-      const dir = fileURLToPath(new URL(`./results/gc/${name}/`, import.meta.url));
-      mkdirSync(dir, { recursive: true });
-      const file = `${dir}${id}.jsonl`;
-      rmSync(file, { force: true });
+      const file = gcFile(`${id}.jsonl`);
       gcLogs.set(id, file);
       return file;
     };
@@ -187,7 +192,7 @@ async function run(index: number, jobs: number): Promise<RunResult> {
           env: engineEnv,
           nodeArgs: options.nodeArgs,
           ...(profileDir ? { cpuProfileDir: profileDir } : {}),
-          ...(gcLog ? { gcLog } : {}),
+          ...(gcLog ? { gcLog, traceLog: gcFile(`${id}.trace.txt`) } : {}),
         }),
       );
     }

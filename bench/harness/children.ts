@@ -7,7 +7,7 @@
  * firer are the bench's own and run through tsx.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -52,6 +52,8 @@ export interface NodeSpawnOptions {
   readonly nodeArgs?: readonly string[];
   /** Log every garbage collection of the node to this file (gc-observer.mjs). */
   readonly gcLog?: string;
+  /** Keep the node's standard output lines that are not log lines (V8's traces) in this file. */
+  readonly traceLog?: string;
 }
 
 /** The flags `npm start` gives a node (package.json), so a bench node runs as a started one. */
@@ -92,6 +94,7 @@ export async function spawnNode(options: NodeSpawnOptions): Promise<NodeProcess>
       try {
         entry = JSON.parse(line) as { level?: number; msg?: string };
       } catch {
+        if (options.traceLog) appendFileSync(options.traceLog, `${line}\n`);
         return;
       }
       if (entry.msg === 'scheduler started') resolve();
