@@ -22,6 +22,7 @@ export const ErrorCodes = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   STORE_UNAVAILABLE: { status: 503, title: 'Database unavailable' },
   ENGINE_FAILING: { status: 503, title: 'Engine failing' },
+  ENGINE_NOT_RUNNING: { status: 503, title: 'Engine not running' },
   SERVER_BUSY: { status: 503, title: 'Server busy' },
   DATA_DIR_LOCKED: { status: 503, title: 'Data directory in use' },
   CONFIG_INVALID: { status: 500, title: 'Invalid configuration' },

@@ -1,11 +1,19 @@
 /**
- * Whether this node's engine is doing its work: claim rounds and history writes each either
- * succeed or have been failing since some instant, with the last reason. /ready reports a
- * node whose claims or history writes have failed for longer than a threshold, so an
+ * Whether this node's engine is doing its work: it has started and is not stopping, and its
+ * claim rounds and history writes each either succeed or have been failing since some
+ * instant, with the last reason. /ready reports a node whose engine is not running yet (or
+ * any more), or whose claims or history writes have failed for longer than a threshold, so an
  * orchestrator or an alert sees an engine that answers probes but fires nothing.
  */
 
 export type EngineActivity = 'claim' | 'history';
+
+/**
+ * Where the engine is in its life: `starting` until it has joined the cluster, taken back its
+ * attempts and started claiming; `running` then; `stopping` from the moment it is asked to
+ * stop (it claims nothing more and hands back what it holds). Never back to `running`.
+ */
+export type EnginePhase = 'starting' | 'running' | 'stopping';
 
 export interface EngineProblem {
   readonly activity: EngineActivity;
@@ -17,12 +25,27 @@ export interface EngineProblem {
 
 /** What /ready asks of the engine of its node. */
 export interface EngineHealthSource {
+  readonly phase: EnginePhase;
   /** Activities failing for at least `thresholdMs` at `nowMs`. */
   problems(nowMs: number, thresholdMs: number): EngineProblem[];
 }
 
 export class EngineHealth implements EngineHealthSource {
   readonly #failing = new Map<EngineActivity, { sinceMs: number; reason: string }>();
+  #phase: EnginePhase = 'starting';
+
+  get phase(): EnginePhase {
+    return this.#phase;
+  }
+
+  /** The engine claims and fires (a stopping engine stays stopping). */
+  running(): void {
+    if (this.#phase === 'starting') this.#phase = 'running';
+  }
+
+  stopping(): void {
+    this.#phase = 'stopping';
+  }
 
   failed(activity: EngineActivity, error: unknown, nowMs: number): void {
     const reason = error instanceof Error ? error.message : String(error);

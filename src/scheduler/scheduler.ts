@@ -285,6 +285,7 @@ export class Scheduler {
     });
     this.#claimer.start();
     this.#targetBudget.start();
+    this.health.running();
     this.#logger.info(
       { lookaheadMs: this.#options.settings.lookaheadMs, claimIntervalMs: this.#options.settings.claimIntervalMs, store: this.#options.store.kind },
       'scheduler started',
@@ -292,6 +293,7 @@ export class Scheduler {
   }
 
   async #stop(): Promise<void> {
+    this.health.stopping();
     if (this.#starting) await this.#starting.catch(() => undefined);
     if (this.#state !== 'running') {
       this.#state = 'stopped';

@@ -57,6 +57,7 @@ describe('readiness of a node whose engine fails', () => {
     store = await createStore({ dataDir: null });
     await store.migrate();
     app = await buildServer({ store, clock, config: { apiKeys: [], allowedTargets: [] }, engine: { health, failureMs: 30_000 } });
+    health.running();
   });
   afterAll(async () => {
     await app.close();
@@ -85,5 +86,36 @@ describe('readiness of a node whose engine fails', () => {
     await clock.advance(30_000);
     expect(problemOf(await app.inject({ method: 'GET', url: '/ready' })).detail).toContain('history writes failing since');
     health.succeeded('history');
+  });
+});
+
+describe('readiness through the engine\'s life', () => {
+  const health = new EngineHealth();
+  let app: FastifyInstance;
+  let store: Store;
+  beforeAll(async () => {
+    store = await createStore({ dataDir: null });
+    await store.migrate();
+    app = await buildServer({ store, config: { apiKeys: [], allowedTargets: [] }, engine: { health, failureMs: 30_000 } });
+  });
+  afterAll(async () => {
+    await app.close();
+    await store.close();
+  });
+
+  it('answers 503 ENGINE_NOT_RUNNING while the engine starts, 200 once it runs, and 503 again from the moment it stops', async () => {
+    const starting = problemOf(await app.inject({ method: 'GET', url: '/ready' }));
+    expect(starting).toMatchObject({ status: 503, code: 'ENGINE_NOT_RUNNING', engine: 'starting' });
+    expect(starting.detail).toContain('is starting: it claims and fires nothing until it has joined the cluster');
+    expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+
+    health.running();
+    expect((await app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+
+    health.stopping();
+    health.running();
+    const stopping = problemOf(await app.inject({ method: 'GET', url: '/ready' }));
+    expect(stopping).toMatchObject({ status: 503, code: 'ENGINE_NOT_RUNNING', engine: 'stopping' });
+    expect(stopping.detail).toContain('is stopping: it claims nothing more');
   });
 });

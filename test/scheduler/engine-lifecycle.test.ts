@@ -11,6 +11,22 @@ import { leaseRows } from '../store/fixtures.js';
 const world = useEngineWorld('engine_lifecycle');
 
 describe('graceful shutdown', () => {
+  it('says in its health that it is starting until it claims, running then, and stopping from the moment it is asked to stop', async () => {
+    await world.createJob({ schedule: '* * * * * *', nextRunAt: world.at(1000) });
+    const s = makeScheduler(world.context.store, world.clock);
+    expect(s.health.phase).toBe('starting');
+    const claimed = s.signals.next('claimed');
+    const started = s.start();
+    expect(s.health.phase).toBe('starting');
+    await started;
+    expect(s.health.phase).toBe('running');
+    await claimed;
+    const stopped = s.stop();
+    expect(s.health.phase).toBe('stopping');
+    await stopped;
+    expect(s.health.phase).toBe('stopping');
+  });
+
   it('hands back claimed attempts that have not started, so any node can take them at once', async () => {
     const jobId = await world.createJob({ schedule: '* * * * * *', nextRunAt: world.at(1000) });
     const s = await world.startScheduler();

@@ -4,8 +4,12 @@ import { version } from '../../version.js';
 import { problems } from '../schemas/common.js';
 import type { ApiContext } from './context.js';
 
+/** Where the engine is in its life (see src/scheduler/engine-health.ts). */
+type EnginePhase = 'starting' | 'running' | 'stopping';
+
 /** The engine of this node, as readiness sees it (see src/scheduler/engine-health.ts). */
 export interface EngineHealthSource {
+  readonly phase: EnginePhase;
   problems(nowMs: number, thresholdMs: number): { readonly activity: string; readonly since: Date; readonly reason: string }[];
 }
 
@@ -77,6 +81,7 @@ export function registerHealthRoutes(app: FastifyInstance, context: Pick<ApiCont
     },
     async () => {
       await context.store.ping();
+      if (engine && engine.health.phase !== 'running') throw engineNotRunning(engine.health.phase);
       const problems = engine?.health.problems(context.clock.now(), engine.failureMs) ?? [];
       if (problems.length > 0) {
         const failing = problems.map(({ activity, since, reason }) => ({ activity, since: since.toISOString(), reason }));
@@ -86,4 +91,17 @@ export function registerHealthRoutes(app: FastifyInstance, context: Pick<ApiCont
       return { status: 'ready' };
     },
   );
+}
+
+/**
+ * Between the server's first answer and the engine's first claim (joining the cluster, taking
+ * back its attempts), and from the moment it is asked to stop, a node with an engine fires
+ * nothing: an orchestrator that took it for ready then could stop the last node that does.
+ */
+function engineNotRunning(phase: Exclude<EnginePhase, 'running'>): JobSchedulerError {
+  const why =
+    phase === 'starting'
+      ? 'is starting: it claims and fires nothing until it has joined the cluster and taken back its attempts'
+      : 'is stopping: it claims nothing more and hands back what it holds';
+  return new JobSchedulerError('ENGINE_NOT_RUNNING', `This node's engine ${why}`, { engine: phase });
 }
