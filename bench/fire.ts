@@ -171,10 +171,12 @@ async function run(index: number, jobs: number): Promise<RunResult> {
     const runSuffix = options.runs > 1 || options.capacity ? `-run${index}` : '';
     const gcLogs = new Map<string, string>();
     const gcDir = fileURLToPath(new URL(`./results/gc/${name}/`, import.meta.url));
+    if (options.gc) mkdirSync(gcDir, { recursive: true });
+    /** A file of this run's collection logs, emptied of an earlier run's (only with --gc). */
     const gcFile = (file: string): string => {
-      mkdirSync(gcDir, { recursive: true });
-      rmSync(`${gcDir}${file}`, { force: true });
-      return `${gcDir}${file}`;
+      const path = `${gcDir}${file}`;
+      rmSync(path, { force: true });
+      return path;
     };
     const gcLogOf = (id: string): string | undefined => {
       if (!options.gc) return undefined;
