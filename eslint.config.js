@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', 'web/dist/', 'src/api/static/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', 'web/dist/', 'src/api/static/', 'bench/.builds/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -10,6 +10,7 @@
  *        [--type AT_MOST_ONCE|AT_LEAST_ONCE] [--delay 0] [--max-per-host n] [--runs 1]
  *        [--name fire-...] [--profile] [--gc] [--pg-activity] [--pg-statements] [--engine scheduler|bare] [--node-arg=--flag ...]
  *        [--pause-at s [--pause-fraction 0.5]] [--capacity [--step 500] [--max-jobs n]]
+ *        [--against <rev> [--against-jobs n]]
  *   BENCH_DATABASE_URL (else TEST_DATABASE_URL, else DATABASE_URL): a PostgreSQL whose user may
  *   create databases; each run gets its own database, dropped at the end.
  *   JOBSCHEDULER_* variables reach the nodes unchanged (e.g. JOBSCHEDULER_LOOKAHEAD_MS).
@@ -30,7 +31,13 @@
  *   how fast a node past its capacity recovers once the load drops under it;
  *   --capacity searches for the capacity: a window at --jobs, then one at every --step more jobs
  *   (each with its own database and nodes), until a window has a missed occurrence or --max-jobs
- *   (default 4x --jobs) is passed, and reports the largest N whose window missed none.
+ *   (default 4x --jobs) is passed, and reports the largest N whose window missed none;
+ *   --against measures another revision (a commit, branch or tag; built once into
+ *   bench/.builds/, see harness/other-build.ts) beside this tree, alternating: each run, or each
+ *   window of a capacity search, first for that revision's nodes (on a database its own bench
+ *   harness makes) and then for this tree's, with the same receiver; it reports both and this
+ *   tree's figures as ratios of the other's. With --capacity the two searches are interleaved, each stopping at its own first
+ *   miss; --against-jobs starts the other revision's at another N (default --jobs).
  *
  * Writes bench/results/<name>.json and prints a markdown table (the median row when --runs > 1;
  * one row per N with --capacity).
@@ -43,6 +50,7 @@ import type { DeliveryGuarantee } from '../src/store/types.js';
 import { spawnBareFirer, spawnNode, spawnReceiver, type NodeProcess, type ReceiverProcess } from './harness/children.js';
 import { gcFigures, type GcFigures } from './harness/gc.js';
 import { adminUrl, createBenchDatabase, createJobs, pauseJobs, startJobsAt } from './harness/database.js';
+import { prepareOtherBuild, type BenchDatabaseModule } from './harness/other-build.js';
 import { PgMonitor, type PgFigures } from './harness/pg-monitor.js';
 import { CpuMeter, loadAverage, machineCpu, rssMiB } from './harness/proc.js';
 import { describeMachine, fmt, markdownTable, median, sleep, sleepUntil, writeResult } from './harness/report.js';
@@ -70,6 +78,8 @@ const { values: args } = parseArgs({
     capacity: { type: 'boolean', default: false },
     step: { type: 'string', default: '500' },
     'max-jobs': { type: 'string' },
+    against: { type: 'string' },
+    'against-jobs': { type: 'string' },
   },
 });
 
@@ -94,6 +104,9 @@ const options = {
   capacity: args.capacity,
   step: Number(args.step),
   maxJobs: args['max-jobs'] === undefined ? 4 * Number(args.jobs) : Number(args['max-jobs']),
+  /** Another revision measured beside this tree, alternating (see other-build.ts). */
+  against: args.against ?? null,
+  againstJobs: args['against-jobs'] === undefined ? Number(args.jobs) : Number(args['against-jobs']),
 };
 if (options.type !== 'AT_MOST_ONCE' && options.type !== 'AT_LEAST_ONCE') throw new Error('--type is AT_MOST_ONCE or AT_LEAST_ONCE');
 if (options.capacity) {
@@ -102,6 +115,12 @@ if (options.capacity) {
   if (options.pauseAtSeconds !== null) throw new Error('--capacity and --pause-at measure different things: use one');
   if (!(Number.isInteger(options.step) && options.step > 0)) throw new Error(`--step must be a whole number of jobs above 0, got ${args.step}`);
   if (!(options.maxJobs >= options.jobs)) throw new Error(`--max-jobs (${options.maxJobs}) must be at least --jobs (${options.jobs})`);
+}
+if (options.against !== null) {
+  if (options.engine === 'bare') throw new Error('--against compares two builds of the engine; the floor (--engine bare) has one');
+  if (!(Number.isInteger(options.againstJobs) && options.againstJobs > 0)) throw new Error(`--against-jobs must be a whole number of jobs above 0, got ${args['against-jobs']}`);
+} else if (args['against-jobs'] !== undefined) {
+  throw new Error('--against-jobs needs --against');
 }
 /** Requests in flight to the one receiver at once: the engine's own default unless told. */
 const maxPerHost = args['max-per-host'] ? Number(args['max-per-host']) : null;
@@ -160,13 +179,26 @@ interface PauseFigures {
   readonly missedPerSecondAfter: number[];
 }
 
-async function run(index: number, jobs: number): Promise<RunResult> {
-  const database = await createBenchDatabase('bench_fire');
+/** Whose nodes a run starts: this tree's, or another revision's built tree (--against). */
+interface Build {
+  /** What the reports call it. */
+  readonly label: string;
+  /** Start of its nodes' ids, which name their logs and profiles apart from the other build's. */
+  readonly nodePrefix: string;
+  readonly programDir?: string;
+  /** How a run's database, jobs and pauses are made for this build's schema. */
+  readonly database: BenchDatabaseModule;
+}
+
+const THIS_TREE: Build = { label: 'this tree', nodePrefix: 'bench', database: { createBenchDatabase, createJobs, startJobsAt, pauseJobs } };
+
+async function run(index: number, jobs: number, build: Build): Promise<RunResult> {
+  const database = await build.database.createBenchDatabase('bench_fire');
   const nodes: NodeProcess[] = [];
   let receiver: ReceiverProcess | null = null;
   try {
     receiver = await spawnReceiver();
-    const jobIds = await createJobs(database.store, jobs, { api: receiver.url, schedule: '* * * * * *', type: options.type });
+    const jobIds = await build.database.createJobs(database.store, jobs, { api: receiver.url, schedule: '* * * * * *', type: options.type });
     const profileDir = options.profile ? fileURLToPath(new URL(`./results/profiles/${name}/`, import.meta.url)) : undefined;
     const runSuffix = options.runs > 1 || options.capacity ? `-run${index}` : '';
     const gcLogs = new Map<string, string>();
@@ -185,7 +217,7 @@ async function run(index: number, jobs: number): Promise<RunResult> {
       return file;
     };
     for (let i = 1; i <= options.nodes && options.engine === 'scheduler'; i++) {
-      const id = `bench-node-${i}${runSuffix}`;
+      const id = `${build.nodePrefix}-node-${i}${runSuffix}`;
       const gcLog = gcLogOf(id);
       nodes.push(
         await spawnNode({
@@ -193,6 +225,7 @@ async function run(index: number, jobs: number): Promise<RunResult> {
           databaseUrl: database.url,
           env: engineEnv,
           nodeArgs: options.nodeArgs,
+          ...(build.programDir === undefined ? {} : { programDir: build.programDir }),
           ...(profileDir ? { cpuProfileDir: profileDir } : {}),
           ...(gcLog ? { gcLog, traceLog: gcFile(`${id}.trace.txt`) } : {}),
         }),
@@ -214,7 +247,7 @@ async function run(index: number, jobs: number): Promise<RunResult> {
       windowEnd,
       delayMs: options.delayMs,
     });
-    if (options.engine === 'scheduler') await startJobsAt(database.client, new Date(firstSecond));
+    if (options.engine === 'scheduler') await build.database.startJobsAt(database.client, new Date(firstSecond));
     console.error(`run ${index}: ${jobs} jobs from ${new Date(firstSecond).toISOString()}, warm-up ${options.warmup} s, window ${options.seconds} s`);
 
     // A live table has statistics (autovacuum analyses it as it grows); a database made a
@@ -238,7 +271,8 @@ async function run(index: number, jobs: number): Promise<RunResult> {
     let pauseDone = pauseAt === null;
     while (Date.now() < windowEnd - sampleEveryMs) {
       if (!pauseDone && Date.now() >= pauseAt!) {
-        await pauseJobs(database.client, paused);
+        // Present: otherBuild refuses --pause-at for a revision that cannot pause.
+        await build.database.pauseJobs!(database.client, paused);
         pauseDone = true;
         console.error(`paused ${paused.length} jobs at ${new Date().toISOString()}`);
       }
@@ -452,47 +486,136 @@ async function writeRuns(extra: Record<string, unknown>): Promise<string> {
   });
 }
 
+/** The other revision of --against, built, and the Build its runs start; null without --against. */
+async function otherBuild(): Promise<{ readonly build: Build; readonly commit: string } | null> {
+  if (options.against === null) return null;
+  const other = await prepareOtherBuild(options.against);
+  if (options.pauseAtSeconds !== null && other.database.pauseJobs === undefined) {
+    throw new Error(`--pause-at: ${options.against}'s bench harness cannot pause jobs (it has no pauseJobs)`);
+  }
+  const label = `${options.against} (${other.commit.slice(0, 12)})`;
+  return { build: { label, nodePrefix: 'against', programDir: other.directory, database: other.database }, commit: other.commit };
+}
+
+/** This tree's figures as multiples of the other revision's, in one line. */
+function ratios(mine: RunResult, theirs: RunResult, against: string): string {
+  const ratio = (a: number, b: number): string => (b > 0 ? `${fmt(a / b, 2)}x` : '-');
+  return (
+    `this tree as a multiple of ${against}: delivered/s ${ratio(mine.delivered.perSecond, theirs.delivered.perSecond)}, ` +
+    `p99 ${ratio(mine.lateness.p99, theirs.lateness.p99)}, node CPU per firing ${ratio(mine.cpu.nodesPer1000, theirs.cpu.nodesPer1000)}, ` +
+    `PostgreSQL CPU per firing ${ratio(mine.cpu.postgresPer1000, theirs.cpu.postgresPer1000)}`
+  );
+}
+
 async function measureRuns(): Promise<void> {
+  const other = await otherBuild();
   const results: RunResult[] = [];
+  const otherResults: RunResult[] = [];
   for (let index = 1; index <= options.runs; index++) {
-    const result = await run(index, options.jobs);
+    // The other revision first, then this tree: alternating, so a drift of the machine's speed
+    // during the series falls on both alike.
+    if (other) {
+      const result = await run(index, options.againstJobs, other.build);
+      otherResults.push(result);
+      printRun(`${other.build.label} #${index}`, result);
+    }
+    const result = await run(index, options.jobs, THIS_TREE);
     results.push(result);
     printRun(`${name} #${index}`, result);
   }
-  const summary = options.runs > 1 ? medianResult(results) : results[0]!;
-  const path = await writeRuns({ summary, runs: results });
-  console.log(markdownTable(HEADER, [row(options.runs > 1 ? `${name} (median of ${options.runs})` : name, summary)]));
+  const summarize = (runs: readonly RunResult[]): RunResult => (runs.length > 1 ? medianResult(runs) : runs[0]!);
+  const summary = summarize(results);
+  const otherSummary = other ? summarize(otherResults) : null;
+  const path = await writeRuns({
+    summary,
+    runs: results,
+    ...(other ? { against: { revision: options.against, commit: other.commit, jobs: options.againstJobs, summary: otherSummary, runs: otherResults } } : {}),
+  });
+  const medianOf = options.runs > 1 ? ` (median of ${options.runs})` : '';
+  const rows = [row(`${name}${medianOf}`, summary)];
+  if (other) rows.push(row(`${other.build.label}${medianOf}`, otherSummary!));
+  console.log(markdownTable(HEADER, rows));
+  if (other) console.log(`\n${ratios(summary, otherSummary!, options.against!)}`);
   console.log(`\n${fmt(summary.delivered.perSecond)} firings/s delivered; written to ${path}`);
+}
+
+/** One build's capacity search: the windows measured so far and the N of its next. */
+interface Search {
+  readonly build: Build;
+  readonly maxJobs: number;
+  readonly windows: { jobs: number; result: RunResult }[];
+  next: number;
+  done: boolean;
+}
+
+/** The largest N of a search whose window missed none, and its first window that missed. */
+function searchOutcome(search: Search): { largestClean: number | null; firstMissed: { jobs: number; missed: number } | null } {
+  // A search stops at its first window that missed: every window before it missed none.
+  const firstMissed = search.windows.find((window) => window.result.missed > 0) ?? null;
+  return {
+    largestClean: search.windows.findLast((window) => window.result.missed === 0)?.jobs ?? null,
+    firstMissed: firstMissed && { jobs: firstMissed.jobs, missed: firstMissed.result.missed },
+  };
+}
+
+function verdict(search: Search): string {
+  const { largestClean, firstMissed } = searchOutcome(search);
+  const start = search.windows[0]!.jobs;
+  return largestClean === null
+    ? `none: the first window, N=${fmt(start)}, already missed ${fmt(firstMissed!.missed)} occurrences; start lower`
+    : `${fmt(largestClean)} jobs firing every second with none missed in ${options.seconds} s` +
+        (firstMissed ? `; N=${fmt(firstMissed.jobs)} missed ${fmt(firstMissed.missed)}` : `; --max-jobs ${fmt(search.maxJobs)} reached without a miss`);
 }
 
 /**
  * The capacity as the targets define it: the largest N whose whole window missed no
  * occurrence. One window per N, from --jobs up by --step, stopping at the first that missed:
  * the next N up would be measured on the same edge. A single window decides each N, so on a
- * noisy machine run it twice (or alternate it with the build it is compared with).
+ * noisy machine run it twice; with --against the other revision's search is interleaved with
+ * this tree's, window by window.
  */
 async function searchCapacity(): Promise<void> {
-  const windows: { jobs: number; result: RunResult }[] = [];
-  for (let jobs = options.jobs, index = 1; jobs <= options.maxJobs; jobs += options.step, index++) {
-    const result = await run(index, jobs);
-    windows.push({ jobs, result });
-    printRun(`${name} N=${jobs}`, result);
-    if (result.missed > 0) break;
-  }
-  // The search stops at the first window that missed: every window before it missed none.
-  const firstMissed = windows.find((window) => window.result.missed > 0) ?? null;
-  const largestClean = windows.findLast((window) => window.result.missed === 0)?.jobs ?? null;
-  const path = await writeRuns({
-    capacity: { largestClean, firstMissed: firstMissed && { jobs: firstMissed.jobs, missed: firstMissed.result.missed } },
-    runs: windows.map(({ jobs, result }) => ({ jobs, ...result })),
+  const other = await otherBuild();
+  const searchFrom = (build: Build, jobs: number): Search => ({
+    build,
+    maxJobs: args['max-jobs'] === undefined ? 4 * jobs : options.maxJobs,
+    windows: [],
+    next: jobs,
+    done: false,
   });
-  console.log(markdownTable(['N', ...HEADER.slice(1)], windows.map(({ jobs, result }) => row(fmt(jobs), result))));
-  const verdict =
-    largestClean === null
-      ? `none: the first window, N=${fmt(options.jobs)}, already missed ${fmt(firstMissed!.result.missed)} occurrences; start lower`
-      : `${fmt(largestClean)} jobs firing every second with none missed in ${options.seconds} s` +
-        (firstMissed ? `; N=${fmt(firstMissed.jobs)} missed ${fmt(firstMissed.result.missed)}` : `; --max-jobs ${fmt(options.maxJobs)} reached without a miss`);
-  console.log(`\ncapacity: ${verdict}; written to ${path}`);
+  const mine = searchFrom(THIS_TREE, options.jobs);
+  const searches = other ? [searchFrom(other.build, options.againstJobs), mine] : [mine];
+  for (let index = 1; searches.some((search) => !search.done); ) {
+    for (const search of searches.filter((candidate) => !candidate.done)) {
+      const result = await run(index++, search.next, search.build);
+      search.windows.push({ jobs: search.next, result });
+      printRun(`${other ? `${search.build.label} ` : `${name} `}N=${search.next}`, result);
+      search.next += options.step;
+      search.done = result.missed > 0 || search.next > search.maxJobs;
+    }
+  }
+  const windowsOf = (search: Search): Record<string, unknown>[] => search.windows.map(({ jobs, result }) => ({ jobs, ...result }));
+  const theirs = other ? searches[0]! : null;
+  const path = await writeRuns({
+    capacity: searchOutcome(mine),
+    runs: windowsOf(mine),
+    ...(theirs ? { against: { revision: options.against, commit: other!.commit, capacity: searchOutcome(theirs), runs: windowsOf(theirs) } } : {}),
+  });
+  for (const search of searches) {
+    if (other) console.log(`\n${search.build.label}:`);
+    console.log(markdownTable(['N', ...HEADER.slice(1)], search.windows.map(({ jobs, result }) => row(fmt(jobs), result))));
+  }
+  console.log(`\ncapacity${other ? ` of ${THIS_TREE.label}` : ''}: ${verdict(mine)}`);
+  if (theirs) {
+    console.log(`capacity of ${theirs.build.label}: ${verdict(theirs)}`);
+    const [a, b] = [searchOutcome(mine), searchOutcome(theirs)];
+    // A search that reached --max-jobs without a miss gives a lower bound, not a capacity.
+    if (a.largestClean !== null && b.largestClean !== null && b.firstMissed !== null) {
+      const bound = a.firstMissed === null ? 'at least ' : '';
+      console.log(`this tree's capacity as a multiple of ${options.against}'s: ${bound}${fmt(a.largestClean / b.largestClean, 2)}x`);
+    }
+  }
+  console.log(`written to ${path}`);
 }
 
 async function main(): Promise<void> {

@@ -9,6 +9,7 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BareConfig } from './bare-firer.js';
@@ -54,6 +55,11 @@ export interface NodeSpawnOptions {
   readonly gcLog?: string;
   /** Keep the node's standard output lines that are not log lines (V8's traces) in this file. */
   readonly traceLog?: string;
+  /**
+   * A built tree of another revision whose bin/jobscheduler the node runs (see other-build.ts);
+   * absent: this tree's, with dist/ built from the working tree.
+   */
+  readonly programDir?: string;
 }
 
 /** The flags `npm start` gives a node (package.json), so a bench node runs as a started one. */
@@ -61,13 +67,14 @@ export const NODE_FLAGS_OF_NPM_START: readonly string[] = ['--max-semi-space-siz
 
 /** Starts one node and resolves once its engine reports "scheduler started". */
 export async function spawnNode(options: NodeSpawnOptions): Promise<NodeProcess> {
-  buildProgram();
+  if (options.programDir === undefined) buildProgram();
   const execArgv = [...NODE_FLAGS_OF_NPM_START, ...(options.nodeArgs ?? []), ...gcObserverArgs(options.gcLog)];
   if (options.cpuProfileDir) {
     mkdirSync(options.cpuProfileDir, { recursive: true });
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${options.id}.cpuprofile`);
   }
-  const child = fork(here('../../bin/jobscheduler'), ['serve'], {
+  const program = options.programDir === undefined ? here('../../bin/jobscheduler') : join(options.programDir, 'bin', 'jobscheduler');
+  const child = fork(program, ['serve'], {
     execArgv,
     silent: true,
     env: {
