@@ -1,10 +1,11 @@
 /**
  * Another revision of the program, built for `npm run bench -- --against <rev>`: its tree as
  * git stores it (git archive, no worktree to register or prune), its own locked dependencies
- * (npm ci) and its dist/ (its own tsc), so its nodes run exactly what `npm start` ran at that
- * revision. Each run's database is made by that revision's own bench/harness/database.ts, so
- * its schema and jobs are the ones its nodes expect; the rest of the harness, the receiver and
- * the floor stay this tree's.
+ * (npm ci) and its dist/ (its own tsc), so its nodes run its bin/jobscheduler on its own
+ * code, with the Node.js flags this tree's `npm start` gives (a revision whose `npm start` gave
+ * others runs with these; --node-arg adds to both builds alike). Each run's database is made
+ * by that revision's own bench/harness/database.ts, so its schema and jobs are the ones its
+ * nodes expect; the rest of the harness, the receiver and the floor stay this tree's.
  *
  * Builds are kept in bench/.builds/<commit>/ and reused by later runs against the same commit
  * (a file `.built` marks a finished one; an interrupted build is made again from scratch).
@@ -62,17 +63,17 @@ function resolveCommit(revision: string): string {
 export async function prepareOtherBuild(revision: string): Promise<OtherBuild> {
   const commit = resolveCommit(revision);
   const directory = fileURLToPath(new URL(`../.builds/${commit}/`, import.meta.url));
-  const done = `${directory}.built`;
+  const done = join(directory, '.built');
   if (existsSync(done)) return { revision, commit, directory, database: await loadDatabaseModule(revision, directory) };
   rmSync(directory, { recursive: true, force: true });
   mkdirSync(directory, { recursive: true });
   console.error(`building ${revision} (${commit.slice(0, 12)}) in ${directory} for --against: git archive, npm ci, tsc`);
   const archive = execFileSync('git', ['archive', '--format=tar', commit], { cwd: REPOSITORY, maxBuffer: 1 << 30 });
   execFileSync('tar', ['-x', '-C', directory], { input: archive });
-  if (!existsSync(`${directory}bin/jobscheduler`)) throw new Error(`--against: ${revision} has no bin/jobscheduler to start nodes with`);
+  if (!existsSync(join(directory, 'bin', 'jobscheduler'))) throw new Error(`--against: ${revision} has no bin/jobscheduler to start nodes with`);
   // Its lifecycle scripts are left out: dist/ is built below, and nothing else is needed to serve.
   execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: directory, stdio: ['ignore', 'ignore', 'inherit'] });
-  execFileSync(process.execPath, [`${directory}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'], { cwd: directory, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(directory, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: directory, stdio: 'inherit' });
   writeFileSync(done, `${commit}\n`);
   return { revision, commit, directory, database: await loadDatabaseModule(revision, directory) };
 }
