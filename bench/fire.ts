@@ -36,8 +36,9 @@
  *   bench/.builds/, see harness/other-build.ts) beside this tree, alternating: each run, or each
  *   window of a capacity search, first for that revision's nodes (on a database its own bench
  *   harness makes) and then for this tree's, with the same receiver; it reports both and this
- *   tree's figures as ratios of the other's. With --capacity the two searches are interleaved, each stopping at its own first
- *   miss; --against-jobs starts the other revision's at another N (default --jobs).
+ *   tree's figures as ratios of the other's. With --capacity the two searches are interleaved,
+ *   each stopping at its own first miss; --against-jobs gives the other revision its own N
+ *   (default --jobs), and --max-jobs defaults to 4x each search's first N.
  *
  * Writes bench/results/<name>.json and prints a markdown table (the median row when --runs > 1;
  * one row per N with --capacity).
@@ -103,7 +104,8 @@ const options = {
   pauseFraction: Number(args['pause-fraction']),
   capacity: args.capacity,
   step: Number(args.step),
-  maxJobs: args['max-jobs'] === undefined ? 4 * Number(args.jobs) : Number(args['max-jobs']),
+  /** Null: each capacity search stops at 4x the N it started from. */
+  maxJobs: args['max-jobs'] === undefined ? null : Number(args['max-jobs']),
   /** Another revision measured beside this tree, alternating (see other-build.ts). */
   against: args.against ?? null,
   againstJobs: args['against-jobs'] === undefined ? Number(args.jobs) : Number(args['against-jobs']),
@@ -114,7 +116,7 @@ if (options.capacity) {
   if (options.runs !== 1) throw new Error('--capacity runs one window per N: leave out --runs');
   if (options.pauseAtSeconds !== null) throw new Error('--capacity and --pause-at measure different things: use one');
   if (!(Number.isInteger(options.step) && options.step > 0)) throw new Error(`--step must be a whole number of jobs above 0, got ${args.step}`);
-  if (!(options.maxJobs >= options.jobs)) throw new Error(`--max-jobs (${options.maxJobs}) must be at least --jobs (${options.jobs})`);
+  if (options.maxJobs !== null && !(options.maxJobs >= options.jobs)) throw new Error(`--max-jobs (${options.maxJobs}) must be at least --jobs (${options.jobs})`);
 }
 if (options.against !== null) {
   if (options.engine === 'bare') throw new Error('--against compares two builds of the engine; the floor (--engine bare) has one');
@@ -578,13 +580,15 @@ async function searchCapacity(): Promise<void> {
   const other = await otherBuild();
   const searchFrom = (build: Build, jobs: number): Search => ({
     build,
-    maxJobs: args['max-jobs'] === undefined ? 4 * jobs : options.maxJobs,
+    maxJobs: options.maxJobs ?? 4 * jobs,
     windows: [],
     next: jobs,
     done: false,
   });
   const mine = searchFrom(THIS_TREE, options.jobs);
-  const searches = other ? [searchFrom(other.build, options.againstJobs), mine] : [mine];
+  const theirs = other ? searchFrom(other.build, options.againstJobs) : null;
+  // The other revision's window first at each turn, as in measureRuns.
+  const searches = theirs ? [theirs, mine] : [mine];
   for (let index = 1; searches.some((search) => !search.done); ) {
     for (const search of searches.filter((candidate) => !candidate.done)) {
       const result = await run(index++, search.next, search.build);
@@ -595,7 +599,6 @@ async function searchCapacity(): Promise<void> {
     }
   }
   const windowsOf = (search: Search): Record<string, unknown>[] => search.windows.map(({ jobs, result }) => ({ jobs, ...result }));
-  const theirs = other ? searches[0]! : null;
   const path = await writeRuns({
     capacity: searchOutcome(mine),
     runs: windowsOf(mine),

@@ -32,7 +32,7 @@ export interface OtherBuild {
  * database (its migrations), store the jobs and start them. Pausing came later: a revision
  * without it cannot be measured with --pause-at.
  */
-export type BenchDatabaseModule = Pick<typeof ThisTreeDatabase, 'createBenchDatabase' | 'createJobs' | 'startJobsAt'> &
+export type BenchDatabaseModule = Pick<typeof ThisTreeDatabase, (typeof REQUIRED_DATABASE_FUNCTIONS)[number]> &
   Partial<Pick<typeof ThisTreeDatabase, 'pauseJobs'>>;
 
 const REQUIRED_DATABASE_FUNCTIONS = ['createBenchDatabase', 'createJobs', 'startJobsAt'] as const;
@@ -64,7 +64,12 @@ export async function prepareOtherBuild(revision: string): Promise<OtherBuild> {
   const commit = resolveCommit(revision);
   const directory = fileURLToPath(new URL(`../.builds/${commit}/`, import.meta.url));
   const done = join(directory, '.built');
-  if (existsSync(done)) return { revision, commit, directory, database: await loadDatabaseModule(revision, directory) };
+  if (!existsSync(done)) build(revision, commit, directory, done);
+  return { revision, commit, directory, database: await loadDatabaseModule(revision, directory) };
+}
+
+/** Makes `directory` the built tree of `commit` from scratch, and marks it done last. */
+function build(revision: string, commit: string, directory: string, done: string): void {
   rmSync(directory, { recursive: true, force: true });
   mkdirSync(directory, { recursive: true });
   console.error(`building ${revision} (${commit.slice(0, 12)}) in ${directory} for --against: git archive, npm ci, tsc`);
@@ -75,5 +80,4 @@ export async function prepareOtherBuild(revision: string): Promise<OtherBuild> {
   execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: directory, stdio: ['ignore', 'ignore', 'inherit'] });
   execFileSync(process.execPath, [join(directory, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: directory, stdio: 'inherit' });
   writeFileSync(done, `${commit}\n`);
-  return { revision, commit, directory, database: await loadDatabaseModule(revision, directory) };
 }
